@@ -1,0 +1,252 @@
+"""The engine: plugins in, audit results out.
+
+Data flows one way: load profile → plugins contribute (catalog) → compile rules → infer
+(durable_rules) → explain, prioritize and score → a typed :class:`AuditResult`.
+One engine serves any number of audits, sequentially or from several threads.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from . import plugin_manager
+from .catalog import Catalog, collect
+from .compile_rules import compile_rules
+from .errors import PluginError
+from .explain import all_known, firings, open_questions, show_value
+from .infer import RuleRunner
+from .known_values import known_values
+from .load_profile import Profile, load_profile, parse_profile_text, validate_profile
+from .models import PHASES, Measure, text_in
+from .prioritize import RULE_PRIORITY, TOP_STEPS, rank
+from .results import (
+    AuditResult,
+    ChecklistAnswer,
+    CompanyInfo,
+    DerivedFact,
+    PhaseResult,
+    PluginUsed,
+    Recommendation,
+    WhatIf,
+)
+from .score import maturity, overall_score, phase_scores
+from .texts import text
+
+_engine_numbers = itertools.count(1)
+
+ProfileInput = Profile | Path | str | Mapping[str, Any]
+
+
+class Engine:
+    """Loads plugins once, compiles their rules once, and audits profiles.
+
+    ``plugins`` are extra plugin objects (modules or instances with ``@hookimpl``
+    functions), registered next to the discovered ones; ``discover=False`` uses only them.
+    """
+
+    def __init__(
+        self,
+        plugins: Iterable[object] = (),
+        *,
+        discover: bool = True,
+        language: str = "de",
+    ) -> None:
+        self.language = language
+        manager = plugin_manager.new_plugin_manager()
+        infos: list[plugin_manager.PluginInfo] = []
+        if discover:
+            for entry_point in plugin_manager.discover_entry_points():
+                plugin, info = plugin_manager.load_entry_point(entry_point)
+                plugin_manager.register(manager, plugin, info)
+                infos.append(info)
+        for plugin in plugins:
+            info = _info_for_object(plugin)
+            plugin_manager.check_hookspec_version(info.name, plugin)
+            plugin_manager.register(manager, plugin, info)
+            infos.append(info)
+        self.plugin_manager = manager
+        self.catalog: Catalog = collect(manager, infos)
+        self.compiled = compile_rules(self.catalog)
+        self._runner = RuleRunner(self.compiled, self.catalog, f"engine{next(_engine_numbers)}")
+
+    # -------------------------------------------------------------- profiles
+
+    def load_profile(self, profile: ProfileInput) -> Profile:
+        """Accept a validated profile, a path, TOML text or a mapping."""
+        if isinstance(profile, Profile):
+            return profile
+        if isinstance(profile, Path):
+            return load_profile(profile, self.catalog)
+        if isinstance(profile, str):
+            if "\n" in profile or "[company]" in profile:
+                return parse_profile_text(profile, self.catalog)
+            return load_profile(Path(profile), self.catalog)
+        return validate_profile(profile, self.catalog)
+
+    # ---------------------------------------------------------------- audits
+
+    def audit(self, profile: ProfileInput) -> AuditResult:
+        """Audit one profile and return the typed result."""
+        profile = self.load_profile(profile)
+        catalog = self.catalog
+        known = known_values(profile, catalog)
+        inference = self._runner.run(known)
+        values = all_known(known, inference)
+
+        channels = set(profile.company.channels)
+        applicable = {m.id for m in catalog.measures.values() if _applies(m, channels)}
+        by_measure = {
+            measure: found
+            for measure, found in firings(self.compiled, inference, values, catalog).items()
+            if measure in applicable
+        }
+        answers = {item_id: answer.value for item_id, answer in profile.answers.items()}
+        scores = phase_scores(catalog, answers)
+        overall = overall_score(scores)
+        priorities = {
+            measure: min((f.priority for f in found), key=lambda p: -RULE_PRIORITY[p])
+            for measure, found in by_measure.items()
+        }
+        ranked = rank(catalog, priorities, scores)
+        recommendations = [
+            self._recommendation(
+                catalog.measures[entry.measure],
+                entry,
+                by_measure[entry.measure],
+                answers,
+                scores,
+                overall,
+            )
+            for entry in ranked
+        ]
+        return AuditResult(
+            company=CompanyInfo(
+                name=profile.company.name,
+                sector=profile.company.sector,
+                channels=list(profile.company.channels),
+                location=profile.company.location,
+            ),
+            overall_score=overall,
+            overall_maturity=maturity(overall),
+            phases=[self._phase(phase, profile, scores[phase]) for phase in PHASES],
+            top_steps=[entry.measure for entry in ranked[:TOP_STEPS]],
+            recommendations=recommendations,
+            open_questions=open_questions(catalog, values, set(by_measure), applicable),
+            derived_facts=[
+                DerivedFact(
+                    key=key,
+                    value=derived.value,
+                    by=sorted({name.split("#")[0] for name in derived.by}),
+                )
+                for key, derived in sorted(inference.derived.items())
+            ],
+            facts={
+                key.split(".", 1)[1]: list(v) if isinstance(v, tuple) else v
+                for key, v in known.items()
+                if key.startswith("facts.")
+            },
+            plugins=[
+                PluginUsed(name=info.name, version=info.version, source=info.source)
+                for info in catalog.plugins
+            ],
+            rules_fingerprint=self.compiled.fingerprint,
+        )
+
+    def _phase(self, phase: str, profile: Profile, score: float | None) -> PhaseResult:
+        items = self.catalog.checklist_for_phase(phase)
+        answers = [profile.answer(item.id) for item in items]
+        return PhaseResult(
+            phase=phase,
+            title=text(f"phase.{phase}", self.language),
+            items=len(items),
+            answered=sum(a is not None for a in answers),
+            fulfilled=answers.count("ja"),
+            partly=answers.count("teilweise"),
+            not_fulfilled=answers.count("nein"),
+            not_applicable=answers.count("entfaellt"),
+            unanswered=answers.count(None),
+            score=score,
+            maturity=maturity(score),
+            checklist=[
+                ChecklistAnswer(
+                    item=item.id,
+                    statement=text_in(item.statement, self.language),
+                    answer=profile.answer(item.id),  # type: ignore[arg-type]
+                    note=profile.answers[item.id].note if item.id in profile.answers else None,
+                    weight=item.weight,
+                )
+                for item in items
+            ],
+        )
+
+    def _recommendation(
+        self,
+        measure: Measure,
+        entry: Any,
+        found: list[Any],
+        answers: Mapping[str, str | None],
+        scores: Mapping[str, float | None],
+        overall: float | None,
+    ) -> Recommendation:
+        return Recommendation(
+            measure=measure.id,
+            title=text_in(measure.title, self.language),
+            description=text_in(measure.description, self.language),
+            rationale=text_in(measure.rationale, self.language) if measure.rationale else None,
+            phase=measure.phase,
+            phase_title=text(f"phase.{measure.phase}", self.language),
+            reference=measure.reference,
+            priority=entry.priority,
+            impact=measure.impact,
+            effort=measure.effort,
+            cost=measure.cost,
+            time_to_effect=measure.time_to_effect,
+            prerequisites=list(measure.prerequisites),
+            quick_win=entry.quick_win,
+            score=entry.score,
+            horizon=entry.horizon,
+            reasons=found,
+            what_if=self._what_if(measure, answers, scores, overall),
+        )
+
+    def _what_if(
+        self,
+        measure: Measure,
+        answers: Mapping[str, str | None],
+        scores: Mapping[str, float | None],
+        overall: float | None,
+    ) -> WhatIf:
+        improved = dict(answers)
+        items = []
+        for item_id in measure.addresses:
+            if answers.get(item_id) not in ("ja", "entfaellt"):
+                improved[item_id] = "ja"
+                items.append(item_id)
+        new_scores = phase_scores(self.catalog, improved)
+        new_overall = overall_score(new_scores)
+        phase_before = scores.get(measure.phase) or 0.0
+        return WhatIf(
+            phase_score_gain=round((new_scores.get(measure.phase) or 0.0) - phase_before, 1),
+            overall_gain=round((new_overall or 0.0) - (overall or 0.0), 1),
+            items=items,
+        )
+
+    def show(self, ref: str, value: Any) -> str:
+        return show_value(ref, value, self.catalog, self.language)
+
+
+def _applies(measure: Measure, channels: set[str]) -> bool:
+    return not measure.channels or bool(channels & set(measure.channels))
+
+
+def _info_for_object(plugin: object) -> plugin_manager.PluginInfo:
+    name = getattr(plugin, "KUNDENKOMPASS_PLUGIN_NAME", None) or getattr(plugin, "__name__", None)
+    if not isinstance(name, str):
+        name = type(plugin).__name__
+    version = str(getattr(plugin, "__version__", "") or "local")
+    if not name:
+        raise PluginError(repr(plugin), "cannot tell the plugin's name")
+    return plugin_manager.PluginInfo(name=name, version=version, source="registered in code")

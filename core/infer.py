@@ -1,0 +1,195 @@
+"""Running compiled rules on durable_rules for one audit at a time.
+
+What this module guards against (see the durable_rules field notes in the docs):
+
+* The stock ``Host`` starts background dispatch threads that segfault when states are
+  deleted out of order; :class:`QuietHost` switches them off. Audits need no timers.
+* One ruleset per partition and one state (``sid``) per audit, deleted in ``finally``;
+  audits are serialized by a lock, so there is never more than one live state per ruleset
+  (durable_rules allows at most 1,024 and crashes beyond).
+* durable_rules swallows exceptions raised in actions: every action is wrapped, failures
+  are recorded with the rule id and raised after the audit as :class:`AuditError`.
+* Asserting an identical fact twice raises inside durable_rules; derived facts are
+  therefore asserted once per audit, and a second rule deriving the same value only adds
+  its provenance.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from durable import engine as durable_engine
+
+from .catalog import Catalog
+from .compile_rules import (
+    FACT_TYPE,
+    CompiledRules,
+    member_property,
+    property_name,
+    unknown_property,
+)
+from .errors import AuditError
+
+SINK_RULE = "__sink__"
+
+
+class QuietHost(durable_engine.Host):
+    """A durable_rules host without background dispatch threads."""
+
+    def _run(self) -> None:  # the stock implementation starts timer threads
+        return None
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A fact derived by rules: its value and the alternatives that derived it."""
+
+    key: str
+    value: Any
+    by: tuple[str, ...]
+
+
+@dataclass
+class Inference:
+    """What durable_rules concluded for one audit."""
+
+    #: Names of the alternatives that fired (``rule_id#index``), in firing order.
+    fired: list[str] = field(default_factory=list)
+    derived: dict[str, Derived] = field(default_factory=dict)
+
+
+@dataclass
+class _AuditState:
+    sid: str
+    inference: Inference = field(default_factory=Inference)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    #: Derived facts waiting to be asserted into other partitions: (property, value, origin).
+    outbox: list[tuple[str, Any, int]] = field(default_factory=list)
+
+
+class RuleRunner:
+    """Owns one durable_rules host with the compiled rulesets; runs audits one at a time."""
+
+    def __init__(self, compiled: CompiledRules, catalog: Catalog, name: str) -> None:
+        self.compiled = compiled
+        self.catalog = catalog
+        self._lock = threading.Lock()
+        self._states: dict[str, _AuditState] = {}
+        self._sids = itertools.count(1)
+        self._host = QuietHost()
+        self._names: list[str] = []
+        definitions: dict[str, dict[str, Any]] = {}
+        for position, partition in enumerate(compiled.partitions):
+            ruleset_name = f"{name}_{partition.name}"
+            self._names.append(ruleset_name)
+            # durable_rules deletes the "run" keys of the dict it is given: pass a copy.
+            rules = copy.deepcopy(partition.definitions)
+            for rule_name, definition in rules.items():
+                definition["run"] = self._action(rule_name, position)
+            rules[SINK_RULE] = {
+                "all": [{"fact": {"t": FACT_TYPE}}, {"never": {"t": "__never__"}}],
+                "run": _never,
+            }
+            definitions[ruleset_name] = rules
+        self._host.set_rulesets(definitions)
+
+    @property
+    def live_states(self) -> int:
+        return len(self._states)
+
+    def run(self, known: Mapping[str, Any]) -> Inference:
+        """Infer for one audit from the known values (key path → value)."""
+        with self._lock:
+            state = _AuditState(sid=str(next(self._sids)))
+            self._states[state.sid] = state
+            touched: list[str] = []
+            try:
+                facts = self._input_facts(known)
+                for position, name in enumerate(self._names):
+                    batch = [
+                        {"t": FACT_TYPE, prop: value, "sid": state.sid}
+                        for prop, value in facts
+                        if position in self.compiled.consumers.get(prop, ())
+                    ]
+                    if batch:
+                        touched.append(name)
+                        self._host.assert_facts(name, batch)
+                while state.outbox:
+                    prop, value, origin = state.outbox.pop(0)
+                    for position in self.compiled.consumers.get(prop, ()):
+                        if position != origin:
+                            name = self._names[position]
+                            if name not in touched:
+                                touched.append(name)
+                            fact = {"t": FACT_TYPE, prop: value, "sid": state.sid}
+                            self._host.assert_fact(name, fact)
+            finally:
+                for name in touched:
+                    self._host.delete_state(name, state.sid)
+                del self._states[state.sid]
+        if state.failures:
+            details = "; ".join(f"rule {rule!r}: {message}" for rule, message in state.failures)
+            raise AuditError(f"rule action failed: {details}", state.failures)
+        return state.inference
+
+    def _input_facts(self, known: Mapping[str, Any]) -> list[tuple[str, Any]]:
+        facts: list[tuple[str, Any]] = []
+        for ref, value in known.items():
+            if value is None:
+                continue
+            wanted = self.compiled.members.get(ref)
+            if wanted is not None:
+                present = set(value)
+                facts.extend((member_property(ref, m), m in present) for m in sorted(wanted))
+            else:
+                facts.append((property_name(ref), value))
+        for ref in sorted(self.compiled.unknown_markers):
+            facts.append((unknown_property(ref), known.get(ref) is None))
+        return facts
+
+    def _action(self, rule_name: str, position: int) -> Callable[[Any], None]:
+        alternative = self.compiled.alternatives[rule_name]
+        rule = alternative.rule
+
+        # durable_rules calls actions with exactly one argument; a second parameter would
+        # make it treat the action as asynchronous. Data is bound through the closure.
+        def action(closure: Any) -> None:
+            state = self._states[closure.s["sid"]]
+            try:
+                state.inference.fired.append(rule_name)
+                if rule.derive is None:
+                    return
+                key, value = rule.derive.fact, rule.derive.value
+                existing = state.inference.derived.get(key)
+                if existing is None:
+                    state.inference.derived[key] = Derived(key, value, (rule_name,))
+                    prop = property_name(f"facts.{key}")
+                    consumers = self.compiled.consumers.get(prop, ())
+                    if position in consumers:
+                        closure.assert_fact({"t": FACT_TYPE, prop: value})
+                    if any(other != position for other in consumers):
+                        state.outbox.append((prop, value, position))
+                elif existing.value == value and type(existing.value) is type(value):
+                    state.inference.derived[key] = Derived(key, value, (*existing.by, rule_name))
+                else:
+                    first = existing.by[0].split("#")[0]
+                    state.failures.append(
+                        (
+                            rule.id,
+                            f"derives {key} = {value!r}, but rule {first!r} already derived "
+                            f"{existing.value!r}",
+                        )
+                    )
+            except Exception as error:  # durable_rules would swallow it
+                state.failures.append((rule.id, f"{type(error).__name__}: {error}"))
+
+        return action
+
+
+def _never(closure: Any) -> None:  # pragma: no cover - the sink rule cannot fire
+    return None

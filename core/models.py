@@ -1,0 +1,207 @@
+"""Typed contributions that plugins make: facts, checklist items, measures and derivations.
+
+Every model is frozen and forbids unknown fields, so that a typo in a plugin's TOML data
+is an error instead of a silently ignored key. Texts shown to users are ``LocalizedText``:
+a table of language code to text that must contain German (``de``); another language can
+be added next to it without touching the structure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+#: The five phases of the customer journey, in the guide's order.
+PHASES: tuple[str, ...] = (
+    "bedarfsentstehung",
+    "informationssuche",
+    "produktwahl",
+    "kauf",
+    "bindung",
+)
+
+#: Sales channels a company can have.
+CHANNELS: tuple[str, ...] = ("laden", "onlineshop", "marktplatz")
+
+#: Answers to checklist items as stored internally ("entfällt" is kept ASCII-safe).
+ANSWERS: tuple[str, ...] = ("ja", "teilweise", "nein", "entfaellt")
+
+DEFAULT_LANGUAGE = "de"
+
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _check_identifier(value: str) -> str:
+    if not _IDENTIFIER.match(value) or "__" in value:
+        raise ValueError(
+            f"{value!r} is not a valid id: use lower-case letters, digits and single "
+            "underscores, starting with a letter"
+        )
+    return value
+
+
+def _check_text(value: dict[str, str]) -> dict[str, str]:
+    if DEFAULT_LANGUAGE not in value:
+        raise ValueError(f"needs a German text (key {DEFAULT_LANGUAGE!r})")
+    for language, text in value.items():
+        if not re.match(r"^[a-z]{2}$", language):
+            raise ValueError(f"{language!r} is not a two-letter language code")
+        if not text.strip():
+            raise ValueError(f"text for language {language!r} is empty")
+    return dict(sorted(value.items()))
+
+
+Identifier = Annotated[str, AfterValidator(_check_identifier)]
+LocalizedText = Annotated[dict[str, str], AfterValidator(_check_text)]
+
+
+def text_in(value: Mapping[str, str] | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """Return ``value`` in ``language``, falling back to German."""
+    if not value:
+        return ""
+    return value.get(language) or value[DEFAULT_LANGUAGE]
+
+
+class Contribution(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FactType(str, Enum):
+    BOOL = "bool"
+    INT = "int"
+    FLOAT = "float"
+    ENUM = "enum"
+    ENUM_LIST = "enum_list"
+    TEXT = "text"
+
+
+class FactDefinition(Contribution):
+    """A fact a profile may state (``[facts]``) or that rules or derivations produce."""
+
+    key: Identifier
+    type: FactType
+    question: LocalizedText
+    help: LocalizedText | None = None
+    #: Allowed values for ``enum`` and ``enum_list``.
+    values: tuple[Identifier, ...] = ()
+    #: Display labels for enum values, per language.
+    value_labels: dict[str, dict[str, str]] = Field(default_factory=dict)
+    unit: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    phase: Literal[PHASES] | None = None  # type: ignore[valid-type]
+    #: Ask only companies that have one of these channels; empty means all.
+    channels: tuple[Literal[CHANNELS], ...] = ()  # type: ignore[valid-type]
+    #: ``input``: given in the profile; ``derived``: produced by rules or a derivation.
+    source: Literal["input", "derived"] = "input"
+    #: True when a threshold or default is the project's own, not a number from the guide.
+    our_default: bool = False
+    reference: str | None = None
+
+    @model_validator(mode="after")
+    def _values_match_type(self) -> FactDefinition:
+        needs_values = self.type in (FactType.ENUM, FactType.ENUM_LIST)
+        if needs_values and not self.values:
+            raise ValueError(f"fact {self.key!r} of type {self.type.value} needs 'values'")
+        if not needs_values and self.values:
+            raise ValueError(f"fact {self.key!r} of type {self.type.value} takes no 'values'")
+        if len(set(self.values)) != len(self.values):
+            raise ValueError(f"fact {self.key!r} lists a value twice")
+        unknown_labels = set(self.value_labels) - set(self.values)
+        if unknown_labels:
+            raise ValueError(
+                f"fact {self.key!r} has labels for unknown values: {sorted(unknown_labels)}"
+            )
+        numeric = self.type in (FactType.INT, FactType.FLOAT)
+        if not numeric and (self.minimum is not None or self.maximum is not None):
+            raise ValueError(f"fact {self.key!r}: minimum/maximum apply to numbers only")
+        return self
+
+    def label(self, value: str, language: str = DEFAULT_LANGUAGE) -> str:
+        labels = self.value_labels.get(value)
+        return text_in(labels, language) if labels else value
+
+
+class ChecklistItem(Contribution):
+    """One statement of a phase checklist that a company answers ja/teilweise/nein/entfällt."""
+
+    id: Identifier
+    phase: Literal[PHASES]  # type: ignore[valid-type]
+    statement: LocalizedText
+    help: LocalizedText | None = None
+    reference: str
+    weight: float = Field(default=1.0, gt=0, le=10)
+    #: Ask only companies that have one of these channels; empty means all.
+    channels: tuple[Literal[CHANNELS], ...] = ()  # type: ignore[valid-type]
+
+
+class Measure(Contribution):
+    """A concrete measure the guide recommends."""
+
+    id: Identifier
+    phase: Literal[PHASES]  # type: ignore[valid-type]
+    title: LocalizedText
+    description: LocalizedText
+    #: Why it matters, citing the guide's figures where it gives them.
+    rationale: LocalizedText | None = None
+    reference: str
+    #: Recommended only to companies that have one of these channels; empty means all.
+    channels: tuple[Literal[CHANNELS], ...] = ()  # type: ignore[valid-type]
+    impact: Literal["hoch", "mittel", "gering"] = "mittel"
+    effort: Literal["gering", "mittel", "hoch"] = "mittel"
+    cost: Literal["kostenlos", "unter_500", "unter_5000", "mehr"] = "unter_500"
+    time_to_effect: Literal["sofort", "wochen", "monate"] = "wochen"
+    #: Measures that should be in place first.
+    prerequisites: tuple[Identifier, ...] = ()
+    #: Checklist items this measure fulfils when done (for what-if estimates).
+    addresses: tuple[Identifier, ...] = ()
+    #: One line from the guide that justifies impact, effort or cost.
+    justification: LocalizedText | None = None
+
+
+class Derivation(Contribution):
+    """A derived fact computed in Python, for what rules cannot express.
+
+    ``compute`` receives a mapping with the known values of ``inputs`` (unknown ones are
+    absent) and returns the derived value, or ``None`` when it cannot be decided.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    fact: Identifier
+    inputs: tuple[str, ...]
+    compute: Callable[[Mapping[str, Any]], Any]
+    description: LocalizedText
+
+
+class Threshold(Contribution):
+    """A number the guide does not quantify (e.g. "zeitnah"), turned into a yes/no fact.
+
+    It declares the bool fact ``key``: true when the value at ``input`` compares with
+    ``value`` by ``operator``, unknown when that value is unknown. A profile's
+    ``[thresholds]`` table or a ruleset can set another ``value``.
+    """
+
+    key: Identifier
+    input: str
+    operator: Literal["lt", "lte", "gt", "gte"]
+    value: float
+    #: True when the number is the project's own default rather than a figure of the guide.
+    our_default: bool = True
+    description: LocalizedText
+    unit: str | None = None
+    phase: Literal[PHASES] | None = None  # type: ignore[valid-type]
+    reference: str | None = None
+
+    def holds(self, measured: float, value: float | None = None) -> bool:
+        limit = self.value if value is None else value
+        return {
+            "lt": measured < limit,
+            "lte": measured <= limit,
+            "gt": measured > limit,
+            "gte": measured >= limit,
+        }[self.operator]

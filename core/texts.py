@@ -1,0 +1,27 @@
+"""Texts of reports and command output, per language (``locales/<language>.toml``)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+from .models import DEFAULT_LANGUAGE
+from .toml_files import parse_toml_text
+
+
+@cache
+def _load(language: str) -> dict[str, dict[str, str]]:
+    resource = files("kundenkompass") / "locales" / f"{language}.toml"
+    return parse_toml_text(resource.read_text(encoding="utf-8"))  # type: ignore[return-value]
+
+
+def text(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
+    """Look up ``section.name`` in the language's texts (falling back to German)."""
+    section, name = key.split(".", 1)
+    for candidate in (language, DEFAULT_LANGUAGE):
+        try:
+            template = _load(candidate)[section][name]
+        except (FileNotFoundError, KeyError):
+            continue
+        return template.format(**values) if values else template
+    raise KeyError(key)

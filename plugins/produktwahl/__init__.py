@@ -1,0 +1,8 @@
+"""Built-in phase plugin: Anbieter-/Produktwahl (choice of provider and product).
+
+Its content lives in the TOML files beside this module.
+"""
+
+from kundenkompass.plugin_data import PluginData
+
+plugin = PluginData.for_package(__name__)
