@@ -134,7 +134,7 @@ class Engine:
             phases=[self._phase(phase, profile, scores[phase]) for phase in PHASES],
             top_steps=[entry.measure for entry in ranked[:TOP_STEPS]],
             recommendations=recommendations,
-            open_questions=open_questions(catalog, values, set(by_measure), applicable),
+            open_questions=open_questions(catalog, values, set(by_measure), applicable, channels),
             derived_facts=[
                 DerivedFact(
                     key=key,

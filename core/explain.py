@@ -66,7 +66,7 @@ def evidence_for(
         evidence.append(
             Evidence(
                 ref=leaf.ref,
-                label=label_of(leaf.ref, catalog),
+                label=label_of(leaf.ref, catalog).rstrip(".?"),
                 value=list(value) if isinstance(value, tuple) else value,
                 shown=show_value(leaf.ref, value, catalog),
                 test=leaf.describe(),
@@ -147,20 +147,33 @@ def _inputs_behind(
     return {ref}
 
 
+def asked_of(ref: str, catalog: Catalog, channels: set[str]) -> bool:
+    """Whether the question behind ``ref`` applies to a company with these channels."""
+    kind, key = ref.split(".", 1)
+    source = catalog.checklist.get(key) if kind == "answers" else catalog.facts.get(key)
+    wanted = set(getattr(source, "channels", ()) or ())
+    return not wanted or bool(wanted & channels)
+
+
 def open_questions(
     catalog: Catalog,
     values: Mapping[str, Any],
     recommended: set[str],
     applicable: set[str],
+    channels: set[str],
 ) -> list[OpenQuestion]:
-    """Unanswered questions whose answers could recommend a measure not yet recommended."""
+    """Unanswered questions whose answers could recommend a measure not yet recommended.
+
+    Questions meant only for channels the company does not have are left out.
+    """
     could: dict[str, set[str]] = {}
     for rule in catalog.rules.values():
         measure = rule.recommend
         if measure is None or measure in recommended or measure not in applicable:
             continue
         for ref in unknown_inputs(rule, values, catalog):
-            could.setdefault(ref, set()).add(measure)
+            if asked_of(ref, catalog, channels):
+                could.setdefault(ref, set()).add(measure)
     questions = []
     order = {ref: position for position, ref in enumerate(catalog.subjects)}
     for ref in sorted(could, key=lambda r: (order.get(r, len(order)), r)):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.console import Console, Group
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -50,8 +49,9 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
     console.print(Text(t("report.plan"), style="bold underline"))
     if not result.recommendations:
         console.print(t("report.no_measures"))
+    titles = {r.measure: r.title for r in result.recommendations}
     for number, recommendation in enumerate(result.recommendations, start=1):
-        console.print(_recommendation(number, recommendation, t))
+        console.print(_recommendation(number, recommendation, titles, t))
     console.print()
 
     console.print(Text(t("report.open_questions"), style="bold underline"))
@@ -61,17 +61,19 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
         console.print(t("report.open_question_hint"))
         for question in result.open_questions:
             console.print(
-                Padding(
-                    Text(
-                        f"• {question.question} ({question.ref}) – {t('report.could_recommend')}: "
-                        + ", ".join(question.could_recommend)
-                    ),
-                    (0, 0, 0, 2),
+                _indented(
+                    f"• {question.question} ({question.ref}) – {t('report.could_recommend')}: "
+                    + ", ".join(question.could_recommend),
+                    indent=2,
                 )
             )
 
 
-def _recommendation(number: int, rec: Recommendation, t) -> Group:  # type: ignore[no-untyped-def]
+def _indented(content: str, style: str = "", indent: int = 3) -> Text:
+    return Text(" " * indent + content, style=style)
+
+
+def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t) -> Group:  # type: ignore[no-untyped-def]
     heading = Text(f"{number}. {rec.title}", style="bold")
     heading.append(
         f"  [{rec.phase_title} · {t('report.score')} {rec.score:.0f} · "
@@ -85,39 +87,27 @@ def _recommendation(number: int, rec: Recommendation, t) -> Group:  # type: igno
         reason = firing.reason or firing.rule
         because = "; ".join(f"{e.label}: {e.shown}" for e in firing.evidence)
         lines.append(
-            Padding(
-                Text(
-                    f"{t('report.reason')}: {reason} ({t('report.because')} {because}; "
-                    f"{t('report.rule')} {firing.rule})"
-                ),
-                (0, 0, 0, 3),
+            _indented(
+                f"{t('report.reason')}: {reason} ({t('report.because')} {because}; "
+                f"{t('report.rule')} {firing.rule})"
             )
         )
-    facts = (
-        f"{t('report.impact')}: {t('impact.' + rec.impact)} · {t('report.effort')}: "
-        f"{t('effort.' + rec.effort)} · {t('report.cost')}: {t('cost.' + rec.cost)} · "
-        f"{t('report.reference')}: {rec.reference}"
+    lines.append(
+        _indented(
+            f"{t('report.impact')}: {t('impact.' + rec.impact)} · {t('report.effort')}: "
+            f"{t('effort.' + rec.effort)} · {t('report.cost')}: {t('cost.' + rec.cost)} · "
+            f"{t('report.reference')}: {rec.reference}",
+            style="dim",
+        )
     )
-    lines.append(Padding(Text(facts, style="dim"), (0, 0, 0, 3)))
     if rec.prerequisites:
-        lines.append(
-            Padding(
-                Text(f"{t('report.prerequisites')}: " + ", ".join(rec.prerequisites), style="dim"),
-                (0, 0, 0, 3),
-            )
-        )
+        shown = ", ".join(titles.get(p, p) for p in rec.prerequisites)
+        lines.append(_indented(f"{t('report.prerequisites')}: {shown}", style="dim"))
     if rec.what_if.items:
-        lines.append(
-            Padding(
-                Text(
-                    t(
-                        "report.what_if",
-                        phase=f"{rec.what_if.phase_score_gain:g}",
-                        overall=f"{rec.what_if.overall_gain:g}",
-                    ),
-                    style="dim",
-                ),
-                (0, 0, 0, 3),
-            )
+        gains = t(
+            "report.what_if",
+            phase=f"{rec.what_if.phase_score_gain:g}",
+            overall=f"{rec.what_if.overall_gain:g}",
         )
+        lines.append(_indented(gains, style="dim"))
     return Group(*lines)

@@ -39,7 +39,9 @@ def parse_toml_text(text: str) -> dict[str, Any]:
             line, column = int(match.group(1)), int(match.group(2))
             message = message[: match.start()].strip()
         elif _END_OF_DOCUMENT.search(message):
-            line = text.count("\n") + 1
+            body = text.rstrip()
+            line = body.count("\n") + 1
+            column = len(body) - (body.rfind("\n") + 1) + 1
             message = _END_OF_DOCUMENT.sub("at end of file", message).strip()
         raise TomlFileError(f"TOML syntax error: {message}", line, column) from None
 

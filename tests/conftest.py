@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kundenkompass.engine import Engine
+from kundenkompass.plugin_data import PluginData
+
+TESTS = Path(__file__).parent
+ROOT = TESTS.parent
+SAMPLE_PLUGIN = TESTS / "data" / "sample_plugin"
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    """The engine with the installed plugins (built-in phase plugins included)."""
+    return Engine()
+
+
+@pytest.fixture(scope="session")
+def sample_engine() -> Engine:
+    """An engine with only the small sample plugin of tests/data."""
+    return Engine([PluginData(SAMPLE_PLUGIN)], discover=False)
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``audit`` command in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "kundenkompass", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def write(tmp_path: Path, text: str, name: str = "profile.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
