@@ -133,7 +133,7 @@ def _durable_rule(
         by_property.setdefault(prop, []).append(test)
     patterns = []
     tests: set[str] = set()
-    for position, (prop, prop_tests) in enumerate(sorted(by_property.items())):
+    for position, (_prop, prop_tests) in enumerate(sorted(by_property.items())):
         patterns.append({f"p{position}": {"$and": [{"t": FACT_TYPE}, *prop_tests]}})
         tests.update(json.dumps(test, sort_keys=True) for test in prop_tests)
     # Derivations fire before recommendations, so that chains complete early; lower fires first.

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from itertools import product
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -62,7 +62,7 @@ NEGATED_OPERATOR = {
 #: Upper bound on the alternatives a rule may expand into; beyond it a rule is too complex.
 MAX_ALTERNATIVES = 64
 
-Scalar = Union[bool, int, float, str]
+Scalar = bool | int | float | str
 
 
 class _Node(BaseModel):
@@ -110,7 +110,7 @@ class Not(_Node):
     condition: Condition
 
 
-Condition = Union[Leaf, AllOf, AnyOf, Not]
+Condition = Leaf | AllOf | AnyOf | Not
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
 Not.model_rebuild()
@@ -256,9 +256,8 @@ def parse_condition(raw: Any, origin: str, rule: str, path: str) -> Condition:
         if not isinstance(value, list) or not value:
             raise RuleError(origin, rule, f"{path}.{operator}: expected a non-empty array")
         value = tuple(value)
-    elif operator == "is_unknown":
-        if not isinstance(value, bool):
-            raise RuleError(origin, rule, f"{path}.is_unknown: expected true or false")
+    elif operator == "is_unknown" and not isinstance(value, bool):
+        raise RuleError(origin, rule, f"{path}.is_unknown: expected true or false")
     for item in value if isinstance(value, tuple) else (value,):
         if not isinstance(item, bool | int | float | str):
             raise RuleError(

@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from kundenkompass.engine import Engine
 from kundenkompass.plugin_data import PluginData
 

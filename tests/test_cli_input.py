@@ -61,7 +61,7 @@ def test_unknown_table_is_named(tmp_path):
 @pytest.mark.parametrize(
     ("replace", "by", "fragments"),
     [
-        ('website = false', 'website = "nein"', ("facts.website", "expected true or false")),
+        ("website = false", 'website = "nein"', ("facts.website", "expected true or false")),
         ('= "nein"', '= "vielleicht"', ("answers.google_business_profil", '"ja", "teilweise"')),
         ('["laden"]', '["laden", "kiosk"]', ("company.channels[1]", '"laden", "onlineshop"')),
         ('name = "Radhaus Beispiel"\n', "", ("company.name", "missing")),
@@ -73,7 +73,9 @@ def test_wrong_type_or_value_names_the_path_and_what_is_allowed(tmp_path, replac
 
 
 def test_missing_file_is_one_line(tmp_path):
-    assert_clean_failure(run_cli("run", str(tmp_path / "fehlt.toml")), "fehlt.toml", "file not found")
+    assert_clean_failure(
+        run_cli("run", str(tmp_path / "fehlt.toml")), "fehlt.toml", "file not found"
+    )
 
 
 def test_directory_instead_of_file(tmp_path):

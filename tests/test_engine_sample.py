@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from kundenkompass.engine import Engine
 
 STORE = {"name": "Test GmbH", "channels": ["laden"]}
@@ -83,9 +82,15 @@ def test_prerequisite_comes_first(sample_engine):
 
 
 def test_audits_in_a_row_are_independent(sample_engine):
-    first = sample_engine.audit({"company": STORE, "answers": {"gbp": "nein"}, "facts": {"homepage": False}})
-    second = sample_engine.audit({"company": STORE, "answers": {"gbp": "ja"}, "facts": {"homepage": True}})
-    again = sample_engine.audit({"company": STORE, "answers": {"gbp": "nein"}, "facts": {"homepage": False}})
+    first = sample_engine.audit(
+        {"company": STORE, "answers": {"gbp": "nein"}, "facts": {"homepage": False}}
+    )
+    second = sample_engine.audit(
+        {"company": STORE, "answers": {"gbp": "ja"}, "facts": {"homepage": True}}
+    )
+    again = sample_engine.audit(
+        {"company": STORE, "answers": {"gbp": "nein"}, "facts": {"homepage": False}}
+    )
     assert recommended(second) == []
     assert second.derived_facts == []
     assert first.to_json() == again.to_json()

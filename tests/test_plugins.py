@@ -5,7 +5,6 @@ from __future__ import annotations
 import types
 
 import pytest
-
 from kundenkompass import hookimpl, hookspecs
 from kundenkompass.engine import Engine
 from kundenkompass.errors import PluginError, RuleError
@@ -42,8 +41,11 @@ def test_built_in_phase_plugins_come_through_the_entry_point_group():
 def test_discovered_engine_lists_the_five_phase_plugins(engine):
     loaded = [info.name for info in engine.catalog.plugins]
     assert set(PHASE_PLUGINS) <= set(loaded)
-    assert all(info.distribution == "kundenkompass" for info in engine.catalog.plugins
-               if info.name in PHASE_PLUGINS)
+    assert all(
+        info.distribution == "kundenkompass"
+        for info in engine.catalog.plugins
+        if info.name in PHASE_PLUGINS
+    )
 
 
 def test_every_hookspec_is_documented():
@@ -87,13 +89,18 @@ def test_a_duplicate_id_names_both_plugins():
 
 def test_a_rule_naming_an_unknown_fact_is_rejected_with_rule_and_file():
     bad = parse_rule(
-        {"id": "kaputte_regel", "recommend": "gbp_anlegen",
-         "when": {"fact": "homepag", "equals": False}},
+        {
+            "id": "kaputte_regel",
+            "recommend": "gbp_anlegen",
+            "when": {"fact": "homepag", "equals": False},
+        },
         "sektor/rules.toml",
     )
     with pytest.raises(RuleError) as caught:
-        Engine([PluginData(SAMPLE_PLUGIN), plugin("sektor", register_rules=lambda: [bad])],
-               discover=False)
+        Engine(
+            [PluginData(SAMPLE_PLUGIN), plugin("sektor", register_rules=lambda: [bad])],
+            discover=False,
+        )
     message = str(caught.value)
     assert "sektor/rules.toml" in message
     assert "kaputte_regel" in message
@@ -114,8 +121,9 @@ def test_a_rule_naming_an_unknown_fact_is_rejected_with_rule_and_file():
 def test_rules_with_wrong_values_or_operators_are_rejected(when, message):
     bad = parse_rule({"id": "r", "recommend": "gbp_anlegen", "when": when}, "x/rules.toml")
     with pytest.raises(RuleError) as caught:
-        Engine([PluginData(SAMPLE_PLUGIN), plugin("x", register_rules=lambda: [bad])],
-               discover=False)
+        Engine(
+            [PluginData(SAMPLE_PLUGIN), plugin("x", register_rules=lambda: [bad])], discover=False
+        )
     assert message in str(caught.value)
 
 
@@ -124,8 +132,9 @@ def test_a_rule_recommending_an_unknown_measure_is_rejected():
         {"id": "r", "recommend": "gbp_anlegn", "when": {"answer": "gbp", "equals": "nein"}}, "f"
     )
     with pytest.raises(RuleError, match="unknown measure 'gbp_anlegn'; did you mean 'gbp_anlegen'"):
-        Engine([PluginData(SAMPLE_PLUGIN), plugin("x", register_rules=lambda: [bad])],
-               discover=False)
+        Engine(
+            [PluginData(SAMPLE_PLUGIN), plugin("x", register_rules=lambda: [bad])], discover=False
+        )
 
 
 def test_a_plugin_for_another_hookspec_version_is_refused():
@@ -137,7 +146,11 @@ def test_a_plugin_for_another_hookspec_version_is_refused():
 
 def test_measure_with_unknown_prerequisite_is_rejected():
     measure = Measure(
-        id="m", phase="kauf", title={"de": "T"}, description={"de": "D"}, reference="R",
+        id="m",
+        phase="kauf",
+        title={"de": "T"},
+        description={"de": "D"},
+        reference="R",
         prerequisites=("gibt_es_nicht",),
     )
     with pytest.raises(PluginError, match="unknown prerequisite 'gibt_es_nicht'"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from kundenkompass.errors import RuleError
 from kundenkompass.rule_language import AllOf, Leaf, parse_rule, parse_rules, to_alternatives
 from kundenkompass.toml_files import parse_toml_text
@@ -26,7 +25,9 @@ def test_leaf_and_action_are_parsed():
     )
     assert parsed.id == "gbp_fehlt"
     assert parsed.priority == "hoch"
-    assert parsed.when == Leaf(subject="answer", key="gbp", operator="in", value=("nein", "teilweise"))
+    assert parsed.when == Leaf(
+        subject="answer", key="gbp", operator="in", value=("nein", "teilweise")
+    )
     assert parsed.origin == "rules.toml"
 
 
@@ -41,8 +42,10 @@ def test_leaf_and_action_are_parsed():
         ('recommend = "m"\nwhen = { fact = "x", is_unknown = "yes" }', "true or false"),
         ('when = { answer = "x", equals = "nein" }', "exactly one action"),
         ('recommend = "m"', "missing 'when'"),
-        ('recommend = "m"\npriority = "urgent"\nwhen = { answer = "x", equals = "nein" }',
-         "priority 'urgent'"),
+        (
+            'recommend = "m"\npriority = "urgent"\nwhen = { answer = "x", equals = "nein" }',
+            "priority 'urgent'",
+        ),
         ('recommend = "m"\nwhen = { answer = "x", equals = "nein" }\nthen = 1', "unknown key(s)"),
     ],
 )
@@ -76,8 +79,11 @@ def test_any_expands_into_alternatives():
         conditions=(
             Leaf(subject="fact", key="a", operator="equals", value=True),
             parse_rule(
-                {"id": "r", "recommend": "m",
-                 "when": {"any": [{"fact": "b", "equals": 1}, {"fact": "c", "equals": 2}]}},
+                {
+                    "id": "r",
+                    "recommend": "m",
+                    "when": {"any": [{"fact": "b", "equals": 1}, {"fact": "c", "equals": 2}]},
+                },
                 "x",
             ).when,
         )
