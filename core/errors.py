@@ -68,3 +68,13 @@ class AuditError(KundenkompassError):
     def __init__(self, message: str, failures: list[tuple[str, str]] | None = None) -> None:
         self.failures = failures or []
         super().__init__(message)
+
+
+class OutputError(KundenkompassError):
+    """An output file that cannot or may not be written."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}")

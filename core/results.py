@@ -126,6 +126,8 @@ class AuditResult(ResultModel):
     derived_facts: list[DerivedFact]
     facts: dict[str, Any]
     plugins: list[PluginUsed]
+    #: No-code rulesets applied to this audit (sector packs or ``--ruleset`` files).
+    rulesets: list[PluginUsed] = []
     rules_fingerprint: str
 
     def to_json(self) -> str:
