@@ -15,8 +15,15 @@ from typing import Any
 from . import plugin_manager
 from .catalog import Catalog, collect
 from .compile_rules import compile_rules
-from .errors import PluginError
-from .explain import all_known, firings, open_questions, show_value
+from .errors import PluginError, ProfileError
+from .explain import (
+    all_known,
+    derived_facts,
+    explain_measure,
+    firings,
+    open_questions,
+    show_value,
+)
 from .infer import RuleRunner
 from .known_values import known_values
 from .load_profile import Profile, load_profile, parse_profile_text, validate_profile
@@ -26,7 +33,7 @@ from .results import (
     AuditResult,
     ChecklistAnswer,
     CompanyInfo,
-    DerivedFact,
+    MeasureExplanation,
     PhaseResult,
     PluginUsed,
     Recommendation,
@@ -135,14 +142,7 @@ class Engine:
             top_steps=[entry.measure for entry in ranked[:TOP_STEPS]],
             recommendations=recommendations,
             open_questions=open_questions(catalog, values, set(by_measure), applicable, channels),
-            derived_facts=[
-                DerivedFact(
-                    key=key,
-                    value=derived.value,
-                    by=sorted({name.split("#")[0] for name in derived.by}),
-                )
-                for key, derived in sorted(inference.derived.items())
-            ],
+            derived_facts=derived_facts(self.compiled, inference, values, catalog),
             facts={
                 key.split(".", 1)[1]: list(v) if isinstance(v, tuple) else v
                 for key, v in known.items()
@@ -153,6 +153,26 @@ class Engine:
                 for info in catalog.plugins
             ],
             rules_fingerprint=self.compiled.fingerprint,
+        )
+
+    def explain(self, measure_id: str, profile: ProfileInput) -> MeasureExplanation:
+        """Why ``measure_id`` is recommended for ``profile``, or which condition failed."""
+        if measure_id not in self.catalog.measures:
+            raise ProfileError(
+                "MEASURE_ID",
+                f"unknown measure {measure_id!r}{_did_you_mean(measure_id, self.catalog.measures)}",
+            )
+        profile = self.load_profile(profile)
+        known = known_values(profile, self.catalog)
+        inference = self._runner.run(known)
+        values = all_known(known, inference)
+        return explain_measure(
+            measure_id,
+            self.compiled,
+            inference,
+            values,
+            self.catalog,
+            set(profile.company.channels),
         )
 
     def _phase(self, phase: str, profile: Profile, score: float | None) -> PhaseResult:
@@ -236,6 +256,13 @@ class Engine:
 
     def show(self, ref: str, value: Any) -> str:
         return show_value(ref, value, self.catalog, self.language)
+
+
+def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _applies(measure: Measure, channels: set[str]) -> bool:

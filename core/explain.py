@@ -10,7 +10,16 @@ from .compile_rules import CompiledRules
 from .evaluate import evaluate, evaluate_leaf
 from .infer import Inference
 from .models import text_in
-from .results import Evidence, Firing, OpenQuestion
+from .results import (
+    DerivationStep,
+    DerivedFact,
+    Evidence,
+    Firing,
+    LeafCheck,
+    MeasureExplanation,
+    OpenQuestion,
+    RuleCheck,
+)
 from .rule_language import Leaf, Rule, to_alternatives
 from .texts import text
 
@@ -193,3 +202,140 @@ def open_questions(
             )
         )
     return questions
+
+
+def derived_facts(
+    compiled: CompiledRules,
+    inference: Inference,
+    values: Mapping[str, Any],
+    catalog: Catalog,
+    keys: set[str] | None = None,
+) -> list[DerivedFact]:
+    """The facts rules derived (all, or those in ``keys``), each with its derivation steps."""
+    found = []
+    for key, derived in sorted(inference.derived.items()):
+        if keys is not None and key not in keys:
+            continue
+        steps = []
+        seen: set[str] = set()
+        for name in sorted(derived.by, key=_alternative_order):
+            alternative = compiled.alternatives[name]
+            if alternative.rule.id in seen:
+                continue
+            seen.add(alternative.rule.id)
+            steps.append(
+                DerivationStep(
+                    rule=alternative.rule.id,
+                    evidence=evidence_for(alternative.leaves, values, inference, catalog),
+                )
+            )
+        found.append(
+            DerivedFact(
+                key=key,
+                label=label_of(f"facts.{key}", catalog).rstrip(".?"),
+                value=derived.value,
+                by=sorted(seen),
+                steps=steps,
+            )
+        )
+    return found
+
+
+def _truth(value: bool | None) -> str:
+    return "unknown" if value is None else "true" if value else "false"
+
+
+def check_rule(
+    rule: Rule,
+    fired_rules: set[str],
+    values: Mapping[str, Any],
+    catalog: Catalog,
+    channels: set[str],
+) -> tuple[RuleCheck, set[str]]:
+    """Evaluate one rule for explanation; also return the open inputs that could fire it."""
+    rule_open = {
+        ref for ref in unknown_inputs(rule, values, catalog) if asked_of(ref, catalog, channels)
+    }
+    # Unknown only while some unanswered input could still make the rule fire.
+    outcome = "fired" if rule.id in fired_rules else "unknown" if rule_open else "false"
+    alternatives = []
+    for leaves in to_alternatives(rule.when):
+        row = []
+        for leaf in leaves:
+            truth = _truth(evaluate_leaf(leaf, values))
+            shown = show_value(leaf.ref, values.get(leaf.ref), catalog)
+            derived_by_rules = leaf.subject == "fact" and leaf.key in catalog.rule_derived_facts
+            if (
+                derived_by_rules
+                and truth == "unknown"
+                and not _inputs_behind(leaf.ref, values, catalog, frozenset())
+            ):
+                truth, shown = "false", text("answer.nicht_abgeleitet")
+            row.append(
+                LeafCheck(
+                    test=leaf.describe(),
+                    ref=leaf.ref,
+                    label=label_of(leaf.ref, catalog).rstrip(".?"),
+                    shown=shown,
+                    truth=truth,  # type: ignore[arg-type]
+                )
+            )
+        alternatives.append(row)
+    check = RuleCheck(
+        rule=rule.id,
+        plugin=rule.plugin,
+        origin=rule.origin,
+        outcome=outcome,  # type: ignore[arg-type]
+        reason=text_in(rule.reason) if rule.reason else None,
+        alternatives=alternatives,
+    )
+    return check, rule_open
+
+
+def explain_measure(
+    measure_id: str,
+    compiled: CompiledRules,
+    inference: Inference,
+    values: Mapping[str, Any],
+    catalog: Catalog,
+    channels: set[str],
+) -> MeasureExplanation:
+    """The whole chain for one measure: rules that fired, derived facts, inputs; or why not."""
+    measure = catalog.measures[measure_id]
+    applicable = not measure.channels or bool(set(measure.channels) & channels)
+    fired_rules = {name.rsplit("#", 1)[0] for name in inference.fired}
+    rules = [rule for rule in catalog.rules.values() if rule.recommend == measure_id]
+    # Follow the facts these rules test back through the rules that derive them.
+    derived_keys: list[str] = []
+    pending = [leaf.key for rule in rules for leaf in rule.leaves() if leaf.subject == "fact"]
+    while pending:
+        key = pending.pop(0)
+        if key in derived_keys or key not in catalog.rule_derived_facts:
+            continue
+        derived_keys.append(key)
+        for rule in catalog.rules.values():
+            if rule.derive and rule.derive.fact == key:
+                pending.extend(leaf.key for leaf in rule.leaves() if leaf.subject == "fact")
+    derivation_rules = [
+        rule for rule in catalog.rules.values() if rule.derive and rule.derive.fact in derived_keys
+    ]
+    checks, open_inputs = [], set()
+    for rule in rules:
+        check, rule_open = check_rule(rule, fired_rules, values, catalog, channels)
+        checks.append(check)
+        open_inputs |= rule_open
+    derivation_checks = [
+        check_rule(rule, fired_rules, values, catalog, channels)[0] for rule in derivation_rules
+    ]
+    return MeasureExplanation(
+        measure=measure_id,
+        title=text_in(measure.title),
+        phase=measure.phase,
+        recommended=applicable and any(check.outcome == "fired" for check in checks),
+        applicable=applicable,
+        channels=list(measure.channels),
+        rules=checks,
+        derivation_rules=derivation_checks,
+        derived_facts=derived_facts(compiled, inference, values, catalog, set(derived_keys)),
+        open_inputs=sorted(open_inputs),
+    )

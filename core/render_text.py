@@ -6,7 +6,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from .results import AuditResult, Recommendation
+from .results import AuditResult, MeasureExplanation, Recommendation
 from .texts import text
 
 
@@ -111,3 +111,51 @@ def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t)
         )
         lines.append(_indented(gains, style="dim"))
     return Group(*lines)
+
+
+_TRUTH_MARK = {"true": "✓", "false": "✗", "unknown": "?"}
+
+
+def render_explanation(
+    explanation: MeasureExplanation, console: Console, language: str = "de"
+) -> None:
+    t = lambda key, **values: text(key, language, **values)  # noqa: E731
+    console.print(Text(f"{explanation.title} ({explanation.measure})", style="bold"))
+    if explanation.recommended:
+        console.print(t("explain.recommended"))
+    elif not explanation.applicable:
+        channels = ", ".join(t(f"channel.{c}") for c in explanation.channels)
+        console.print(t("explain.not_applicable", channels=channels))
+    else:
+        console.print(t("explain.not_recommended"))
+    for check in [*explanation.rules, *explanation.derivation_rules]:
+        console.print()
+        outcome = t(f"explain.outcome_{check.outcome}")
+        console.print(
+            Text(f"{t('report.rule')} {check.rule} ({check.origin}): {outcome}", style="bold")
+        )
+        if check.reason:
+            console.print(_indented(f"{t('report.reason')}: {check.reason}", indent=2))
+        for number, alternative in enumerate(check.alternatives, start=1):
+            if len(check.alternatives) > 1:
+                console.print(_indented(t("explain.alternative", number=number), indent=2))
+            for leaf in alternative:
+                console.print(
+                    _indented(
+                        f"{_TRUTH_MARK[leaf.truth]} {leaf.label} = {leaf.shown}  [{leaf.test}]",
+                        indent=4,
+                    )
+                )
+    if explanation.derived_facts:
+        console.print()
+        console.print(Text(t("explain.derived"), style="bold"))
+        for fact in explanation.derived_facts:
+            console.print(_indented(f"{fact.label} = {fact.value}", indent=2))
+            for step in fact.steps:
+                because = "; ".join(f"{e.label}: {e.shown}" for e in step.evidence)
+                console.print(_indented(f"{t('report.rule')} {step.rule}: {because}", indent=4))
+    if explanation.open_inputs:
+        console.print()
+        console.print(Text(t("explain.open_inputs"), style="bold"))
+        for ref in explanation.open_inputs:
+            console.print(_indented(f"• {ref}", indent=2))

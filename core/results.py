@@ -95,10 +95,56 @@ class OpenQuestion(ResultModel):
     could_recommend: list[str]
 
 
+class DerivationStep(ResultModel):
+    """One rule that derived a fact, with the answers and facts it relied on."""
+
+    rule: str
+    evidence: list[Evidence]
+
+
 class DerivedFact(ResultModel):
     key: str
+    label: str
     value: Any
     by: list[str]
+    steps: list[DerivationStep]
+
+
+class LeafCheck(ResultModel):
+    """One condition of a rule, evaluated for this profile."""
+
+    test: str
+    ref: str
+    label: str
+    shown: str
+    truth: Literal["true", "false", "unknown"]
+
+
+class RuleCheck(ResultModel):
+    rule: str
+    plugin: str
+    origin: str
+    outcome: Literal["fired", "false", "unknown"]
+    reason: str | None
+    #: The rule's alternatives (any of them suffices), each a list of conditions.
+    alternatives: list[list[LeafCheck]]
+
+
+class MeasureExplanation(ResultModel):
+    """Why a measure was recommended for a profile, or why not."""
+
+    measure: str
+    title: str
+    phase: str
+    recommended: bool
+    applicable: bool
+    channels: list[str]
+    rules: list[RuleCheck]
+    #: Rules that derive the facts the measure's rules test (fired or not).
+    derivation_rules: list[RuleCheck]
+    derived_facts: list[DerivedFact]
+    #: Unanswered inputs whose answers could still make a rule recommend the measure.
+    open_inputs: list[str]
 
 
 class CompanyInfo(ResultModel):
