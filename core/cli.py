@@ -31,7 +31,9 @@ app = typer.Typer(
 
 
 def stdout_console() -> Console:
-    return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+    terminal = sys.stdout.isatty()
+    # Redirected output is not wrapped, and tables get room instead of 80 columns.
+    return Console(highlight=False, soft_wrap=not terminal, width=None if terminal else 120)
 
 
 def _fail(message: str, code: int) -> None:

@@ -30,29 +30,46 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
 
     table = Table(title=t("report.phases"), title_justify="left", expand=False)
     table.add_column(t("report.phase"))
-    table.add_column(t("report.fulfilled"), justify="right")
-    table.add_column("%", justify="right")
-    table.add_column(t("report.unanswered"), justify="right")
+    table.add_column(t("report.score"), justify="right")
     table.add_column(t("report.maturity"))
+    table.add_column(t("report.fulfilled"), justify="right")
+    table.add_column(t("report.coverage"), justify="right")
     for phase in result.phases:
         scored = phase.answered - phase.not_applicable
         table.add_row(
             phase.title,
-            f"{phase.fulfilled} {t('report.of_answered', answered=scored)}",
             _pct(phase.score),
-            str(phase.unanswered),
             t(f"maturity.{phase.maturity}") if phase.maturity else t("report.no_score"),
+            t("report.of", part=phase.fulfilled, whole=scored),
+            t("report.of", part=phase.answered, whole=phase.items),
         )
     console.print(table)
     console.print()
 
-    console.print(Text(t("report.plan"), style="bold underline"))
+    titles = {r.measure: r.title for r in result.recommendations}
+    numbers = {r.measure: n for n, r in enumerate(result.recommendations, start=1)}
+    console.print(Text(t("report.top_steps"), style="bold underline"))
     if not result.recommendations:
         console.print(t("report.no_measures"))
-    titles = {r.measure: r.title for r in result.recommendations}
-    for number, recommendation in enumerate(result.recommendations, start=1):
-        console.print(_recommendation(number, recommendation, titles, t))
+    for measure in result.top_steps:
+        recommendation = next(r for r in result.recommendations if r.measure == measure)
+        reason = recommendation.reasons[0].reason or recommendation.reasons[0].rule
+        line = Text(f"{numbers[measure]}. {recommendation.title}", style="bold")
+        line.append(f" – {reason}")
+        console.print(line)
     console.print()
+
+    console.print(Text(t("report.plan"), style="bold underline"))
+    for horizon in ("jetzt", "als_naechstes", "spaeter"):
+        group = [r for r in result.recommendations if r.horizon == horizon]
+        if not group:
+            continue
+        console.print(Text(t(f"horizon.{horizon}"), style="bold"))
+        for recommendation in group:
+            console.print(
+                _recommendation(numbers[recommendation.measure], recommendation, titles, t)
+            )
+        console.print()
 
     console.print(Text(t("report.open_questions"), style="bold underline"))
     if not result.open_questions:
@@ -76,9 +93,7 @@ def _indented(content: str, style: str = "", indent: int = 3) -> Text:
 def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t) -> Group:  # type: ignore[no-untyped-def]
     heading = Text(f"{number}. {rec.title}", style="bold")
     heading.append(
-        f"  [{rec.phase_title} · {t('report.score')} {rec.score:.0f} · "
-        f"{t('horizon.' + rec.horizon)}]",
-        style="dim",
+        f"  [{rec.phase_title} · {t('report.priority_points')} {rec.score:.0f}]", style="dim"
     )
     if rec.quick_win:
         heading.append(f"  ★ {t('report.quick_win')}", style="green")
