@@ -1,0 +1,50 @@
+"""Hypothesis strategies: valid profiles for the loaded catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+from kundenkompass.catalog import Catalog
+from kundenkompass.models import CHANNELS, FactDefinition, FactType
+
+ANSWER_WORDS = ("ja", "teilweise", "nein", "entfällt")
+
+
+def fact_values(fact: FactDefinition) -> st.SearchStrategy[Any]:
+    low = fact.minimum if fact.minimum is not None else 0
+    high = fact.maximum if fact.maximum is not None else 1000
+    if fact.type is FactType.BOOL:
+        return st.booleans()
+    if fact.type is FactType.INT:
+        return st.integers(int(low), int(high))
+    if fact.type is FactType.FLOAT:
+        return st.floats(low, high, allow_nan=False, allow_infinity=False).map(
+            lambda v: round(v, 2)
+        )
+    if fact.type is FactType.ENUM:
+        return st.sampled_from(fact.values)
+    if fact.type is FactType.ENUM_LIST:
+        return st.lists(st.sampled_from(fact.values), unique=True).map(
+            lambda chosen: [v for v in fact.values if v in chosen]
+        )
+    return st.text(alphabet="abcdefgh äöü", max_size=20)
+
+
+@st.composite
+def profiles(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
+    channels = draw(st.lists(st.sampled_from(CHANNELS), min_size=1, unique=True))
+    answers = {}
+    for item_id in catalog.checklist:
+        word = draw(st.sampled_from((*ANSWER_WORDS, None)))
+        if word is not None:
+            answers[item_id] = word
+    facts = {}
+    for fact in catalog.input_facts():
+        if draw(st.booleans()):
+            facts[fact.key] = draw(fact_values(fact))
+    return {
+        "company": {"name": "Generierte GmbH", "channels": [c for c in CHANNELS if c in channels]},
+        "answers": answers,
+        "facts": facts,
+    }
