@@ -36,6 +36,7 @@ PHASE_NAMES = (
     "Glossar",
     "Übergreifend",
     "Kunden",
+    "Zusammenfassung",
 )
 
 
