@@ -199,6 +199,9 @@ def open_questions(
                 question=label_of(ref, catalog),
                 phase=phase,
                 could_recommend=measures_in_order,
+                could_recommend_titles=[
+                    text_in(catalog.measures[m].title) for m in measures_in_order
+                ],
             )
         )
     return questions

@@ -93,6 +93,8 @@ class OpenQuestion(ResultModel):
     question: str
     phase: str | None
     could_recommend: list[str]
+    #: Titles of the measures in ``could_recommend``, in the same order.
+    could_recommend_titles: list[str] = []
 
 
 class DerivationStep(ResultModel):
