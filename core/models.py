@@ -96,6 +96,8 @@ class FactDefinition(Contribution):
     phase: Literal[PHASES] | None = None  # type: ignore[valid-type]
     #: Ask only companies that have one of these channels; empty means all.
     channels: tuple[Literal[CHANNELS], ...] = ()  # type: ignore[valid-type]
+    #: Only for companies of one of these sectors (``[company] sector``); empty means all.
+    sectors: tuple[Identifier, ...] = ()
     #: ``input``: given in the profile; ``derived``: produced by rules or a derivation.
     source: Literal["input", "derived"] = "input"
     #: True when a threshold or default is the project's own, not a number from the guide.
@@ -137,6 +139,8 @@ class ChecklistItem(Contribution):
     weight: float = Field(default=1.0, gt=0, le=10)
     #: Ask only companies that have one of these channels; empty means all.
     channels: tuple[Literal[CHANNELS], ...] = ()  # type: ignore[valid-type]
+    #: Only for companies of one of these sectors (``[company] sector``); empty means all.
+    sectors: tuple[Identifier, ...] = ()
 
 
 class Measure(Contribution):
@@ -151,6 +155,8 @@ class Measure(Contribution):
     reference: str
     #: Recommended only to companies that have one of these channels; empty means all.
     channels: tuple[Literal[CHANNELS], ...] = ()  # type: ignore[valid-type]
+    #: Only for companies of one of these sectors (``[company] sector``); empty means all.
+    sectors: tuple[Identifier, ...] = ()
     impact: Literal["hoch", "mittel", "gering"] = "mittel"
     effort: Literal["gering", "mittel", "hoch"] = "mittel"
     cost: Literal["kostenlos", "unter_500", "unter_5000", "mehr"] = "unter_500"
