@@ -8,9 +8,12 @@ One engine serves any number of audits, sequentially or from several threads.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from . import plugin_manager
 from .catalog import Catalog, collect
@@ -44,7 +47,7 @@ from .texts import text
 
 _engine_numbers = itertools.count(1)
 
-ProfileInput = Profile | Path | str | Mapping[str, Any]
+ProfileInput = Profile | os.PathLike[str] | str | bytes | Mapping[str, Any] | BaseModel
 
 
 class Engine:
@@ -81,17 +84,30 @@ class Engine:
 
     # -------------------------------------------------------------- profiles
 
-    def load_profile(self, profile: ProfileInput) -> Profile:
-        """Accept a validated profile, a path, TOML text or a mapping."""
+    def load_profile(self, profile: ProfileInput, *, source: str | None = None) -> Profile:
+        """Accept a validated profile, a path, TOML text (str or bytes), a mapping (e.g.
+        parsed JSON) or another pydantic model of a profile (see ``audit schema profile``).
+
+        ``source`` names text and mappings in error messages (default ``<profile>``).
+        """
+        name = source or "<profile>"
         if isinstance(profile, Profile):
             return profile
-        if isinstance(profile, Path):
-            return load_profile(profile, self.catalog)
+        if isinstance(profile, os.PathLike):
+            return load_profile(Path(profile), self.catalog)
+        if isinstance(profile, bytes):
+            try:
+                profile = profile.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise ProfileError(name, f"is not UTF-8 text (byte {error.start + 1})") from None
+            return parse_profile_text(profile, self.catalog, name)
         if isinstance(profile, str):
             if "\n" in profile or "[company]" in profile:
-                return parse_profile_text(profile, self.catalog)
+                return parse_profile_text(profile, self.catalog, name)
             return load_profile(Path(profile), self.catalog)
-        return validate_profile(profile, self.catalog)
+        if isinstance(profile, BaseModel):
+            profile = profile.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return validate_profile(profile, self.catalog, name)
 
     # ---------------------------------------------------------------- audits
 
