@@ -1,0 +1,101 @@
+"""`audit batch`: audit many profiles in parallel, results as JSON Lines (and CSV)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..cli import app, handles_errors, make_engine
+
+
+@app.command()
+@handles_errors
+def batch(
+    profiles: Annotated[
+        list[Path],
+        typer.Argument(help="Profile files (TOML); a folder stands for its *.toml files."),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Results as JSON Lines: one line per profile."),
+    ],
+    summary: Annotated[
+        Path | None,
+        typer.Option(help="Also write a CSV summary: one row per company."),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes [default: all cores]."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+) -> None:
+    """Audit many profiles in parallel; bad profiles are reported and skipped.
+
+    Each line of the output is {"profile", "status": "ok", "result"} with the result as
+    `audit run` computes it, or {"profile", "status": "error", "error"}. The exit code is
+    0 when every profile was audited, otherwise that of the worst failure (2 bad input,
+    3 plugin error, 4 audit failure); the outputs are written either way.
+    """
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .. import batch as batching
+    from ..errors import OutputError, ProfileError
+    from ..files import write_atomically
+
+    paths = batching.expand_profiles(profiles)
+    if not paths:
+        raise ProfileError(" ".join(map(str, profiles)), "no profiles found (*.toml)")
+    targets = [output] if summary is None else [output, summary]
+    if summary is not None and summary.resolve() == output.resolve():
+        raise OutputError(str(summary), "is the same file as --output")
+    for target in targets:  # fail before hours of work, not after
+        if target.exists() and not force:
+            raise OutputError(str(target), "already exists; use --force to replace it")
+        if not target.parent.is_dir():
+            raise OutputError(str(target), f"folder {str(target.parent)!r} does not exist")
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    failed = 0
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("Audits", total=len(paths), failed="")
+
+        def advance(record: batching.BatchRecord) -> None:
+            nonlocal failed
+            failed += not record.ok
+            progress.update(task, advance=1, failed=f"[red]{failed} failed[/red]" if failed else "")
+
+        records = batching.audit_many(
+            paths, jobs=jobs, engine_factory=make_engine, on_record=advance
+        )
+
+    write_atomically(output, batching.jsonl(records), force=force)
+    if summary is not None:
+        write_atomically(summary, batching.summary_csv(records), force=force)
+
+    written = " and ".join(str(target) for target in targets)
+    console.print(f"{len(records) - failed} of {len(records)} profiles audited; wrote {written}")
+    if failed:
+        worst = max(r.error.exit_code for r in records if r.error is not None)
+        for record in records:
+            if record.error is not None:
+                console.print(f"audit: error: {record.error.message}", markup=False)
+        raise typer.Exit(worst)

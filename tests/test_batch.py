@@ -1,0 +1,151 @@
+"""`audit batch` and kundenkompass.batch: many profiles, in parallel, bad ones skipped."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from kundenkompass import batch
+from kundenkompass.engine import Engine
+from kundenkompass.errors import PluginError
+
+from .conftest import ROOT, run_cli
+
+RADHAUS = ROOT / "examples" / "radhaus.toml"
+BAD = '[company]\nname = "Kaputt"\nchannels = ["laden"]\n[answers]\ngoogle_profil = "ja"\n'
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    """Three good profiles, one bad one, in a folder."""
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    text = RADHAUS.read_text(encoding="utf-8")
+    for number, answer in enumerate(["nein", "ja", "teilweise"], start=1):
+        changed = text.replace("Radhaus Beispiel", f"Radhaus {number}").replace(
+            'google_business_profil = "nein"', f'google_business_profil = "{answer}"'
+        )
+        (profiles / f"p{number}.toml").write_text(changed, encoding="utf-8")
+    (profiles / "p0_kaputt.toml").write_text(BAD, encoding="utf-8")
+    (profiles / "notes.txt").write_text("not a profile", encoding="utf-8")
+    return profiles
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_batch_in_parallel_reports_bad_profiles_and_keeps_the_rest(folder, tmp_path, engine):
+    output, summary = tmp_path / "results.jsonl", tmp_path / "summary.csv"
+    missing = tmp_path / "fehlt.toml"
+    done = run_cli(
+        "batch", str(folder), str(missing), "--output", str(output), "--summary", str(summary),
+        "--jobs", "2",
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "3 of 5 profiles audited" in done.stderr
+    assert "Traceback" not in done.stderr
+
+    records = read_jsonl(output)
+    names = [Path(r["profile"]).name for r in records]
+    assert names == ["p0_kaputt.toml", "p1.toml", "p2.toml", "p3.toml", "fehlt.toml"]
+    assert [r["status"] for r in records] == ["error", "ok", "ok", "ok", "error"]
+
+    # The same message and exit code as `audit run` on the bad profile.
+    alone = run_cli("run", str(folder / "p0_kaputt.toml"))
+    assert records[0]["error"]["exit_code"] == alone.returncode == 2
+    assert alone.stderr.strip() == f"audit: error: {records[0]['error']['message']}"
+    assert records[0]["error"]["message"] in done.stderr
+    assert records[4]["error"]["kind"] == "ProfileError"
+
+    # Each result is exactly what the engine computes for that profile.
+    for record in records[1:4]:
+        expected = engine.audit(Path(record["profile"])).to_json()
+        assert record["result"] == json.loads(expected)
+
+    rows = list(csv.DictReader(summary.open(encoding="utf-8")))
+    assert [row["status"] for row in rows] == ["error", "ok", "ok", "ok", "error"]
+    assert rows[1]["company"] == "Radhaus 1"
+    first = records[1]["result"]
+    assert rows[1]["overall_score"] == f"{first['overall_score']:g}"
+    assert rows[1]["top_measures"].split() == first["top_steps"]
+    assert "google_business_profil_anlegen" in rows[1]["top_measures"]
+    assert "google_business_profil_anlegen" not in rows[2]["top_measures"]
+    assert rows[0]["error"] == records[0]["error"]["message"]
+
+
+def test_batch_with_one_job_matches_parallel(folder, tmp_path):
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert run_cli("batch", str(folder), "-o", str(one), "-j", "1").returncode == 2
+    assert run_cli("batch", str(folder), "-o", str(two), "-j", "2").returncode == 2
+    assert one.read_bytes() == two.read_bytes()
+
+
+def test_all_good_profiles_exit_zero(tmp_path):
+    output = tmp_path / "out.jsonl"
+    done = run_cli("batch", str(RADHAUS), str(RADHAUS), "-o", str(output))
+    assert done.returncode == 0, done.stderr
+    assert [r["status"] for r in read_jsonl(output)] == ["ok", "ok"]
+
+
+def test_existing_output_is_kept_without_force(tmp_path):
+    output = tmp_path / "out.jsonl"
+    output.write_text("keep me", encoding="utf-8")
+    done = run_cli("batch", str(RADHAUS), "-o", str(output))
+    assert done.returncode == 2
+    assert "already exists; use --force" in done.stderr
+    assert output.read_text(encoding="utf-8") == "keep me"
+    assert run_cli("batch", str(RADHAUS), "-o", str(output), "--force").returncode == 0
+    assert read_jsonl(output)[0]["status"] == "ok"
+
+
+def test_no_profiles_is_an_input_error(tmp_path):
+    done = run_cli("batch", str(tmp_path), "-o", str(tmp_path / "out.jsonl"))
+    assert done.returncode == 2
+    assert "no profiles found" in done.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_missing_output_folder_fails_before_auditing(tmp_path):
+    done = run_cli("batch", str(RADHAUS), "-o", str(tmp_path / "nope" / "out.jsonl"))
+    assert done.returncode == 2
+    assert "does not exist" in done.stderr
+
+
+# ---------------------------------------------------------------- library API
+
+
+def test_audit_many_in_process_keeps_order_and_reports_progress(folder):
+    seen = []
+    paths = batch.expand_profiles([folder])
+    records = batch.audit_many(paths, jobs=1, on_record=seen.append)
+    assert [r.index for r in records] == [0, 1, 2, 3]
+    assert len(seen) == 4
+    assert not records[0].ok and records[0].error.kind == "ProfileError"
+    assert records[1].result().company.name == "Radhaus 1"
+    with pytest.raises(ValueError, match="no result"):
+        records[0].result()
+
+
+def broken_engine() -> Engine:
+    raise PluginError("kaputt", "cannot load")
+
+
+def test_a_worker_that_cannot_build_its_engine_stops_the_batch(folder):
+    with pytest.raises(batch.WorkerStartError, match="plugin 'kaputt': cannot load") as caught:
+        batch.audit_many(batch.expand_profiles([folder]), jobs=2, engine_factory=broken_engine)
+    assert caught.value.exit_code == 3
+
+
+def test_an_unexpected_error_becomes_an_internal_error_record(monkeypatch, engine):
+    def explode(profile):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "audit", explode)
+    record = batch.audit_one(engine, 0, RADHAUS)
+    assert record.error.kind == "InternalError"
+    assert record.error.exit_code == 70
+    assert "RuntimeError: boom" in record.error.message
+    assert json.loads(record.to_jsonl())["status"] == "error"

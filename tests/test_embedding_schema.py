@@ -1,0 +1,76 @@
+"""`audit schema profile|result` and the profile input forms the engine accepts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from kundenkompass.errors import ProfileError
+from kundenkompass.schemas import profile_model
+from kundenkompass.toml_files import parse_toml_text
+
+from .conftest import ROOT, run_cli
+
+RADHAUS = ROOT / "examples" / "radhaus.toml"
+
+
+def test_result_schema_describes_the_result_json(engine):
+    done = run_cli("schema", "result")
+    assert done.returncode == 0, done.stderr
+    schema = json.loads(done.stdout)
+    assert schema["$schema"].endswith("2020-12/schema")
+    result = json.loads(engine.audit(RADHAUS).to_json())
+    assert set(result) == set(schema["properties"])
+    assert set(schema["required"]) <= set(result)
+
+
+def test_profile_schema_lists_every_question_of_the_plugins(engine):
+    done = run_cli("schema", "profile")
+    assert done.returncode == 0, done.stderr
+    schema = json.loads(done.stdout)
+    definitions = schema["$defs"]
+    assert set(definitions["Answers"]["properties"]) == set(engine.catalog.checklist)
+    inputs = {fact.key for fact in engine.catalog.input_facts()}
+    assert set(definitions["Facts"]["properties"]) == inputs
+    assert definitions["Answers"]["additionalProperties"] is False
+    assert schema["required"] == ["company"]
+    assert "null" not in done.stdout  # optional keys are left out, never null
+
+
+def test_unknown_schema_kind_is_a_usage_error():
+    done = run_cli("schema", "everything")
+    assert done.returncode == 2
+
+
+def test_the_example_profile_fits_the_generated_model(engine):
+    model = profile_model(engine.catalog)
+    data = parse_toml_text(RADHAUS.read_text(encoding="utf-8"))
+    typed = model.model_validate(data)
+    # A profile given as that pydantic model audits like the file itself.
+    assert engine.audit(typed).to_json() == engine.audit(RADHAUS).to_json()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        lambda: RADHAUS,
+        lambda: str(RADHAUS),
+        lambda: RADHAUS.read_text(encoding="utf-8"),
+        lambda: RADHAUS.read_bytes(),
+        lambda: parse_toml_text(RADHAUS.read_text(encoding="utf-8")),
+    ],
+    ids=["path", "path-text", "toml-text", "toml-bytes", "mapping"],
+)
+def test_every_profile_form_gives_the_same_result(engine, form):
+    assert engine.audit(form()).to_json() == engine.audit(Path(RADHAUS)).to_json()
+
+
+def test_text_profiles_are_named_by_their_source_in_errors(engine):
+    with pytest.raises(ProfileError) as caught:
+        engine.load_profile(b'[company]\nname = "X"\nchannels = [\n', source="formular")
+    assert str(caught.value).startswith("formular:")
+    with pytest.raises(ProfileError, match=r"^formular: is not UTF-8 text"):
+        engine.load_profile(b"[company]\n\xff\n", source="formular")
+    with pytest.raises(ProfileError, match=r"^<profile>: company.channels: missing"):
+        engine.load_profile({"company": {"name": "X"}})
