@@ -56,9 +56,9 @@ def test_training_share_is_derived_in_python_and_compared_with_a_threshold(engin
     facts = {"mitarbeiter_anzahl": 4, "mitarbeiter_geschult_anzahl": 1}
     result = engine.audit({"company": STORE, "facts": facts})
     assert result.facts["anteil_mitarbeiter_geschult"] == 25.0
-    assert "mitarbeiter_digital_informieren" in recommended(result)
+    assert "technikschulung_alle_mitarbeiter" in recommended(result)
     trained = engine.audit({"company": STORE, "facts": {**facts, "mitarbeiter_geschult_anzahl": 4}})
-    assert "mitarbeiter_digital_informieren" not in recommended(trained)
+    assert "technikschulung_alle_mitarbeiter" not in recommended(trained)
 
 
 def test_two_audits_in_one_process_are_independent(engine):
