@@ -1,0 +1,62 @@
+"""`audit serve`: the HTTP service (needs the ``server`` extra: FastAPI and uvicorn)."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from ..cli import app, handles_errors, make_engine
+
+INSTALL_HINT = "pip install 'kundenkompass[server]'"
+
+
+@app.command()
+@handles_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    max_body_size: Annotated[int, typer.Option(min=1, help="Largest request body in bytes.")] = 1024
+    * 1024,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes, each with its own engine.")
+    ] = 1,
+    log_level: Annotated[
+        str, typer.Option(help="uvicorn log level: critical, error, warning, info, debug.")
+    ] = "info",
+) -> None:
+    """Serve audits over HTTP: POST /audits, GET /checklist, /measures, /facts, /health.
+
+    The OpenAPI documentation is at /docs and /openapi.json.
+    """
+    from ..errors import KundenkompassError
+
+    try:
+        import uvicorn
+
+        from .. import server
+    except ImportError as error:
+        problem = KundenkompassError(
+            f"the HTTP service needs the optional dependencies ({error.name} is missing); "
+            f"install them with: {INSTALL_HINT}"
+        )
+        problem.exit_code = 2
+        raise problem from None
+
+    # Build the engine first: a broken plugin stops here with its message, not in a worker.
+    engine = make_engine()
+    if workers == 1:
+        application = server.create_app(engine, max_body_bytes=max_body_size)
+        uvicorn.run(application, host=host, port=port, log_level=log_level)
+        return
+    del engine
+    os.environ[server.MAX_BODY_VARIABLE] = str(max_body_size)
+    uvicorn.run(
+        "kundenkompass.server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+    )

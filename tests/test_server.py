@@ -1,0 +1,231 @@
+"""The HTTP service, tested against a real `audit serve` process over loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+httpx = pytest.importorskip("httpx")
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+
+from kundenkompass.listing import checklist_entries, fact_entries, measure_entries  # noqa: E402
+
+from .conftest import ROOT, run_cli, write  # noqa: E402
+
+RADHAUS = ROOT / "examples" / "radhaus.toml"
+LIMIT = 64 * 1024
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kundenkompass", "serve", "--host", "127.0.0.1",
+         "--port", str(port), "--max-body-size", str(LIMIT), "--log-level", "warning"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited: {process.stdout.read() if process.stdout else ''}")
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("server did not start within 60 s")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def client(server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=30) as session:
+        yield session
+
+
+def test_health_names_plugins_and_rules(client, engine):
+    answer = client.get("/health")
+    assert answer.status_code == 200
+    health = answer.json()
+    assert health["status"] == "ok"
+    assert health["plugins"] == [info.name for info in engine.catalog.plugins]
+    assert health["rules_fingerprint"] == engine.compiled.fingerprint
+
+
+def test_toml_profile_gives_the_engines_json_byte_for_byte(client, engine):
+    expected = engine.audit(RADHAUS).to_json()
+    answer = client.post(
+        "/audits",
+        content=RADHAUS.read_bytes(),
+        headers={"content-type": "application/toml"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.text == expected
+
+
+def test_json_profile_gives_the_same_result(client, engine):
+    profile = {
+        "company": {"name": "Mode Meier", "channels": ["laden", "onlineshop"]},
+        "answers": {"google_business_profil": "nein", "eigene_website": "ja"},
+        "facts": {"website": True},
+    }
+    answer = client.post("/audits", json=profile)
+    assert answer.status_code == 200, answer.text
+    assert answer.text == engine.audit(profile).to_json()
+
+
+def test_body_without_content_type_is_recognised(client, engine):
+    answer = client.post("/audits", content=RADHAUS.read_bytes())
+    assert answer.status_code == 200
+    assert answer.json()["company"]["name"] == "Radhaus Beispiel"
+
+
+def test_invalid_profile_is_422_with_the_cli_message(client, tmp_path):
+    text = '[company]\nname = "X"\nchannels = ["laden"]\n[answers]\ngoogle_profil = "ja"\n'
+    path = write(tmp_path, text)
+    cli = run_cli("run", str(path))
+    assert cli.returncode == 2
+    cli_message = cli.stderr.strip().removeprefix(f"audit: error: {path}")
+
+    answer = client.post("/audits", content=text, headers={"content-type": "application/toml"})
+    assert answer.status_code == 422
+    problem = answer.json()
+    assert problem["detail"] == f"request{cli_message}"
+    assert problem["key_path"] == "answers.google_profil"
+    assert 'did you mean "google_business_profil"' in problem["detail"]
+
+
+def test_toml_syntax_error_names_line_and_column(client, tmp_path):
+    text = '[company]\nname = "X"\nchannels = ["laden"\n'
+    cli = run_cli("run", str(write(tmp_path, text)))
+    answer = client.post("/audits", content=text, headers={"content-type": "text/toml"})
+    assert answer.status_code == 422
+    problem = answer.json()
+    assert problem["line"] is not None and problem["column"] is not None
+    assert problem["detail"].startswith(f"request:{problem['line']}:{problem['column']}: ")
+    assert problem["detail"].split(": ", 1)[1] in cli.stderr
+
+
+def test_json_errors_are_422(client):
+    broken = client.post(
+        "/audits", content=b'{"company": {', headers={"content-type": "application/json"}
+    )
+    assert broken.status_code == 422
+    assert broken.json()["detail"].startswith("request:1:")
+    wrong = client.post("/audits", json={"company": {"name": "X", "channels": ["kiosk"]}})
+    assert wrong.status_code == 422
+    assert wrong.json()["key_path"] == "company.channels[0]"
+    assert client.post("/audits", json=["not", "a", "table"]).status_code == 422
+
+
+def test_too_large_body_is_refused(client):
+    answer = client.post(
+        "/audits", content=b"#" * (LIMIT + 1), headers={"content-type": "application/toml"}
+    )
+    assert answer.status_code == 413
+    assert str(LIMIT) in answer.json()["detail"]
+
+    def chunks():  # no content-length: the limit is counted while reading
+        for _ in range(LIMIT // 1024 + 2):
+            yield b"#" * 1024
+
+    streamed = client.post(
+        "/audits", content=chunks(), headers={"content-type": "application/toml"}
+    )
+    assert streamed.status_code == 413
+
+
+def test_unsupported_content_type_is_415(client):
+    answer = client.post(
+        "/audits", content=b"<profile/>", headers={"content-type": "application/xml"}
+    )
+    assert answer.status_code == 415
+
+
+def test_listings_match_the_library(client, engine):
+    assert client.get("/checklist").json() == checklist_entries(engine.catalog)
+    assert client.get("/checklist", params={"phase": "kauf"}).json() == checklist_entries(
+        engine.catalog, "kauf"
+    )
+    assert client.get("/measures").json() == measure_entries(engine.catalog)
+    assert client.get("/facts").json() == json.loads(json.dumps(fact_entries(engine.catalog)))
+    bad = client.get("/checklist", params={"phase": "kasse"})
+    assert bad.status_code == 422
+    assert "unknown phase 'kasse'" in bad.json()["detail"]
+
+
+def test_openapi_document_describes_the_endpoints(client, engine):
+    document = client.get("/openapi.json").json()
+    assert {"/audits", "/checklist", "/measures", "/facts", "/health"} <= set(document["paths"])
+    body = document["paths"]["/audits"]["post"]["requestBody"]["content"]
+    assert {"application/json", "application/toml"} <= set(body)
+    schemas = document["components"]["schemas"]
+    assert "AuditResult" in schemas
+    answers = schemas["Answers"]["properties"]
+    assert set(answers) == set(engine.catalog.checklist)
+    # Every reference resolves inside the document.
+    text = json.dumps(document)
+    for name in {part.split('"')[0] for part in text.split('"#/components/schemas/')[1:]}:
+        assert name in schemas, name
+    assert client.get("/docs").status_code == 200
+
+
+def test_concurrent_requests_get_their_own_results(client, engine):
+    profiles = [
+        {"company": {"name": f"Laden {n}", "channels": ["laden"]},
+         "answers": {"google_business_profil": ["ja", "nein", "teilweise"][n % 3]}}
+        for n in range(24)
+    ]  # fmt: skip
+    expected = [engine.audit(profile).to_json() for profile in profiles]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda p: client.post("/audits", json=p), profiles))
+    assert [a.status_code for a in answers] == [200] * len(profiles)
+    assert [a.text for a in answers] == expected
+
+
+def test_serve_without_the_server_extra_says_what_to_install(tmp_path):
+    # A stand-in package that makes `import fastapi` fail, as on an install without the extra.
+    shadow = tmp_path / "fastapi"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise ImportError('missing', name='fastapi')\n")
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path}
+    done = subprocess.run(
+        [sys.executable, "-m", "kundenkompass", "serve", "--port", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "pip install 'kundenkompass[server]'" in done.stderr
+    assert "Traceback" not in done.stderr
