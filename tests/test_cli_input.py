@@ -16,7 +16,7 @@ channels = ["laden"]
 google_business_profil = "nein"
 
 [facts]
-website = false
+newsletter = false
 """
 
 
@@ -61,7 +61,11 @@ def test_unknown_table_is_named(tmp_path):
 @pytest.mark.parametrize(
     ("replace", "by", "fragments"),
     [
-        ("website = false", 'website = "nein"', ("facts.website", "expected true or false")),
+        (
+            "newsletter = false",
+            'newsletter = "nein"',
+            ("facts.newsletter", "expected true or false"),
+        ),
         ('= "nein"', '= "vielleicht"', ("answers.google_business_profil", '"ja", "teilweise"')),
         ('["laden"]', '["laden", "kiosk"]', ("company.channels[1]", '"laden", "onlineshop"')),
         ('name = "Radhaus Beispiel"\n', "", ("company.name", "missing")),

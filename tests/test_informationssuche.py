@@ -16,7 +16,7 @@ def recommended(result):
 def test_no_google_profile_recommends_creating_one_with_its_reason(engine):
     result = engine.audit({"company": STORE, "answers": {"google_business_profil": "nein"}})
     measure = recommended(result)["google_business_profil_anlegen"]
-    assert measure.reasons[0].reason == "Das Unternehmen hat kein Google-Unternehmensprofil."
+    assert measure.reasons[0].reason.startswith("Wer bei Google nach Ihrem Unternehmen sucht")
     assert [e.ref for e in measure.reasons[0].evidence] == ["answers.google_business_profil"]
     assert measure.quick_win
 
@@ -40,14 +40,18 @@ def test_weak_online_presence_chains_through_a_derived_fact(engine):
     result = engine.audit(
         {
             "company": STORE,
-            "answers": {"google_business_profil": "nein", "social_media_praesenz": "nein"},
-            "facts": {"website": False},
+            "answers": {
+                "google_business_profil": "nein",
+                "social_media_praesenz": "nein",
+                "eigene_website": "nein",
+            },
         }
     )
     derived = {fact.key: fact for fact in result.derived_facts}
     assert derived["online_praesenz_schwach"].value is True
-    measure = recommended(result)["online_praesenz_grundlagen_schaffen"]
-    (evidence,) = measure.reasons[0].evidence
+    measure = recommended(result)["google_business_profil_anlegen"]
+    (reason,) = [r for r in measure.reasons if r.rule == "info_online_praesenz_unsichtbar"]
+    (evidence,) = reason.evidence
     assert evidence.ref == "facts.online_praesenz_schwach"
     assert evidence.derived_by == ["info_online_praesenz_schwach"]
 
@@ -64,17 +68,23 @@ def test_training_share_is_derived_in_python_and_compared_with_a_threshold(engin
 def test_two_audits_in_one_process_are_independent(engine):
     weak = {
         "company": STORE,
-        "answers": {"google_business_profil": "nein", "social_media_praesenz": "nein"},
-        "facts": {"website": False},
+        "answers": {
+            "google_business_profil": "nein",
+            "social_media_praesenz": "nein",
+            "eigene_website": "nein",
+        },
     }
     strong = {
         "company": STORE,
-        "answers": {"google_business_profil": "ja", "social_media_praesenz": "ja"},
-        "facts": {"website": True},
+        "answers": {
+            "google_business_profil": "ja",
+            "social_media_praesenz": "ja",
+            "eigene_website": "ja",
+        },
     }
     first = engine.audit(weak)
     second = engine.audit(strong)
-    assert "online_praesenz_grundlagen_schaffen" not in recommended(second)
+    assert "google_business_profil_anlegen" not in recommended(second)
     assert "online_praesenz_schwach" not in {f.key for f in second.derived_facts}
     assert engine.audit(weak).to_json() == first.to_json()
 
@@ -88,7 +98,7 @@ def test_cli_shows_the_measure_its_reason_and_open_questions(tmp_path):
     result = run_cli("run", str(path))
     assert result.returncode == 0, result.stderr
     assert "Google-Unternehmensprofil anlegen" in result.stdout
-    assert "Das Unternehmen hat kein Google-Unternehmensprofil." in result.stdout
+    assert "Wer bei Google nach Ihrem Unternehmen sucht" in result.stdout
     assert "Offene Fragen" in result.stdout
 
 
@@ -110,18 +120,16 @@ def test_cli_explain_shows_the_chain(tmp_path):
     path = write(
         tmp_path,
         '[company]\nname = "C"\nchannels = ["laden"]\n[answers]\n'
-        'google_business_profil = "nein"\nsocial_media_praesenz = "nein"\n[facts]\nwebsite = false\n',
+        'google_business_profil = "nein"\nsocial_media_praesenz = "nein"\neigene_website = "nein"\n',
     )
-    result = run_cli(
-        "explain", "online_praesenz_grundlagen_schaffen", str(path), "--format", "json"
-    )
+    result = run_cli("explain", "google_business_profil_anlegen", str(path), "--format", "json")
     assert result.returncode == 0, result.stderr
     explanation = json.loads(result.stdout)
     assert explanation["recommended"] is True
     assert explanation["rules"][0]["outcome"] == "fired"
     assert explanation["derived_facts"][0]["key"] == "online_praesenz_schwach"
     refs = {e["ref"] for step in explanation["derived_facts"][0]["steps"] for e in step["evidence"]}
-    assert {"facts.website", "answers.google_business_profil"} <= refs
+    assert {"answers.eigene_website", "answers.google_business_profil"} <= refs
 
 
 def test_cli_explain_unknown_measure_suggests(tmp_path):
