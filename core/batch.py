@@ -5,8 +5,10 @@ processes, and each worker builds its own engine once and audits a chunk of prof
 time. Records come back in the order the profiles were given. A profile that cannot be
 read or audited becomes an error record; it never stops the batch or loses other results.
 
-Workers are started with ``spawn``: a fresh interpreter shares no durable_rules state or
-threads with the parent, which may itself hold an engine or run a server.
+Workers are forked while the calling process has a single thread (they then start
+without importing anything again); a process with more threads (a server, a GUI) gets
+workers started with ``spawn`` instead, since forking a threaded process can deadlock.
+Either way each worker builds its own engine; none inherits durable_rules state.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -175,18 +178,23 @@ def audit_many(
     jobs: int | None = None,
     engine_factory: EngineFactory = Engine,
     on_record: Callable[[BatchRecord], None] | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> list[BatchRecord]:
     """Audit profile files in ``jobs`` worker processes (default: all cores).
 
     Returns one record per profile in the given order; ``on_record`` is called as records
-    arrive (in completion order), e.g. to advance a progress bar. ``engine_factory`` must
-    be picklable (a module-level function or class): each worker calls it once. With
-    ``jobs=1`` the profiles are audited in this process, without workers.
+    arrive (in completion order), e.g. to advance a progress bar. ``on_start`` is called
+    once the workers exist: start threads (such as a progress display) there, not before,
+    so that workers can be forked. ``engine_factory`` must be picklable (a module-level
+    function or class): each worker calls it once. With ``jobs=1`` the profiles are
+    audited in this process, without workers.
     """
     names = [str(path) for path in profiles]
     jobs = max(1, min(jobs or default_jobs(), len(names) or 1))
     notify = on_record or (lambda record: None)
+    started = on_start or (lambda: None)
     if jobs == 1:
+        started()
         engine = engine_factory()
         records = []
         for index, name in enumerate(names):
@@ -194,7 +202,7 @@ def audit_many(
             notify(record)
             records.append(record)
         return records
-    return _audit_in_workers(names, jobs, engine_factory, notify)
+    return _audit_in_workers(names, jobs, engine_factory, notify, started)
 
 
 def _audit_in_workers(
@@ -202,6 +210,7 @@ def _audit_in_workers(
     jobs: int,
     engine_factory: EngineFactory,
     notify: Callable[[BatchRecord], None],
+    started: Callable[[], None],
 ) -> list[BatchRecord]:
     size = max(1, min(MAX_CHUNK, len(names) // (jobs * 4)))
     numbered = list(enumerate(names))
@@ -209,7 +218,7 @@ def _audit_in_workers(
     records: list[BatchRecord | None] = [None] * len(names)
     executor = ProcessPoolExecutor(
         max_workers=jobs,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=multiprocessing.get_context(_start_method()),
         initializer=_start_worker,
         initargs=(engine_factory,),
     )
@@ -217,6 +226,7 @@ def _audit_in_workers(
         futures: dict[Future[list[BatchRecord]], list[tuple[int, str]]] = {
             executor.submit(_audit_chunk, chunk): chunk for chunk in chunks
         }
+        started()
         for future in as_completed(futures):
             try:
                 done = future.result()
@@ -232,6 +242,12 @@ def _audit_in_workers(
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     return [record for record in records if record is not None]
+
+
+def _start_method() -> str:
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
 
 
 def _lost(index: int, name: str, why: str) -> BatchRecord:

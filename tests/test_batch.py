@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,24 @@ def test_an_unexpected_error_becomes_an_internal_error_record(monkeypatch, engin
     assert record.error.exit_code == 70
     assert "RuntimeError: boom" in record.error.message
     assert json.loads(record.to_jsonl())["status"] == "error"
+
+
+def test_forked_and_spawned_workers_give_the_same_records(folder, monkeypatch):
+    paths = batch.expand_profiles([folder])
+    monkeypatch.setattr(batch, "_start_method", lambda: "fork")
+    forked = batch.audit_many(paths, jobs=2)
+    monkeypatch.setattr(batch, "_start_method", lambda: "spawn")
+    spawned = batch.audit_many(paths, jobs=2)
+    assert [r.to_jsonl() for r in forked] == [r.to_jsonl() for r in spawned]
+    assert [r.ok for r in forked] == [False, True, True, True]
+
+
+def test_a_process_with_threads_does_not_fork():
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait)
+    helper.start()
+    try:
+        assert batch._start_method() == "spawn"
+    finally:
+        stop.set()
+        helper.join()

@@ -66,7 +66,7 @@ def batch(
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     failed = 0
-    with Progress(
+    progress = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -75,17 +75,25 @@ def batch(
         TimeRemainingColumn(),
         console=console,
         transient=False,
-    ) as progress:
-        task = progress.add_task("Audits", total=len(paths), failed="")
+    )
+    task = progress.add_task("Audits", total=len(paths), failed="")
+    try:
 
         def advance(record: batching.BatchRecord) -> None:
             nonlocal failed
             failed += not record.ok
             progress.update(task, advance=1, failed=f"[red]{failed} failed[/red]" if failed else "")
 
+        # The display's refresh thread starts once the workers exist (see audit_many).
         records = batching.audit_many(
-            paths, jobs=jobs, engine_factory=make_engine, on_record=advance
+            paths,
+            jobs=jobs,
+            engine_factory=make_engine,
+            on_record=advance,
+            on_start=progress.start,
         )
+    finally:
+        progress.stop()
 
     write_atomically(output, batching.jsonl(records), force=force)
     if summary is not None:
