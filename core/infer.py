@@ -12,12 +12,21 @@ What this module guards against (see the durable_rules field notes in the docs):
 * Asserting an identical fact twice raises inside durable_rules; derived facts are
   therefore asserted once per audit, and a second rule deriving the same value only adds
   its provenance.
+* A new state's action context is left uninitialized by durable_rules and freed by
+  ``delete_state``: deleting a state in which no action ever ran crashes the process
+  (segfault or abort). Every state therefore starts with a start fact that a no-op rule
+  matches, so one action has run (and the context is cleared) before anything else.
+* durable_rules' JSON parser reads a number with an exponent only after a fraction
+  (``1.0e-07``, not ``1e-07`` as Python writes it) and fails with error 204 otherwise;
+  its JSON encoding is replaced by one that writes every float in a form it reads.
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+import json
+import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +45,46 @@ from .compile_rules import (
 from .errors import AuditError
 
 SINK_RULE = "__sink__"
+START_RULE = "__start__"
+#: Fact type of the start fact; no pattern but the start rule's tests it.
+START_FACT_TYPE = "kk_start"
+
+
+def _number(value: float) -> str:
+    text = repr(value)
+    mantissa, exponent_mark, exponent = text.partition("e")
+    if exponent_mark and "." not in mantissa:
+        text = f"{mantissa}.0e{exponent}"
+    return text
+
+
+def _dumps(value: Any, **options: Any) -> str:
+    """JSON as ``json.dumps`` writes it, but with floats durable_rules can parse."""
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ",".join(
+                f"{json.dumps(key, **options)}:{_dumps(item, **options)}"
+                for key, item in value.items()
+            )
+            + "}"
+        )
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_dumps(item, **options) for item in value) + "]"
+    if isinstance(value, float) and math.isfinite(value):
+        return _number(value)
+    return json.dumps(value, **options)
+
+
+class _DurableJson:
+    """Stands in for the ``json`` module inside ``durable.engine``."""
+
+    loads = staticmethod(json.loads)
+    dumps = staticmethod(_dumps)
+
+
+# durable_rules serializes every ruleset, fact and state with the module-level ``json``.
+durable_engine.json = _DurableJson  # type: ignore[assignment]
 
 
 class QuietHost(durable_engine.Host):
@@ -95,6 +144,11 @@ class RuleRunner:
                 "all": [{"fact": {"t": FACT_TYPE}}, {"never": {"t": "__never__"}}],
                 "run": _never,
             }
+            rules[START_RULE] = {
+                "pri": 0,
+                "all": [{"start": {"t": START_FACT_TYPE}}],
+                "run": _started,
+            }
             definitions[ruleset_name] = rules
         self._host.set_rulesets(definitions)
 
@@ -117,7 +171,7 @@ class RuleRunner:
                         if position in self.compiled.consumers.get(prop, ())
                     ]
                     if batch:
-                        touched.append(name)
+                        self._open(name, state.sid, touched)
                         self._host.assert_facts(name, batch)
                 while state.outbox:
                     prop, value, origin = state.outbox.pop(0)
@@ -125,7 +179,7 @@ class RuleRunner:
                         if position != origin:
                             name = self._names[position]
                             if name not in touched:
-                                touched.append(name)
+                                self._open(name, state.sid, touched)
                             fact = {"t": FACT_TYPE, prop: value, "sid": state.sid}
                             self._host.assert_fact(name, fact)
             finally:
@@ -136,6 +190,11 @@ class RuleRunner:
             details = "; ".join(f"rule {rule!r}: {message}" for rule, message in state.failures)
             raise AuditError(f"rule action failed: {details}", state.failures)
         return state.inference
+
+    def _open(self, name: str, sid: str, touched: list[str]) -> None:
+        """Create the audit's state in ruleset ``name`` and run the start action in it."""
+        self._host.assert_fact(name, {"t": START_FACT_TYPE, "sid": sid})
+        touched.append(name)
 
     def _input_facts(self, known: Mapping[str, Any]) -> list[tuple[str, Any]]:
         facts: list[tuple[str, Any]] = []
@@ -192,4 +251,8 @@ class RuleRunner:
 
 
 def _never(closure: Any) -> None:  # pragma: no cover - the sink rule cannot fire
+    return None
+
+
+def _started(closure: Any) -> None:
     return None

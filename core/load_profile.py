@@ -135,7 +135,11 @@ class _Validator:
             raise self.fail(path, f"nested too deeply (more than {MAX_DEPTH} levels)")
         if isinstance(value, Mapping):
             for key, child in value.items():
-                self._check_depth(child, f"{path}.{key}" if path else str(key), depth + 1)
+                where = f"{path}.{key}" if path else str(key)
+                # Mappings from code or JSON may have keys TOML cannot produce.
+                if not isinstance(key, str):
+                    raise self.fail(where, f"key {key!r} is not a text; keys must be strings")
+                self._check_depth(child, where, depth + 1)
         elif isinstance(value, list):
             for index, child in enumerate(value):
                 self._check_depth(child, f"{path}[{index}]", depth + 1)

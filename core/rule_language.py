@@ -19,11 +19,12 @@ keeps it unknown, and a rule fires only when its condition is true.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from itertools import product
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from .errors import RuleError
 from .models import Identifier, LocalizedText
@@ -62,6 +63,30 @@ NEGATED_OPERATOR = {
 #: Upper bound on the alternatives a rule may expand into; beyond it a rule is too complex.
 MAX_ALTERNATIVES = 64
 
+#: Largest magnitude of a number in a rule. Profiles allow far less (10^12); beyond 2^53
+#: whole numbers lose precision as floats, and durable_rules saturates integers at 2^63.
+MAX_RULE_NUMBER = 1e15
+
+
+def number_problem(value: Any) -> str | None:
+    """Why a number cannot stand in a rule, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value!r} is not a finite number"
+    if abs(value) > MAX_RULE_NUMBER:
+        return f"{value!r} is out of range; numbers in rules lie between -1e15 and 1e15"
+    return None
+
+
+def _check_scalar(value: Any) -> Any:
+    for item in value if isinstance(value, tuple) else (value,):
+        problem = number_problem(item)
+        if problem:
+            raise ValueError(problem)
+    return value
+
+
 Scalar = bool | int | float | str
 
 
@@ -74,7 +99,7 @@ class Leaf(_Node):
     subject: Literal["answer", "fact", "company"]
     key: str
     operator: str
-    value: Scalar | tuple[Scalar, ...]
+    value: Annotated[Scalar | tuple[Scalar, ...], AfterValidator(_check_scalar)]
 
     @property
     def ref(self) -> str:
@@ -128,7 +153,7 @@ def _show(value: Scalar) -> str:
 
 class DerivedValue(_Node):
     fact: Identifier
-    value: Scalar
+    value: Annotated[Scalar, AfterValidator(_check_scalar)]
 
 
 class Rule(_Node):
@@ -263,6 +288,9 @@ def parse_condition(raw: Any, origin: str, rule: str, path: str) -> Condition:
             raise RuleError(
                 origin, rule, f"{path}.{operator}: expected a string, number or boolean"
             )
+        problem = number_problem(item)
+        if problem:
+            raise RuleError(origin, rule, f"{path}.{operator}: {problem}")
     return Leaf(subject=subject, key=key, operator=operator, value=value)
 
 
@@ -271,7 +299,8 @@ def _first_pydantic_message(error: ValueError) -> str:
     if callable(errors):
         first = errors()[0]
         location = ".".join(str(part) for part in first["loc"])
-        return f"{location}: {first['msg']}"
+        message = first["msg"].removeprefix("Value error, ")
+        return f"{location}: {message}"
     return str(error)
 
 

@@ -1,0 +1,144 @@
+"""`audit init`: a guided questionnaire that writes the profile, or a commented template."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..cli import app, handles_errors, make_engine, stdout_console
+from ..errors import OutputError, ProfileError
+
+#: Exit code of an interrupted questionnaire (as for Ctrl-C elsewhere).
+EXIT_INTERRUPTED = 130
+#: Exit code when the user declines to have an existing file rewritten.
+EXIT_DECLINED = 1
+
+
+@app.command()
+@handles_errors
+def init(
+    profile: Annotated[
+        Path,
+        typer.Argument(
+            help="The profile to write or complete (TOML). With --template, '-' writes to "
+            "standard output."
+        ),
+    ],
+    template: Annotated[
+        bool,
+        typer.Option("--template", help="Write a fully commented empty profile instead of asking."),
+    ] = False,
+    review: Annotated[
+        bool,
+        typer.Option("--review", help="Walk through all answers again, not only the open ones."),
+    ] = False,
+    phase: Annotated[str | None, typer.Option(help="Ask only this phase.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --template: replace an existing file.")
+    ] = False,
+) -> None:
+    """Answer the questionnaire in the terminal (German) and write the profile.
+
+    On an existing profile only the open questions are asked; answers already given are replaced only after confirmation. Answers are saved after every phase and when the questionnaire is interrupted with Ctrl-C.
+    """
+    if template:
+        if review or phase:
+            raise ProfileError("--template", "cannot be combined with --review or --phase")
+        _write_template(profile, force)
+        return
+    if force:
+        raise ProfileError(
+            "--force", "applies to --template only; an existing profile is completed, not replaced"
+        )
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise OutputError(
+            str(profile),
+            "the questionnaire needs an interactive terminal; to fill in a file by hand, "
+            f"write a template with: audit init --template {profile}",
+        )
+    _ask(profile, review, phase)
+
+
+def _write_template(path: Path, force: bool) -> None:
+    from ..files import write_atomically
+    from ..init_toml import template_text
+    from ..questionnaire import build_sections
+    from ..texts import text
+
+    engine = make_engine()
+    sections = build_sections(engine.catalog, engine.language)
+    content = template_text(sections, engine.catalog, engine.language)
+    if str(path) == "-":
+        sys.stdout.write(content)
+        return
+    write_atomically(path, content, force=force)
+    count = sum(len(section.questions) for section in sections)
+    stdout_console().print(text("init.template_written", path=path, count=count), markup=False)
+
+
+def _ask(path: Path, review: bool, phase: str | None) -> None:
+    from ..init_prompts import TerminalPrompter
+    from ..init_session import InitSession
+    from ..render_text import render
+    from ..texts import text
+
+    console = stdout_console()
+    engine = make_engine()
+    prompter = TerminalPrompter(console, engine.language)
+    session = InitSession(
+        path, engine.catalog, prompter, review=review, phase=phase, language=engine.language
+    )
+    console.print(text("init.intro"), markup=False)
+    with _signals_interrupt():
+        outcome = session.run()
+    if outcome.backup:
+        console.print(text("init.backup_kept", backup=outcome.backup), markup=False)
+    if outcome.declined:
+        raise typer.Exit(EXIT_DECLINED)
+    if outcome.interrupted:
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            console.print()
+            key = "init.interrupted_saved" if path.exists() else "init.interrupted_nothing"
+            console.print(text(key, path=path), markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if not path.exists():
+        return
+    console.print()
+    finished = "init.finished" if outcome.saved else "init.finished_unchanged"
+    console.print(
+        text(finished, path=path, answered=outcome.answered, open=outcome.open), markup=False
+    )
+    try:
+        wanted = prompter.confirm(text("init.audit_now"), default=True)
+    except (KeyboardInterrupt, EOFError):
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    if wanted:
+        console.print()
+        render(engine.audit(engine.load_profile(path)), console, engine.language)
+    else:
+        console.print(text("init.audit_later", path=path), markup=False)
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Treat a closed terminal (SIGHUP) or SIGTERM like Ctrl-C, so answers are saved."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = {}
+    for name in ("SIGHUP", "SIGTERM"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, interrupt)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
