@@ -96,7 +96,6 @@ def test_json_profile_gives_the_same_result(client, engine):
     profile = {
         "company": {"name": "Mode Meier", "channels": ["laden", "onlineshop"]},
         "answers": {"google_business_profil": "nein", "eigene_website": "ja"},
-        "facts": {"website": True},
     }
     answer = client.post("/audits", json=profile)
     assert answer.status_code == 200, answer.text
