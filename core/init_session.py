@@ -258,6 +258,8 @@ class InitSession:
                     self.draft.set(question.path, new)
             elif new is None or not same_value(current, new):
                 changes.append(Change(question=question, old=current, new=new))
+        if section.id == COMPANY_SECTION:
+            changes += self._left_by_sector_change(changes)
         if changes:
             self.prompter.changes(changes)
             if self.prompter.confirm(self.t("changes_confirm", count=len(changes)), True):
@@ -267,6 +269,21 @@ class InitSession:
                 self.prompter.say(self.t("changes_discarded"))
         if self._save():
             self.prompter.say(self.t("saved_section", title=section.title, path=self.path))
+
+    def _left_by_sector_change(self, changes: list[Change]) -> list[Change]:
+        """Answers to questions of the old sector, which a profile of another sector may
+        not contain: removed together with the sector change, if it is confirmed."""
+        sector = next((c.new for c in changes if c.question.path == "company.sector"), None)
+        if not any(c.question.path == "company.sector" for c in changes):
+            return []
+        removed = []
+        for section in self.sections:
+            for question in section.questions:
+                if question.sectors and sector not in question.sectors:
+                    current = self.draft.value(question.path)
+                    if current is not None:
+                        removed.append(Change(question=question, old=current, new=None))
+        return removed
 
     # ----------------------------------------------------------------- saving
 

@@ -176,6 +176,8 @@ def company_section(language: str = "de", sectors: Iterable[str] = ()) -> Sectio
                 kind=QuestionKind.TEXT,
                 text=t("company_sector"),
                 help=sector_help,
+                # Known spellings: "Fahrradhandel" is read as the sector "fahrradhandel".
+                values=tuple(sectors),
                 max_length=100,
             ),
             Question(
@@ -359,7 +361,8 @@ def check_text(raw: str, question: Question, language: str = "de") -> str:
         raise InvalidInput(text("init.text_too_long", language, limit=question.max_length))
     if any(ord(char) < 32 and char not in "\t" for char in typed):
         raise InvalidInput(text("init.text_control_character", language))
-    return typed
+    known = {value.casefold(): value for value in question.values}
+    return known.get(typed.casefold(), typed)
 
 
 def shown_value(question: Question, value: Any, language: str = "de") -> str:

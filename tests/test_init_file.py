@@ -13,6 +13,8 @@ from kundenkompass.questionnaire import (
     Question,
     QuestionKind,
     build_sections,
+    check_text,
+    company_section,
     format_number,
     parse_number,
 )
@@ -166,6 +168,16 @@ def test_questions_know_their_channels_and_sectors():
     assert not question.applies_to(["laden"], "fahrradhandel")
     assert not question.applies_to(["onlineshop"], None)
     assert Question(path="facts.y", kind=QuestionKind.BOOL, text="?").applies_to([], None)
+
+
+def test_a_known_sector_is_read_in_its_own_spelling():
+    sector = company_section("de", ["fahrradhandel"]).questions[1]
+    assert sector.path == "company.sector"
+    assert "fahrradhandel" in sector.help
+    assert check_text(" Fahrradhandel ", sector) == "fahrradhandel"
+    assert check_text("Blumen", sector) == "Blumen"
+    with pytest.raises(InvalidInput, match="höchstens 100"):
+        check_text("x" * 101, sector)
 
 
 def test_sections_follow_the_phases_with_checklist_first(engine, sections):

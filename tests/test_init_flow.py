@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import types
 from pathlib import Path
 from typing import Any
 
 import pytest
+from kundenkompass import hookimpl
+from kundenkompass.engine import Engine
 from kundenkompass.errors import OutputError, ProfileError
 from kundenkompass.init_session import UNKNOWN, Change, InitSession, Position
 from kundenkompass.load_profile import load_profile
+from kundenkompass.models import FactDefinition
+from kundenkompass.plugin_data import PluginData
 from kundenkompass.questionnaire import Question, Section
 
-from .conftest import ROOT
+from .conftest import ROOT, SAMPLE_PLUGIN
 
 COMPANY = {
     "company.name": "Testladen",
@@ -327,3 +332,55 @@ def test_a_missing_folder_fails_before_the_first_question(tmp_path, sample_engin
         run(tmp_path / "fehlt" / "profil.toml", sample_engine, SAMPLE_ANSWERS)
     with pytest.raises(OutputError, match="is a directory"):
         run(tmp_path, sample_engine, SAMPLE_ANSWERS)
+
+
+@pytest.fixture(scope="module")
+def sector_engine():
+    """The sample plugin plus one fact asked only of bike shops."""
+
+    def register_facts():
+        return [
+            FactDefinition(
+                key="rad_vermessung",
+                type="bool",
+                question={"de": "Vermessen Sie Kunden für ihr Rad?"},
+                phase="informationssuche",
+                sectors=("fahrradhandel",),
+            )
+        ]
+
+    local = types.SimpleNamespace(
+        KUNDENKOMPASS_PLUGIN_NAME="rad", register_facts=hookimpl(register_facts)
+    )
+    return Engine([PluginData(SAMPLE_PLUGIN), local], discover=False)
+
+
+def test_sector_questions_are_asked_only_in_their_sector(tmp_path, sector_engine):
+    path = tmp_path / "profil.toml"
+    _, prompter = run(path, sector_engine, COMPANY)
+    assert "facts.rad_vermessung" not in prompter.asked_paths
+
+    bike_shop = {**COMPANY, "company.sector": "fahrradhandel", "facts.rad_vermessung": True}
+    _, prompter = run(tmp_path / "rad.toml", sector_engine, bike_shop)
+    assert "facts.rad_vermessung" in prompter.asked_paths
+    assert load_profile(tmp_path / "rad.toml", sector_engine.catalog).facts == {
+        "rad_vermessung": True
+    }
+
+
+def test_changing_the_sector_removes_its_answers_only_with_confirmation(tmp_path, sector_engine):
+    path = tmp_path / "rad.toml"
+    bike_shop = {**COMPANY, "company.sector": "fahrradhandel", "facts.rad_vermessung": True}
+    run(path, sector_engine, bike_shop)
+    other = {**bike_shop, "company.sector": "moebel"}
+
+    _, prompter = run(path, sector_engine, other, confirms=[False], review=True)
+    profile = load_profile(path, sector_engine.catalog)
+    assert (profile.company.sector, profile.facts) == ("fahrradhandel", {"rad_vermessung": True})
+
+    _, prompter = run(path, sector_engine, other, confirms=[True], review=True)
+    changed = [c.question.path for c in prompter.shown_changes[0]]
+    assert changed == ["company.sector", "facts.rad_vermessung"]
+    assert "facts.rad_vermessung" not in prompter.asked_paths  # not a moebel question
+    profile = load_profile(path, sector_engine.catalog)
+    assert (profile.company.sector, profile.facts) == ("moebel", {})
