@@ -74,7 +74,7 @@ def main() -> None:
 
 
 # Command modules register themselves on ``app`` when imported.
-from .commands import batch, explain, init, listing, run, schema, serve  # noqa: E402, F401
+from .commands import batch, explain, init, listing, report, run, schema, serve  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()
