@@ -65,6 +65,8 @@ class RuleError(KundenkompassError):
 class AuditError(KundenkompassError):
     """An audit that failed while inferring, e.g. because a rule action raised."""
 
+    exit_code = 4
+
     def __init__(self, message: str, failures: list[tuple[str, str]] | None = None) -> None:
         self.failures = failures or []
         super().__init__(message)

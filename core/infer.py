@@ -43,6 +43,7 @@ from .compile_rules import (
     unknown_property,
 )
 from .errors import AuditError
+from .models import FactType
 
 SINK_RULE = "__sink__"
 START_RULE = "__start__"
@@ -187,9 +188,17 @@ class RuleRunner:
                     self._host.delete_state(name, state.sid)
                 del self._states[state.sid]
         if state.failures:
-            details = "; ".join(f"rule {rule!r}: {message}" for rule, message in state.failures)
+            details = "; ".join(
+                f"{self._describe(rule)}: {message}" for rule, message in state.failures
+            )
             raise AuditError(f"rule action failed: {details}", state.failures)
         return state.inference
+
+    def _describe(self, rule_id: str) -> str:
+        rule = self.catalog.rules.get(rule_id)
+        if rule is None:
+            return f"rule {rule_id!r}"
+        return f"plugin {rule.plugin!r}, rule {rule_id!r} ({rule.origin})"
 
     def _open(self, name: str, sid: str, touched: list[str]) -> None:
         """Create the audit's state in ruleset ``name`` and run the start action in it."""
@@ -214,6 +223,11 @@ class RuleRunner:
     def _action(self, rule_name: str, position: int) -> Callable[[Any], None]:
         alternative = self.compiled.alternatives[rule_name]
         rule = alternative.rule
+        derived_value = rule.derive.value if rule.derive else None
+        definition = self.catalog.facts.get(rule.derive.fact) if rule.derive else None
+        if definition is not None and definition.type is FactType.FLOAT:
+            # 1 and 1.0 derived for a float fact are one value, not a conflict.
+            derived_value = float(derived_value)  # type: ignore[arg-type]
 
         # durable_rules calls actions with exactly one argument; a second parameter would
         # make it treat the action as asynchronous. Data is bound through the closure.
@@ -223,7 +237,7 @@ class RuleRunner:
                 state.inference.fired.append(rule_name)
                 if rule.derive is None:
                     return
-                key, value = rule.derive.fact, rule.derive.value
+                key, value = rule.derive.fact, derived_value
                 existing = state.inference.derived.get(key)
                 if existing is None:
                     state.inference.derived[key] = Derived(key, value, (rule_name,))

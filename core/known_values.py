@@ -7,11 +7,13 @@ rules treat their results like inputs.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .catalog import Catalog
 from .errors import PluginError
 from .load_profile import Profile
+from .models import FactDefinition, FactType
 
 
 def known_values(profile: Profile, catalog: Catalog) -> dict[str, Any]:
@@ -35,9 +37,38 @@ def known_values(profile: Profile, catalog: Catalog) -> dict[str, Any]:
                 owner, f"derivation {key!r} raised {type(error).__name__}: {error}"
             ) from error
         if value is not None:
-            known[f"facts.{key}"] = value
+            fact = catalog.facts[key]
+            checked = _checked(value, fact)
+            if checked is None:
+                owner = catalog.owners[("derivation", key)]
+                raise PluginError(
+                    owner,
+                    f"derivation {key!r} returned {value!r} ({type(value).__name__}), which "
+                    f"is not a valid {fact.type.value} value",
+                )
+            known[f"facts.{key}"] = checked
     for key, threshold in catalog.thresholds.items():
         measured = known.get(threshold.input)
         if measured is not None:
             known[f"facts.{key}"] = threshold.holds(measured, profile.thresholds.get(key))
     return dict(sorted(known.items()))
+
+
+def _checked(value: Any, fact: FactDefinition) -> Any:
+    """``value`` in the form the fact's type asks for, or None when it does not fit."""
+    kind = fact.type
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is FactType.BOOL:
+        return value if isinstance(value, bool) else None
+    if kind is FactType.INT:
+        return value if number and isinstance(value, int) else None
+    if kind is FactType.FLOAT:
+        return float(value) if number and math.isfinite(value) else None
+    if kind is FactType.ENUM:
+        return value if isinstance(value, str) and value in fact.values else None
+    if kind is FactType.ENUM_LIST:
+        members = value if isinstance(value, list | tuple) else None
+        if members is None or any(m not in fact.values for m in members):
+            return None
+        return tuple(v for v in fact.values if v in members)
+    return value if isinstance(value, str) else None

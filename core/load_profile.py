@@ -113,7 +113,8 @@ class _Validator:
         self.source = source
 
     def fail(self, path: str, message: str) -> ProfileError:
-        return ProfileError(self.source, message, key_path=path or None)
+        # Keys and values are echoed: control characters must not reach the terminal.
+        return ProfileError(self.source, _printable(message), key_path=_printable(path) or None)
 
     def profile(self, data: Any) -> Profile:
         if not isinstance(data, Mapping):
@@ -312,6 +313,14 @@ class _Validator:
                 raise self.fail(path, f"expected a number, got {_describe(raw)}")
             values[key] = float(raw)
         return dict(sorted(values.items()))
+
+
+def _printable(text: str) -> str:
+    """``text`` with control and format characters (ESC, BEL, bidi overrides) escaped."""
+    return "".join(
+        f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cc", "Cf") else char
+        for char in text
+    )
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
