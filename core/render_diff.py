@@ -181,7 +181,7 @@ def render_diff_markdown(
     for key, _, changes in _groups(diff):
         if key == "undetermined" and not changes:
             continue
-        lines += [f"### {escape(t('diff.' + key))} ({len(changes)})", ""]
+        lines += [f"### {escape(t('diff.' + key))}: {len(changes)}", ""]
         if not changes:
             lines.append(escape(t("diff.none")))
         lines += [f"- {escape(_measure_line(t, change))}" for change in changes]
