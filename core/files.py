@@ -29,6 +29,10 @@ def write_atomically(path: str | Path, content: str | bytes, *, force: bool = Fa
     except OSError as error:
         raise OutputError(str(target), f"cannot write: {error.strerror or error}") from None
     try:
+        # mkstemp creates the file readable by its owner only; a report is meant to be shared.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
