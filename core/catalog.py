@@ -226,7 +226,13 @@ def validate(catalog: Catalog) -> None:
                 raise PluginError(
                     owner, f"measure {measure.id!r}: addresses unknown checklist item {item!r}"
                 )
-    rule_derived = catalog.rule_derived_facts
+    # Only facts declared as derived: a rule deriving an input fact is reported as such,
+    # not as an is_unknown test of that fact in some other rule.
+    rule_derived = {
+        key
+        for key in catalog.rule_derived_facts
+        if key in catalog.facts and catalog.facts[key].source == "derived"
+    }
     for derivation in catalog.derivations.values():
         owner = catalog.owners[("derivation", derivation.fact)]
         fact = catalog.facts.get(derivation.fact)
