@@ -261,7 +261,13 @@ class Engine:
             if answers.get(item_id) not in ("ja", "entfaellt"):
                 improved[item_id] = "ja"
                 items.append(item_id)
-        new_scores = phase_scores(self.catalog, improved)
+        if not items:  # nothing left to fulfil: the scores stay as they are
+            return WhatIf(phase_score_gain=0.0, overall_gain=0.0, items=[])
+        # Only the phases of the changed items can change: score just those (this runs for
+        # every recommendation of every audit).
+        changed = {self.catalog.checklist[item].phase for item in items}
+        rescored = phase_scores(_PhasesOnly(self.catalog, changed), improved)  # type: ignore[arg-type]
+        new_scores = {**scores, **{phase: rescored[phase] for phase in changed}}
         new_overall = overall_score(new_scores)
         phase_before = scores.get(measure.phase) or 0.0
         return WhatIf(
@@ -279,6 +285,17 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(word, list(candidates), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class _PhasesOnly:
+    """A view of the catalog's checklist limited to some phases, for ``phase_scores``."""
+
+    def __init__(self, catalog: Catalog, phases: set[str]) -> None:
+        self.catalog = catalog
+        self.phases = phases
+
+    def checklist_for_phase(self, phase: str) -> list[Any]:
+        return self.catalog.checklist_for_phase(phase) if phase in self.phases else []
 
 
 def _applies(measure: Measure, channels: set[str]) -> bool:
