@@ -15,6 +15,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 #: Profiles and data files larger than this are refused before parsing.
 MAX_FILE_BYTES = 1_000_000
+#: Most parts of one dotted key; profiles and plugin files need three.
+MAX_KEY_PARTS = 8
+_KEY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_- \t")
 
 _POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _END_OF_DOCUMENT = re.compile(r"\(at end of document\)")
@@ -35,6 +38,7 @@ class TomlFileError(Exception):
 
 def parse_toml_text(text: str) -> dict[str, Any]:
     """Parse TOML text; raise :class:`TomlFileError` with the position of a syntax error."""
+    _check_dotted_keys(text)
     try:
         return tomllib.loads(text)
     except RecursionError:
@@ -56,6 +60,61 @@ def parse_toml_text(text: str) -> dict[str, Any]:
             message = _END_OF_DOCUMENT.sub("at end of file", message).strip()
         message = _CLEARER.get(message, message)
         raise TomlFileError(f"TOML syntax error: {message}", line, column) from None
+
+
+def _check_dotted_keys(text: str) -> None:
+    """Refuse a dotted key (``a.b.c = 1``, ``[a.b.c]``) of more than MAX_KEY_PARTS parts.
+
+    tomllib spends time quadratic in the number of parts of a key: a 200 KB key of
+    100,000 parts takes many minutes. Strings and comments are skipped; a number has at
+    most one dot, so only keys reach the limit.
+    """
+    if text.count(".") < MAX_KEY_PARTS:
+        return
+    position, end, dots = 0, len(text), 0
+    while position < end:
+        char = text[position]
+        if char in _KEY_CHARACTERS:
+            position += 1
+        elif char == ".":
+            dots += 1
+            if dots >= MAX_KEY_PARTS:
+                line = text.count("\n", 0, position) + 1
+                column = position - text.rfind("\n", 0, position)
+                raise TomlFileError(
+                    f"a dotted key of more than {MAX_KEY_PARTS} parts is nested too deeply",
+                    line,
+                    column,
+                )
+            position += 1
+        elif char in "\"'":
+            if text.startswith(char * 3, position):
+                position = _after_string(text, position + 3, char * 3)
+                dots = 0  # a multi-line string is a value, never part of a key
+            else:
+                position = _after_string(text, position + 1, char)
+        elif char == "#":
+            newline = text.find("\n", position)
+            position = end if newline < 0 else newline
+        else:
+            dots = 0
+            position += 1
+
+
+def _after_string(text: str, position: int, quote: str) -> int:
+    """The position after the string whose content starts at ``position``."""
+    single_line = len(quote) == 1
+    while True:
+        found = text.find(quote, position)
+        newline = text.find("\n", position) if single_line else -1
+        if found < 0 or 0 <= newline < found:  # unterminated: tomllib will say so
+            return newline if newline >= 0 else len(text)
+        backslashes = 0
+        while quote[0] == '"' and text[found - 1 - backslashes] == "\\":
+            backslashes += 1
+        if backslashes % 2 == 0:
+            return found + len(quote)
+        position = found + 1
 
 
 def read_toml_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:

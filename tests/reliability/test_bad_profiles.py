@@ -447,6 +447,35 @@ def test_nesting_deeper_than_the_parser_recurses_is_one_clear_message(audit, tmp
     clean_failure(audit(path), str(path), "nested too deeply")
 
 
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        (
+            '[company]\nname = "x"\nchannels = ["laden"]\n[facts]\nx' + ".y" * 100_000 + " = 1\n",
+            ":5:",
+        ),
+        ('[company]\nname = "x"\n[facts' + ".y" * 100_000 + "]\n", ":3:"),
+        ("[facts]\nx = { " + "a." * 50_000 + "b = 1 }\n", ":2:"),
+    ],
+    ids=["dotted-key", "table-header", "inline-table"],
+)
+def test_keys_of_very_many_parts_are_refused_before_parsing(audit, tmp_path, text, position):
+    # tomllib needs time quadratic in the parts of a key: minutes for these 200 KB files.
+    path = write(tmp_path, text)
+    clean_failure(
+        audit(path), f"{path}{position}", "a dotted key of more than 8 parts is nested too deeply"
+    )
+
+
+def test_dotted_keys_and_dots_in_strings_within_the_limit_are_fine(audit, tmp_path):
+    text = GOOD.replace(
+        'beratung = { antwort = "ja", notiz = "gut" }',
+        'beratung.antwort = "ja"\nberatung.notiz = "' + "z. B. " * 300 + '"',
+    )
+    result = audit(write(tmp_path, text + "# a.b.c.d.e.f.g.h.i.j.k.l.m.n\n"))
+    assert result.exit_code == 0, result.stderr
+
+
 def test_many_keys_within_the_size_limit_stop_at_the_first_unknown_one(audit, tmp_path):
     body = "".join(f"fakt_{index} = {index}\n" for index in range(20_000))
     path = write(tmp_path, GOOD + body)
