@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 
@@ -31,12 +32,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+@contextmanager
+def started(*options: str) -> Iterator[str]:
+    """A real `audit serve` process on a free loopback port; yields its URL."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "kundenkompass", "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--max-body-size", str(LIMIT), "--log-level", "warning"],
+         "--port", str(port), "--log-level", "warning", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -63,6 +65,12 @@ def server() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with started("--max-body-size", str(LIMIT)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -228,3 +236,17 @@ def test_serve_without_the_server_extra_says_what_to_install(tmp_path):
     assert done.returncode == 2
     assert "pip install 'kundenkompass[server]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_several_worker_processes_serve_the_same_results(engine):
+    with started("--workers", "2", "--max-body-size", "20000") as url:
+        answer = httpx.post(
+            f"{url}/audits",
+            content=RADHAUS.read_bytes(),
+            headers={"content-type": "application/toml"},
+            timeout=30,
+        )
+        assert answer.status_code == 200
+        assert answer.text == engine.audit(RADHAUS).to_json()
+        big = httpx.post(f"{url}/audits", content=b"#" * 20001, timeout=30)
+        assert big.status_code == 413  # the limit reaches the workers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from enum import Enum
 from typing import Annotated
 
 import typer
@@ -10,6 +11,14 @@ import typer
 from ..cli import app, handles_errors, make_engine
 
 INSTALL_HINT = "pip install 'kundenkompass[server]'"
+
+
+class LogLevel(str, Enum):
+    critical = "critical"
+    error = "error"
+    warning = "warning"
+    info = "info"
+    debug = "debug"
 
 
 @app.command()
@@ -22,9 +31,7 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes, each with its own engine.")
     ] = 1,
-    log_level: Annotated[
-        str, typer.Option(help="uvicorn log level: critical, error, warning, info, debug.")
-    ] = "info",
+    log_level: Annotated[LogLevel, typer.Option(help="How much the server logs.")] = LogLevel.info,
 ) -> None:
     """Serve audits over HTTP: POST /audits, GET /checklist, /measures, /facts, /health.
 
@@ -48,7 +55,7 @@ def serve(
     engine = make_engine()
     if workers == 1:
         application = server.create_app(engine, max_body_bytes=max_body_size)
-        uvicorn.run(application, host=host, port=port, log_level=log_level)
+        uvicorn.run(application, host=host, port=port, log_level=log_level.value)
         return
     del engine
     os.environ[server.MAX_BODY_VARIABLE] = str(max_body_size)
@@ -58,5 +65,5 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level=log_level,
+        log_level=log_level.value,
     )
