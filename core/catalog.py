@@ -7,8 +7,9 @@ Everything downstream works with the :class:`Catalog`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any, TypeVar
 
 import pluggy
@@ -26,8 +27,9 @@ from .models import (
     Measure,
     Threshold,
 )
-from .plugin_manager import PluginInfo
+from .plugin_manager import PluginInfo, SkippedPlugin
 from .rule_language import MAX_ALTERNATIVES, Leaf, Rule, to_alternatives
+from .rulesets import Ruleset
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -47,6 +49,9 @@ OPERATORS_BY_TYPE: dict[FactType, frozenset[str]] = {
 
 ANSWER_DEFINITION_VALUES = ANSWERS
 
+#: The distribution whose plugins are the built-in ones.
+BUILT_IN_DISTRIBUTION = "kundenkompass"
+
 
 @dataclass
 class Catalog:
@@ -63,6 +68,8 @@ class Catalog:
     owners: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Key path (``answers.x``, ``facts.y``, ``company.channels``) → its definition.
     subjects: dict[str, FactDefinition] = field(default_factory=dict)
+    #: Loaded rulesets, by name; their content is among the contributions above.
+    rulesets: list[Ruleset] = field(default_factory=list)
 
     def checklist_for_phase(self, phase: str) -> list[ChecklistItem]:
         return [item for item in self.checklist.values() if item.phase == phase]
@@ -74,10 +81,31 @@ class Catalog:
     def input_facts(self) -> list[FactDefinition]:
         return [fact for fact in self.facts.values() if fact.source == "input"]
 
+    @property
+    def sectors(self) -> list[str]:
+        """Every sector that some contribution or ruleset is scoped to."""
+        found = {ruleset.sector for ruleset in self.rulesets}
+        for entries in (self.facts.values(), self.checklist.values(), self.measures.values()):
+            for entry in entries:
+                found.update(entry.sectors)
+        return sorted(found)
 
-def collect(manager: pluggy.PluginManager, infos: Iterable[PluginInfo]) -> Catalog:
-    """Call every plugin's hooks and build the validated catalog."""
-    catalog = Catalog(plugins=sorted(infos, key=lambda info: info.name))
+
+def collect(
+    manager: pluggy.PluginManager,
+    infos: Iterable[PluginInfo],
+    rulesets: Sequence[Ruleset] = (),
+) -> Catalog:
+    """Call every plugin's hooks and build the validated catalog.
+
+    The rulesets' contributions come through ``manager`` like any plugin's (registered
+    under :attr:`Ruleset.plugin_name`); their priority changes and not-applicable marks
+    are checked here.
+    """
+    catalog = Catalog(
+        plugins=sorted(infos, key=lambda info: info.name),
+        rulesets=sorted(rulesets, key=lambda ruleset: ruleset.name),
+    )
     order = {phase: index for index, phase in enumerate(PHASES)}
 
     facts = _gather(manager, "register_facts", FactDefinition, lambda f: f.key, catalog, "fact")
@@ -125,7 +153,43 @@ def collect(manager: pluggy.PluginManager, infos: Iterable[PluginInfo]) -> Catal
     catalog.thresholds = {t.key: t for _, _, t in sorted(thresholds, key=lambda e: e[2].key)}
     catalog.subjects = _subjects(catalog)
     validate(catalog)
+    validate_rulesets(catalog)
     return catalog
+
+
+def collect_skipping(
+    manager: pluggy.PluginManager,
+    infos: Iterable[PluginInfo],
+    rulesets: Sequence[Ruleset],
+    skipped: list[SkippedPlugin] | None,
+) -> Catalog:
+    """:func:`collect`; with a ``skipped`` list, leave out what breaks it and start over.
+
+    Only installed plugins and bundled rulesets are left out (and appended to
+    ``skipped``); a plugin registered in code or an explicit ruleset was asked for, so its
+    error is raised. Everything that relied on a left-out plugin is left out in turn.
+    """
+    infos = list(infos)
+    rulesets = list(rulesets)
+    while True:
+        try:
+            return collect(manager, infos, rulesets)
+        except (PluginError, RuleError) as error:
+            if skipped is None:
+                raise
+            if isinstance(error, PluginError):
+                culprit, reason = error.plugin, error.message
+            else:
+                culprit, reason = getattr(error, "culprit", None), str(error)
+            ruleset = next((r for r in rulesets if r.plugin_name == culprit), None)
+            installed = any(info.name == culprit and info.installed for info in infos)
+            if not installed and (ruleset is None or ruleset.selection != "sector"):
+                raise
+            manager.unregister(name=culprit)
+            if ruleset is not None:
+                rulesets.remove(ruleset)
+            infos = [info for info in infos if info.name != culprit]
+            skipped.append(SkippedPlugin(name=str(culprit), reason=reason))
 
 
 def _gather(
@@ -165,14 +229,25 @@ def _gather(
             identifier = identify(entry)
             owner = catalog.owners.get((kind, identifier))
             if owner is not None:
+                # Blame the newcomer: a built-in plugin keeps its ids against installed ones.
+                culprit, other = plugin, owner
+                if _built_in(catalog, plugin) and not _built_in(catalog, owner):
+                    culprit, other = owner, plugin
                 raise PluginError(
-                    plugin,
-                    f"{kind} id {identifier!r} is already contributed by plugin {owner!r} "
+                    culprit,
+                    f"{kind} id {identifier!r} is already contributed by plugin {other!r} "
                     f"(contributed by both {owner!r} and {plugin!r})",
                 )
             catalog.owners[(kind, identifier)] = plugin
             gathered.append((plugin, position, entry))
     return gathered
+
+
+def _built_in(catalog: Catalog, plugin: str) -> bool:
+    return any(
+        info.name == plugin and info.distribution == BUILT_IN_DISTRIBUTION
+        for info in catalog.plugins
+    )
 
 
 def threshold_fact(threshold: Threshold) -> FactDefinition:
@@ -260,7 +335,78 @@ def validate(catalog: Catalog) -> None:
         if threshold.key in rule_derived:
             raise PluginError(owner, f"threshold {threshold.key!r}: rules may not derive it")
     for rule in catalog.rules.values():
-        check_rule(rule, catalog, rule_derived)
+        try:
+            check_rule(rule, catalog, rule_derived)
+        except RuleError as error:
+            # Lets --skip-broken-plugins leave out the plugin that owns the rule.
+            error.culprit = rule.plugin  # type: ignore[attr-defined]
+            raise
+
+
+def validate_rulesets(catalog: Catalog) -> None:
+    """Check the rulesets' priority changes and not-applicable marks.
+
+    Two rulesets that can apply to the same audit may not change the priority of the same
+    measure, except that an explicit ruleset takes precedence over a bundled one.
+    """
+    for ruleset in catalog.rulesets:
+        origin = str(ruleset.path)
+        try:
+            for change in ruleset.priority_changes:
+                if change.id in catalog.rules:
+                    raise RuleError(
+                        origin,
+                        change.id,
+                        f"the id is already used by a rule of {catalog.rules[change.id].plugin!r}",
+                    )
+                if change.measure not in catalog.measures:
+                    raise RuleError(
+                        origin,
+                        change.id,
+                        f"changes the priority of unknown measure {change.measure!r}"
+                        f"{_suggest(change.measure, catalog.measures)}",
+                    )
+            for index, mark in enumerate(ruleset.not_applicable):
+                if mark.item not in catalog.checklist:
+                    raise RuleError(
+                        origin,
+                        None,
+                        f"not_applicable[{index}]: unknown checklist item {mark.item!r}"
+                        f"{_suggest(mark.item, catalog.checklist)}",
+                    )
+        except RuleError as error:
+            error.culprit = ruleset.plugin_name  # type: ignore[attr-defined]
+            raise
+    change_ids: dict[str, str] = {}
+    for ruleset in catalog.rulesets:
+        for change in ruleset.priority_changes:
+            if change.id in change_ids:
+                error = RuleError(
+                    str(ruleset.path),
+                    change.id,
+                    f"the id is already used in ruleset {change_ids[change.id]!r}",
+                )
+                error.culprit = ruleset.plugin_name  # type: ignore[attr-defined]
+                raise error
+            change_ids[change.id] = ruleset.name
+    for first, second in combinations(catalog.rulesets, 2):
+        together = (first.selection == second.selection == "explicit") or (
+            first.selection == second.selection == "sector" and first.sector == second.sector
+        )
+        if not together:
+            continue
+        common = {c.measure for c in first.priority_changes} & {
+            c.measure for c in second.priority_changes
+        }
+        if common:
+            error = RuleError(
+                str(second.path),
+                None,
+                f"ruleset {second.name!r} and ruleset {first.name!r} ({first.path}) both "
+                f"change the priority of measure {sorted(common)[0]!r}; keep one of the changes",
+            )
+            error.culprit = second.plugin_name  # type: ignore[attr-defined]
+            raise error
 
 
 def check_rule(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> None:

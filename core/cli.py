@@ -10,9 +10,10 @@ Errors become one line on stderr and an exit code: 2 for bad input (profile, usa
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -62,11 +63,46 @@ def handles_errors(function: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def make_engine() -> Any:
-    """The engine the commands use: every installed plugin."""
-    from .engine import Engine
+#: Options shared by the commands that audit: explicit rulesets and broken plugins.
+RulesetOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--ruleset",
+        help="A ruleset file (or a folder of them) to apply to every audit, in addition to "
+        "the bundled ruleset of the company's sector; replaces the bundled ruleset of the "
+        "same sector. Repeatable.",
+    ),
+]
+SkipBrokenOption = Annotated[
+    bool,
+    typer.Option(
+        "--skip-broken-plugins",
+        help="Leave out installed plugins that cannot be imported, were built for another "
+        "hook specification version or contribute invalid content (each is reported on "
+        "stderr) instead of stopping.",
+    ),
+]
 
-    return Engine()
+
+def make_engine(rulesets: Sequence[Path] | None = (), skip_broken: bool | None = None) -> Any:
+    """The engine the commands use: every installed plugin, the bundled rulesets and
+    ``rulesets``. ``skip_broken`` is None for commands without ``--skip-broken-plugins``."""
+    from .engine import Engine
+    from .errors import PluginError
+
+    try:
+        engine = Engine(rulesets=rulesets or (), skip_broken_plugins=bool(skip_broken))
+    except PluginError as error:
+        if skip_broken is not False:
+            raise
+        raise PluginError(
+            error.plugin, f"{error.message} (--skip-broken-plugins leaves it out)"
+        ) from error
+    for skipped in engine.skipped_plugins:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"audit: warning: plugin {skipped.name!r} left out: {skipped.reason}", markup=False
+        )
+    return engine
 
 
 def main() -> None:
@@ -74,7 +110,7 @@ def main() -> None:
 
 
 # Command modules register themselves on ``app`` when imported.
-from .commands import batch, explain, init, listing, report, run, schema, serve  # noqa: E402, F401
+from .commands import batch, explain, init, listing, plugins, report, run, schema, serve  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

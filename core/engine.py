@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import plugin_manager
-from .catalog import Catalog, collect
+from .catalog import Catalog, collect_skipping
 from .compile_rules import compile_rules
 from .errors import PluginError, ProfileError
 from .explain import (
@@ -31,6 +31,7 @@ from .infer import RuleRunner
 from .known_values import known_values
 from .load_profile import Profile, load_profile, parse_profile_text, validate_profile
 from .models import PHASES, Measure, text_in
+from .plugin_data import PluginData
 from .prioritize import RULE_PRIORITY, TOP_STEPS, rank
 from .results import (
     AuditResult,
@@ -42,7 +43,16 @@ from .results import (
     Recommendation,
     WhatIf,
 )
+from .rulesets import Ruleset, select_rulesets
 from .score import maturity, overall_score, phase_scores
+from .sectors import (
+    SectorScope,
+    adjust_priorities,
+    check_profile,
+    mark_not_applicable,
+    scope_for,
+    visible_questions,
+)
 from .texts import text
 
 _engine_numbers = itertools.count(1)
@@ -55,6 +65,11 @@ class Engine:
 
     ``plugins`` are extra plugin objects (modules or instances with ``@hookimpl``
     functions), registered next to the discovered ones; ``discover=False`` uses only them.
+    ``rulesets`` are ruleset files (or folders of them) applied to every audit;
+    ``sector_rulesets`` loads the bundled rulesets, each applied to companies of its sector
+    (default: when discovering). ``skip_broken_plugins`` leaves out a plugin that cannot be
+    imported, is incompatible or contributes invalid content, and records it in
+    :attr:`skipped_plugins`, instead of raising :class:`PluginError`.
     """
 
     def __init__(
@@ -63,22 +78,35 @@ class Engine:
         *,
         discover: bool = True,
         language: str = "de",
+        rulesets: Iterable[str | os.PathLike[str] | Ruleset] = (),
+        sector_rulesets: bool | None = None,
+        skip_broken_plugins: bool = False,
     ) -> None:
         self.language = language
         manager = plugin_manager.new_plugin_manager()
         infos: list[plugin_manager.PluginInfo] = []
+        self.skipped_plugins: list[plugin_manager.SkippedPlugin] = []
         if discover:
-            for entry_point in plugin_manager.discover_entry_points():
-                plugin, info = plugin_manager.load_entry_point(entry_point)
-                plugin_manager.register(manager, plugin, info)
-                infos.append(info)
+            infos, self.skipped_plugins = plugin_manager.register_installed(
+                manager, skip_broken=skip_broken_plugins
+            )
         for plugin in plugins:
             info = _info_for_object(plugin)
             plugin_manager.check_hookspec_version(info.name, plugin)
             plugin_manager.register(manager, plugin, info)
             infos.append(info)
+        bundled = discover if sector_rulesets is None else sector_rulesets
+        selected = select_rulesets(rulesets, bundled=bundled)
+        for ruleset in selected:
+            plugin_manager.register(
+                manager,
+                ruleset.plugin(),
+                plugin_manager.PluginInfo(ruleset.plugin_name, ruleset.version, str(ruleset.path)),
+            )
         self.plugin_manager = manager
-        self.catalog: Catalog = collect(manager, infos)
+        self.catalog: Catalog = collect_skipping(
+            manager, infos, selected, self.skipped_plugins if skip_broken_plugins else None
+        )
         self.compiled = compile_rules(self.catalog)
         self._runner = RuleRunner(self.compiled, self.catalog, f"engine{next(_engine_numbers)}")
 
@@ -113,14 +141,16 @@ class Engine:
 
     def audit(self, profile: ProfileInput) -> AuditResult:
         """Audit one profile and return the typed result."""
-        profile = self.load_profile(profile)
+        profile, scope = self._in_scope(self.load_profile(profile))
         catalog = self.catalog
         known = known_values(profile, catalog)
         inference = self._runner.run(known)
         values = all_known(known, inference)
 
         channels = set(profile.company.channels)
-        applicable = {m.id for m in catalog.measures.values() if _applies(m, channels)}
+        applicable = {
+            m.id for m in catalog.measures.values() if _applies(m, channels) and scope.includes(m)
+        }
         by_measure = {
             measure: found
             for measure, found in firings(self.compiled, inference, values, catalog).items()
@@ -133,6 +163,7 @@ class Engine:
             measure: min((f.priority for f in found), key=lambda p: -RULE_PRIORITY[p])
             for measure, found in by_measure.items()
         }
+        by_measure = adjust_priorities(priorities, by_measure, scope, catalog, self.language)
         ranked = rank(catalog, priorities, scores)
         recommendations = [
             self._recommendation(
@@ -154,10 +185,14 @@ class Engine:
             ),
             overall_score=overall,
             overall_maturity=maturity(overall),
-            phases=[self._phase(phase, profile, scores[phase]) for phase in PHASES],
+            phases=[self._phase(phase, profile, scores[phase], scope) for phase in PHASES],
             top_steps=[entry.measure for entry in ranked[:TOP_STEPS]],
             recommendations=recommendations,
-            open_questions=open_questions(catalog, values, set(by_measure), applicable, channels),
+            open_questions=visible_questions(
+                open_questions(catalog, values, set(by_measure), applicable, channels),
+                scope,
+                catalog,
+            ),
             derived_facts=derived_facts(self.compiled, inference, values, catalog),
             facts={
                 key.split(".", 1)[1]: list(v) if isinstance(v, tuple) else v
@@ -167,6 +202,10 @@ class Engine:
             plugins=[
                 PluginUsed(name=info.name, version=info.version, source=info.source)
                 for info in catalog.plugins
+            ],
+            rulesets=[
+                PluginUsed(name=ruleset.name, version=ruleset.version, source=str(ruleset.path))
+                for ruleset in scope.rulesets
             ],
             rules_fingerprint=self.compiled.fingerprint,
         )
@@ -178,7 +217,7 @@ class Engine:
                 "MEASURE_ID",
                 f"unknown measure {measure_id!r}{_did_you_mean(measure_id, self.catalog.measures)}",
             )
-        profile = self.load_profile(profile)
+        profile, _ = self._in_scope(self.load_profile(profile))
         known = known_values(profile, self.catalog)
         inference = self._runner.run(known)
         values = all_known(known, inference)
@@ -191,8 +230,16 @@ class Engine:
             set(profile.company.channels),
         )
 
-    def _phase(self, phase: str, profile: Profile, score: float | None) -> PhaseResult:
-        items = self.catalog.checklist_for_phase(phase)
+    def _in_scope(self, profile: Profile) -> tuple[Profile, SectorScope]:
+        """Check the profile against its sector and apply not-applicable marks."""
+        scope = scope_for(profile, self.catalog)
+        check_profile(profile, self.catalog, scope)
+        return mark_not_applicable(profile, scope, self.language), scope
+
+    def _phase(
+        self, phase: str, profile: Profile, score: float | None, scope: SectorScope
+    ) -> PhaseResult:
+        items = [i for i in self.catalog.checklist_for_phase(phase) if scope.includes(i)]
         answers = [profile.answer(item.id) for item in items]
         return PhaseResult(
             phase=phase,
@@ -304,6 +351,8 @@ def _applies(measure: Measure, channels: set[str]) -> bool:
 
 def _info_for_object(plugin: object) -> plugin_manager.PluginInfo:
     name = getattr(plugin, "KUNDENKOMPASS_PLUGIN_NAME", None) or getattr(plugin, "__name__", None)
+    if name is None and isinstance(plugin, PluginData):
+        name = plugin.directory.name  # several plugin folders can be registered side by side
     if not isinstance(name, str):
         name = type(plugin).__name__
     version = str(getattr(plugin, "__version__", "") or "local")

@@ -94,6 +94,7 @@ def fact_entries(catalog: Catalog) -> list[dict[str, Any]]:
                 "help": text_in(item.help) if item.help else None,
                 "values": ["ja", "teilweise", "nein", "entfällt", "unbekannt"],
                 "channels": list(item.channels),
+                "sectors": list(item.sectors),
             }
         )
     for fact in catalog.input_facts():
@@ -109,6 +110,7 @@ def fact_entries(catalog: Catalog) -> list[dict[str, Any]]:
                 "minimum": fact.minimum,
                 "maximum": fact.maximum,
                 "channels": list(fact.channels),
+                "sectors": list(fact.sectors),
             }
         )
     for threshold in catalog.thresholds.values():
@@ -179,6 +181,8 @@ def facts_markdown(catalog: Catalog) -> str:
                 elif e.get("unit"):
                     values = (values + " " if values else "") + f"unit: {e['unit']}"
                 question = e["question"].replace("|", "\\|")
+                if e.get("sectors"):
+                    question += " (sector " + ", ".join(f"`{x}`" for x in e["sectors"]) + " only)"
                 key = e["path"].split(".", 1)[1]
                 lines.append(f"| `{key}` | {e['type']} | {question} | {values} |")
             lines.append("")

@@ -34,17 +34,18 @@ def fact_values(fact: FactDefinition) -> st.SearchStrategy[Any]:
 @st.composite
 def profiles(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
     channels = draw(st.lists(st.sampled_from(CHANNELS), min_size=1, unique=True))
+    # A profile may only answer what belongs to its sector (or to every sector).
+    sector = draw(st.sampled_from((None, *catalog.sectors)))
     answers = {}
-    for item_id in catalog.checklist:
+    for item_id, item in catalog.checklist.items():
         word = draw(st.sampled_from((*ANSWER_WORDS, None)))
-        if word is not None:
+        if word is not None and (not item.sectors or sector in item.sectors):
             answers[item_id] = word
     facts = {}
     for fact in catalog.input_facts():
-        if draw(st.booleans()):
+        if draw(st.booleans()) and (not fact.sectors or sector in fact.sectors):
             facts[fact.key] = draw(fact_values(fact))
-    return {
-        "company": {"name": "Generierte GmbH", "channels": [c for c in CHANNELS if c in channels]},
-        "answers": answers,
-        "facts": facts,
-    }
+    company = {"name": "Generierte GmbH", "channels": [c for c in CHANNELS if c in channels]}
+    if sector is not None:
+        company["sector"] = sector
+    return {"company": company, "answers": answers, "facts": facts}

@@ -270,7 +270,9 @@ def test_questions_for_other_channels_are_not_asked(tmp_path, engine):
     _, prompter = run(path, engine, COMPANY)
     asked = set(prompter.asked_paths)
     store = [
-        f"answers.{i.id}" for i in engine.catalog.checklist.values() if i.channels == ("laden",)
+        f"answers.{i.id}"
+        for i in engine.catalog.checklist.values()
+        if i.channels == ("laden",) and not i.sectors  # COMPANY states no sector
     ]
     shop = [
         f"answers.{i.id}"

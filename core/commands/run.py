@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from ..cli import app, handles_errors, make_engine, stdout_console
+from ..cli import (
+    RulesetOption,
+    SkipBrokenOption,
+    app,
+    handles_errors,
+    make_engine,
+    stdout_console,
+)
 from .report import FORCE_HELP, OUTPUT_HELP, ReportFormat, choose_format, write_output
 
 
@@ -26,12 +33,14 @@ def run(
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    ruleset: RulesetOption = None,
+    skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Audit a company profile and show the result in German."""
     from ..render_report import render_report
 
     chosen = choose_format(format, output, ReportFormat)
-    engine = make_engine()
+    engine = make_engine(ruleset, skip_broken_plugins)
     result = engine.audit(engine.load_profile(profile))
     if chosen is ReportFormat.text and output is None:
         from ..render_text import render

@@ -1,0 +1,140 @@
+"""`audit plugins` and `audit lint`: what is loaded, and what is wrong with it."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..cli import RulesetOption, app, handles_errors, stdout_console
+from ..inventory import Inventory, LoadedSource
+from ..lint_sources import shown_path
+from ..texts import text
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+@handles_errors
+def plugins(
+    ruleset: RulesetOption = None,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """List the loaded plugins and rulesets: version, source and what each contributes.
+
+    Broken plugins are left out of the engine and listed with the reason.
+    """
+    from ..engine import Engine
+    from ..inventory import inventory
+
+    engine = Engine(rulesets=ruleset or (), skip_broken_plugins=True)
+    found = inventory(engine.catalog, engine.skipped_plugins)
+    if format is Format.json:
+        print(found.model_dump_json(indent=2))
+    else:
+        print_inventory(found, stdout_console())
+
+
+def print_inventory(found: Inventory, console: Console) -> None:
+    t = text
+    groups = (
+        (t("plugins.plugins"), found.plugins, False),
+        (t("plugins.rulesets"), found.rulesets, True),
+    )
+    for title, entries, rulesets in groups:
+        if not entries:
+            console.print(f"{title}: {t('plugins.none')}")
+            console.print()
+            continue
+        table = Table(title=title, title_justify="left")
+        columns = ["name", "version", "sector", "facts", "checklist", "measures", "rules"]
+        if rulesets:
+            columns += ["changes", "not_applicable"]
+        for column in columns:
+            numeric = column not in ("name", "version", "sector")
+            table.add_column(
+                t(f"plugins.{column}"), justify="right" if numeric else "left", no_wrap=not numeric
+            )
+        for entry in entries:
+            table.add_row(*_row(entry, rulesets))
+        console.print(table)
+        console.print(f"{t('plugins.source')}:")
+        for entry in entries:
+            console.print(f"  {entry.name}: {_source(entry)}", markup=False)
+        console.print()
+    if found.skipped:
+        console.print(t("plugins.skipped"), style="bold")
+        for broken in found.skipped:
+            console.print(f"  {broken.name}: {broken.reason}", markup=False)
+        console.print()
+    console.print(t("plugins.hookspec", version=found.hookspec_version))
+
+
+def _row(entry: LoadedSource, ruleset: bool) -> list[str]:
+    row = [
+        entry.name,
+        entry.version,
+        ", ".join(entry.sectors) or text("plugins.all_sectors"),
+        str(entry.facts),
+        str(entry.checklist_items),
+        str(entry.measures),
+        str(entry.rules),
+    ]
+    if ruleset:
+        row += [str(entry.priority_changes), str(entry.not_applicable)]
+    return row
+
+
+def _source(entry: LoadedSource) -> str:
+    if entry.kind == "ruleset":
+        key = "selected_by_sector" if entry.selection == "sector" else "explicit"
+        return f"{shown_path(entry.source)} ({text('plugins.' + key)})"
+    if entry.distribution:
+        return f"{entry.distribution} {entry.version}, {entry.source}"
+    return entry.source
+
+
+@app.command("lint")
+@handles_errors
+def lint_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Ruleset files, folders of rulesets, plugin folders or their data files. "
+            "Without paths: every installed plugin and bundled ruleset.",
+            show_default=False,
+        ),
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """Check plugins and rulesets: duplicate ids, unknown references, rules that can never
+    fire, measures no rule recommends, chaining cycles. Exit code 1 when there are problems.
+    """
+    from ..lint import lint
+
+    report = lint(paths or ())
+    if format is Format.json:
+        print(report.model_dump_json(indent=2))
+    else:
+        console = stdout_console()
+        for problem in report.problems:
+            console.print(str(problem), markup=False, highlight=False)
+        checked = len(report.checked)
+        if report.problems:
+            files = len({p.file for p in report.problems})
+            console.print(
+                f"{len(report.problems)} problem(s) in {files} file(s); "
+                f"checked {checked} plugin(s) and ruleset(s)",
+                markup=False,
+            )
+        else:
+            console.print(f"No problems in {checked} plugin(s) and ruleset(s).", markup=False)
+    if report.problems:
+        raise typer.Exit(1)

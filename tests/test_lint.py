@@ -1,0 +1,381 @@
+"""`audit lint`: each problem class is caught and names its file, line and id."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from kundenkompass.lint import lint
+
+from .conftest import ROOT, run_cli
+
+HEADER = '[ruleset]\nname = "pruefling"\nversion = "0.1"\nsector = "pruefling"\ntitle.de = "P"\n'
+
+FACTS = """
+[[fact]]
+key = "zahl"
+type = "int"
+phase = "kauf"
+minimum = 0
+maximum = 10
+question.de = "Zahl?"
+
+[[fact]]
+key = "schalter"
+type = "bool"
+phase = "kauf"
+question.de = "Schalter?"
+
+[[fact]]
+key = "art"
+type = "enum"
+phase = "kauf"
+values = ["a", "b", "c"]
+question.de = "Art?"
+
+[[fact]]
+key = "abgeleitet"
+type = "bool"
+phase = "kauf"
+source = "derived"
+question.de = "Abgeleitet?"
+
+[[measure]]
+id = "massnahme"
+phase = "kauf"
+title.de = "Maßnahme"
+description.de = "Eine Maßnahme."
+reference = "Kauf"
+"""
+
+
+def rule(rule_id: str, when: str, action: str = 'recommend = "massnahme"') -> str:
+    return f'\n[[rule]]\nid = "{rule_id}"\n{action}\nwhen = {when}\n'
+
+
+def check(tmp_path: Path, body: str, name: str = "pruefling.toml"):
+    path = tmp_path / name
+    path.write_text(HEADER + FACTS + body, encoding="utf-8")
+    return lint([path]).problems
+
+
+def only(problems, code: str):
+    found = [p for p in problems if p.code == code]
+    assert found, [str(p) for p in problems]
+    return found
+
+
+def line_of(path: Path, text: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if text in line)
+
+
+# ------------------------------------------------------------------ each class
+
+
+def test_a_file_that_cannot_be_read_is_an_invalid_file(tmp_path):
+    path = tmp_path / "kaputt.toml"
+    path.write_text(HEADER + '[[rule]\nid = "x"\n', encoding="utf-8")
+    (problem,) = lint([path]).problems
+    assert problem.code == "invalid-file"
+    assert problem.file.endswith("kaputt.toml")
+    assert problem.line == 6
+    assert "TOML syntax error" in problem.message
+
+
+def test_a_plugin_folder_with_an_invalid_entry_is_an_invalid_file(tmp_path):
+    folder = tmp_path / "mein_plugin"
+    folder.mkdir()
+    (folder / "measures.toml").write_text(
+        '[[measure]]\nid = "m"\nphase = "kauf"\ntitle.de = "T"\ndescription.de = "D"\n'
+        'reference = "R"\nimpact = "riesig"\n',
+        encoding="utf-8",
+    )
+    problems = lint([folder]).problems
+    (problem,) = [p for p in problems if p.code == "invalid-file"]
+    assert problem.file.endswith("measures.toml")
+    assert "measure[0] 'm': impact" in problem.message
+
+
+def test_duplicate_ids_name_both_files(tmp_path):
+    body = (
+        '\n[[item]]\nid = "google_business_profil"\nphase = "kauf"\nstatement.de = "S"\n'
+        'reference = "R"\n' + rule("r1", '{ fact = "zahl", equals = 1 }')
+    )
+    problems = check(tmp_path, body)
+    (duplicate,) = only(problems, "duplicate-id")
+    assert (duplicate.kind, duplicate.id) == ("checklist item", "google_business_profil")
+    assert "also by 'informationssuche'" in duplicate.message
+    assert "informationssuche/checklist.toml" in duplicate.message
+    assert duplicate.line == line_of(tmp_path / "pruefling.toml", 'id = "google_business_profil"')
+
+
+def test_duplicate_ids_within_a_plugin_folder(tmp_path):
+    folder = tmp_path / "doppelt"
+    folder.mkdir()
+    entry = '[[item]]\nid = "gleich"\nphase = "kauf"\nstatement.de = "S"\nreference = "R"\n'
+    (folder / "checklist.toml").write_text(entry + entry, encoding="utf-8")
+    (duplicate,) = only(lint([folder]).problems, "duplicate-id")
+    assert duplicate.id == "gleich"
+    assert "twice in the same file" in duplicate.message
+    assert duplicate.file.endswith("checklist.toml")
+
+
+def test_duplicates_between_two_linted_rulesets(tmp_path):
+    first = tmp_path / "eins.toml"
+    second = tmp_path / "zwei.toml"
+    first.write_text(HEADER + FACTS + rule("r", '{ fact = "zahl", equals = 1 }'))
+    second.write_text(
+        HEADER.replace("pruefling", "zweiter")
+        + '\n[[measure]]\nid = "massnahme"\nphase = "kauf"\ntitle.de = "T"\n'
+        'description.de = "D"\nreference = "R"\n'
+    )
+    problems = lint([first, second]).problems
+    (duplicate,) = only(problems, "duplicate-id")
+    assert duplicate.file.endswith("zwei.toml")
+    assert "also by 'ruleset:pruefling'" in duplicate.message
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "identifier", "message"),
+    [
+        (rule("r", '{ fact = "zahll", equals = 1 }'), "rule", "r", "unknown fact 'zahll'; did you mean 'zahl'?"),
+        (rule("r", '{ answer = "gibt_es_nicht", equals = "ja" }'), "rule", "r", "unknown checklist item 'gibt_es_nicht'"),
+        (rule("r", '{ answer = "google_business_profil", equals = "vielleicht" }'), "rule", "r", "value 'vielleicht' does not fit"),
+        (rule("r", '{ fact = "art", equals = "d" }'), "rule", "r", "value 'd' does not fit"),
+        (rule("r", '{ fact = "zahl", equals = 1 }', 'recommend = "massnahmen"'), "rule", "r", "recommends unknown measure 'massnahmen'; did you mean 'massnahme'?"),
+        (rule("r", '{ fact = "zahl", equals = 1 }', 'derive = { fact = "gibt_es_nicht", value = true }'), "rule", "r", "derives unknown fact"),
+        ('\n[[measure_priority]]\nid = "p"\nmeasure = "gibt_es_nicht"\nchange = "raise"\nreason.de = "x"\n', "measure priority", "p", "changes the priority of unknown measure"),
+        ('\n[[not_applicable]]\nitem = "gibt_es_nicht"\nreason.de = "x"\n', "not applicable", "gibt_es_nicht", "marks unknown checklist item"),
+        (
+            '\n[[measure]]\nid = "zweite"\nphase = "kauf"\ntitle.de = "T"\ndescription.de = "D"\n'
+            'reference = "R"\nprerequisites = ["gibt_es_nicht"]\naddresses = ["auch_nicht"]\n'
+            + rule("r2", '{ fact = "zahl", equals = 2 }', 'recommend = "zweite"'),
+            "measure", "zweite", "unknown prerequisite 'gibt_es_nicht'",
+        ),
+    ],
+)  # fmt: skip
+def test_unknown_references(tmp_path, body, kind, identifier, message):
+    problems = check(tmp_path, rule("basis", '{ fact = "zahl", equals = 3 }') + body)
+    found = only(problems, "unknown-reference")
+    assert any((p.kind, p.id) == (kind, identifier) and message in p.message for p in found), [
+        str(p) for p in found
+    ]
+    assert all(p.file.endswith("pruefling.toml") and p.line for p in found)
+
+
+def test_operators_and_values_that_do_not_fit_the_type(tmp_path):
+    body = rule("r", '{ fact = "schalter", contains = "x" }') + rule(
+        "s", '{ fact = "zahl", equals = "drei" }'
+    )
+    found = only(check(tmp_path, body), "invalid-condition")
+    assert {p.id for p in found} == {"r", "s"}
+    assert any("operator 'contains' does not apply to a bool value" in p.message for p in found)
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        ('{ all = [ { fact = "zahl", lt = 3 }, { fact = "zahl", gt = 5 } ] }', "facts.zahl lt 3 and facts.zahl gt 5 contradict each other"),
+        ('{ all = [ { fact = "zahl", gt = 2 }, { fact = "zahl", lt = 3 } ] }', "contradict each other"),
+        ('{ fact = "zahl", gt = 10 }', "facts.zahl gt 10 can never hold: the fact ranges from 0 to 10"),
+        ('{ fact = "zahl", in = [11, 12] }', "can never hold: the fact ranges from 0 to 10"),
+        ('{ all = [ { fact = "schalter", equals = true }, { not = { fact = "schalter", not_equals = false } } ] }', "contradict each other"),
+        ('{ all = [ { fact = "art", in = ["a", "b"] }, { fact = "art", equals = "c" } ] }', "contradict each other"),
+        ('{ all = [ { fact = "schalter", is_unknown = true }, { fact = "schalter", equals = true } ] }', "an unknown value has no value"),
+        ('{ all = [ { company = "channels", contains = "laden" }, { company = "channels", not_contains = "laden" } ] }', "contradict each other"),
+        ('{ fact = "abgeleitet", equals = true }', "facts.abgeleitet is never set: no rule or derivation derives it"),
+        ('{ any = [ { fact = "zahl", lt = 0 }, { fact = "zahl", gt = 10 } ] }', "none of its alternatives can be true"),
+    ],
+)  # fmt: skip
+def test_rules_that_can_never_fire(tmp_path, when, message):
+    problems = check(tmp_path, rule("nie", when))
+    (never,) = only(problems, "never-fires")
+    assert (never.kind, never.id) == ("rule", "nie")
+    assert message in never.message
+    assert never.line == line_of(tmp_path / "pruefling.toml", 'id = "nie"')
+    (unreachable,) = only(problems, "unreachable-measure")
+    assert "only rules that can never fire recommend it: nie" in unreachable.message
+
+
+def test_a_derived_value_that_no_rule_derives(tmp_path):
+    body = (
+        rule(
+            "ableiten",
+            '{ fact = "zahl", gt = 5 }',
+            'derive = { fact = "abgeleitet", value = true }',
+        )
+        + rule("nie", '{ fact = "abgeleitet", equals = false }')
+        + rule("gut", '{ fact = "abgeleitet", equals = true }')
+    )
+    (never,) = only(check(tmp_path, body), "never-fires")
+    assert never.id == "nie"
+    assert "rules only derive true" in never.message
+
+
+def test_a_fact_derived_only_by_rules_that_never_fire_is_never_set(tmp_path):
+    body = rule(
+        "ableiten", '{ fact = "zahl", gt = 50 }', 'derive = { fact = "abgeleitet", value = true }'
+    ) + rule("folge", '{ fact = "abgeleitet", equals = true }')
+    found = only(check(tmp_path, body), "never-fires")
+    assert {p.id for p in found} == {"ableiten", "folge"}
+
+
+def test_sector_and_channel_scopes_that_exclude_each_other(tmp_path):
+    folder = tmp_path / "rad_plugin"
+    folder.mkdir()
+    (folder / "checklist.toml").write_text(
+        '[[item]]\nid = "rad_frage"\nphase = "kauf"\nsectors = ["fahrradhandel"]\n'
+        'statement.de = "S"\nreference = "R"\n',
+        encoding="utf-8",
+    )
+    (folder / "measures.toml").write_text(
+        '[[measure]]\nid = "nur_laden"\nphase = "kauf"\ntitle.de = "T"\ndescription.de = "D"\n'
+        'reference = "R"\nchannels = ["laden"]\n',
+        encoding="utf-8",
+    )
+    (folder / "rules.toml").write_text(
+        '[[rule]]\nid = "falsche_branche"\nrecommend = "nur_laden"\nwhen.all = [\n'
+        '  { company = "sector", equals = "moebel" },\n'
+        '  { answer = "rad_frage", equals = "nein" },\n]\n'
+        '[[rule]]\nid = "ohne_laden"\nrecommend = "nur_laden"\nwhen.all = [\n'
+        '  { company = "channels", not_contains = "laden" },\n'
+        '  { answer = "rad_frage", equals = "nein" },\n]\n'
+        '[[rule]]\nid = "zwei_branchen"\nrecommend = "nur_laden"\nwhen.all = [\n'
+        '  { answer = "rad_frage", equals = "nein" },\n'
+        '  { answer = "moebel_konfigurierbar", equals = "nein" },\n]\n',
+        encoding="utf-8",
+    )
+    found = {p.id: p for p in only(lint([folder]).problems, "never-fires")}
+    assert set(found) == {"falsche_branche", "ohne_laden", "zwei_branchen"}
+    assert (
+        'company.sector equals "moebel" excludes answers.rad_frage'
+        in found["falsche_branche"].message
+    )
+    assert "only for companies with channel(s) laden" in found["ohne_laden"].message
+    assert "which no company has together" in found["zwei_branchen"].message
+    assert found["ohne_laden"].file.endswith("rules.toml")
+
+
+def test_measures_no_rule_recommends(tmp_path):
+    (unreachable,) = only(check(tmp_path, ""), "unreachable-measure")
+    assert (unreachable.kind, unreachable.id) == ("measure", "massnahme")
+    assert unreachable.message == "no rule recommends this measure"
+    assert unreachable.line == line_of(tmp_path / "pruefling.toml", 'id = "massnahme"')
+
+
+def test_chaining_cycles(tmp_path):
+    body = (
+        '\n[[fact]]\nkey = "zweites"\ntype = "bool"\nsource = "derived"\nquestion.de = "Z"\n'
+        + rule("a", '{ fact = "zweites", equals = true }', 'derive = { fact = "abgeleitet", value = true }')
+        + rule("b", '{ fact = "abgeleitet", equals = true }', 'derive = { fact = "zweites", value = true }')
+        + rule("c", '{ fact = "abgeleitet", equals = true }')
+    )  # fmt: skip
+    (cycle,) = only(check(tmp_path, body), "cycle")
+    assert cycle.kind == "rule"
+    assert "abgeleitet (rule 'a') → zweites (rule 'b') → abgeleitet" in cycle.message
+
+
+def test_prerequisite_cycles(tmp_path):
+    body = (
+        '\n[[measure]]\nid = "zweite"\nphase = "kauf"\ntitle.de = "T"\ndescription.de = "D"\n'
+        'reference = "R"\nprerequisites = ["massnahme"]\n'
+        + rule("r1", '{ fact = "zahl", equals = 1 }')
+        + rule("r2", '{ fact = "zahl", equals = 2 }', 'recommend = "zweite"')
+    ).replace('reference = "Kauf"\n', 'reference = "Kauf"\nprerequisites = ["zweite"]\n')
+    problems = lint([_write(tmp_path, HEADER + FACTS.replace(
+        'reference = "Kauf"\n', 'reference = "Kauf"\nprerequisites = ["zweite"]\n'
+    ) + body)]).problems  # fmt: skip
+    (cycle,) = only(problems, "cycle")
+    assert cycle.kind == "measure"
+    assert "massnahme → zweite → massnahme" in cycle.message
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "pruefling.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_broken_installed_plugins(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "lint_kaputt.py").write_text("import gibt_es_nicht_modul\n", encoding="utf-8")
+    info = site / "kundenkompass_lintkaputt-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: kundenkompass-lintkaputt\nVersion: 0.1\n"
+    )
+    (info / "entry_points.txt").write_text("[kundenkompass]\nlintkaputt = lint_kaputt:plugin\n")
+    monkeypatch.syspath_prepend(str(site))
+    problems = lint().problems
+    sys.modules.pop("lint_kaputt", None)
+    (broken,) = only(problems, "broken-plugin")
+    assert broken.source == "lintkaputt"
+    assert "cannot be imported" in broken.message
+
+
+# --------------------------------------------------------------- whole runs
+
+
+def test_the_installed_plugins_and_bundled_rulesets_are_clean():
+    report = lint()
+    assert report.problems == [], [str(p) for p in report.problems]
+    names = {source.name for source in report.checked}
+    assert {"kauf", "fahrradhandel", "ruleset:moebel", "ruleset:foto_elektronik"} <= names
+
+
+def test_an_installed_plugin_folder_is_linted_with_its_python_derivations():
+    report = lint([ROOT / "plugins" / "informationssuche"])
+    assert report.problems == [], [str(p) for p in report.problems]
+    assert [s.name for s in report.checked] == ["informationssuche"]
+
+
+def test_the_command_line_exits_1_and_prints_one_line_per_problem(tmp_path):
+    path = _write(tmp_path, HEADER + FACTS + rule("nie", '{ fact = "zahl", gt = 10 }'))
+    done = run_cli("lint", str(path), cwd=tmp_path)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    measure_line = line_of(path, 'id = "massnahme"')
+    assert lines[0] == (
+        f"pruefling.toml:{measure_line}: measure 'massnahme': only rules "
+        "that can never fire recommend it: nie [unreachable-measure]"
+    )
+    assert lines[1].startswith("pruefling.toml:")
+    assert "rule 'nie': facts.zahl gt 10 can never hold" in lines[1]
+    assert lines[-1] == "2 problem(s) in 1 file(s); checked 1 plugin(s) and ruleset(s)"
+
+    as_json = run_cli("lint", "--format", "json", str(path), cwd=tmp_path)
+    assert as_json.returncode == 1
+    report = json.loads(as_json.stdout)
+    assert [p["code"] for p in report["problems"]] == ["unreachable-measure", "never-fires"]
+    assert report["problems"][1]["id"] == "nie"
+
+
+def test_the_command_line_exits_0_without_problems_and_2_for_a_missing_path(tmp_path):
+    done = run_cli("lint")
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.startswith("No problems in ")
+    missing = run_cli("lint", str(tmp_path / "fehlt.toml"))
+    assert missing.returncode == 2
+    assert "fehlt.toml: no such file or folder" in missing.stderr
+
+
+def test_lint_reports_are_deterministic(tmp_path):
+    path = _write(
+        tmp_path,
+        HEADER
+        + FACTS
+        + textwrap.dedent(
+            """
+            [[rule]]
+            id = "a"
+            recommend = "gibt_es_nicht"
+            when = { fact = "zahl", gt = 100 }
+            """
+        ),
+    )
+    assert lint([path]).model_dump_json() == lint([path]).model_dump_json()
