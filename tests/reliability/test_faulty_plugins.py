@@ -121,6 +121,38 @@ def test_a_broken_data_file_names_the_plugin_file_and_entry(tmp_path):
     assert "measures.toml: measure[0] 'm': description: Field required" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "fragments"),
+    [
+        (
+            "rules.toml",
+            b'[[rule]]\nid = "r"\nwhen = { fact = "x" \n',
+            (":3:21:", "Unclosed inline table"),
+        ),
+        ("rules.toml", '[[rule]]\nid = "größe"\n'.encode("latin-1"), (":2:9:", "not valid UTF-8")),
+        ("facts.toml", b"[[fact]]\nkey = 1\nkey = 2\n", (":3:", "a key is set twice")),
+        ("measures.toml", b"\x00\x01", ("not a text file",)),
+    ],
+    ids=["syntax", "latin-1", "duplicate-key", "binary"],
+)
+def test_a_broken_data_file_names_plugin_file_and_position(tmp_path, name, content, fragments):
+    (tmp_path / name).write_bytes(content)
+    data = PluginData(tmp_path)
+    hooks = {
+        "register_rules": lambda: data.register_rules(),
+        "register_facts": lambda: data.register_facts(),
+        "register_measures": lambda: data.register_measures(),
+    }
+    with pytest.raises(PluginError) as caught:
+        werkstatt_with(make_plugin("daten", **hooks))
+    message = str(caught.value)
+    assert message.startswith("plugin 'daten': ")
+    assert str(tmp_path / name) in message
+    for fragment in fragments:
+        fragment = f"{tmp_path / name}{fragment}" if fragment.startswith(":") else fragment
+        assert fragment in message, message
+
+
 # ------------------------------------------------------------------ during the audit
 
 
@@ -277,6 +309,8 @@ def register_derivations():
 
 @hookimpl
 def register_rules():
+    if ART == "bad_rule":
+        return [parse_rule({"id": "kaputt_regel", "recommend": "x", "when": {"fact": "gibt_es_nicht", "equals": True}}, "kaputt/rules.toml")]
     if ART != "conflict":
         return []
     always = {"company": "channels", "contains": "laden"}
@@ -312,6 +346,7 @@ def installed(tmp_path_factory) -> Path:
         ),
         ("derivation", 3, ("plugin 'kaputt'", "derivation 'kaputt_quote' raised ValueError")),
         ("conflict", 4, ("plugin 'kaputt'", "kaputt/rules.toml", "'kaputt_ja'", "'kaputt_nein'")),
+        ("bad_rule", 3, ("kaputt/rules.toml: rule 'kaputt_regel'", "unknown measure 'x'")),
     ],
 )
 def test_the_command_line_names_the_plugin_and_writes_no_report(

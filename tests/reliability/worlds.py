@@ -90,7 +90,7 @@ def worlds(draw: st.DrawFn, max_rules: int = 8) -> dict[str, Any]:
             "value": draw(st.sampled_from(POOLS["float"])),
         }
     if numeric and draw(st.booleans()):
-        derivations["verdoppelt"] = double(f"facts.{draw(st.sampled_from(numeric))}")
+        derivations["verdoppelt"] = Doubled(f"facts.{draw(st.sampled_from(numeric))}")
         facts["verdoppelt"] = {"type": "float", "source": "derived"}
     measures = {
         f"massnahme_{i}": {
@@ -126,7 +126,7 @@ def worlds(draw: st.DrawFn, max_rules: int = 8) -> dict[str, Any]:
     return world
 
 
-class double:
+class Doubled:
     """A Python derivation: twice a numeric input (a class, so that it prints readably)."""
 
     def __init__(self, ref: str) -> None:
@@ -137,7 +137,7 @@ class double:
         return None if value is None else float(value) * 2
 
     def __repr__(self) -> str:
-        return f"double({self.ref!r})"
+        return f"Doubled({self.ref!r})"
 
 
 def _subjects(world: Mapping[str, Any]) -> list[tuple[str, str, str, bool]]:
