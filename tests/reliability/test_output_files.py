@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -143,6 +144,8 @@ def test_a_killed_run_leaves_no_half_written_target(tmp_path, existing):
     )
     try:
         assert writer.stdout is not None
+        ready, _, _ = select.select([writer.stdout], [], [], 60)
+        assert ready, "the writer never reached the rename"
         assert writer.stdout.readline().strip() == "written"
         writer.send_signal(signal.SIGKILL)
     finally:
