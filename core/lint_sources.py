@@ -222,17 +222,28 @@ def _code_file(plugin: object) -> str:
     return repr(plugin)
 
 
+def _same_folder(plugin: object, folder: Path) -> bool:
+    """Whether a plugin reads ``folder``, or is an installed copy of it (same package name)."""
+    if not isinstance(plugin, PluginData):
+        return False
+    return plugin.directory.resolve() == folder.resolve() or plugin.directory.name == folder.name
+
+
 def installed_sources(
     replaced: Iterable[Path] = (), lint_all: bool = True
 ) -> tuple[list[Source], list[Problem]]:
-    """Every installed plugin; those whose folder is in ``replaced`` are left out."""
+    """Every installed plugin; those whose folder is in ``replaced`` are left out.
+
+    A folder replaces the installed plugin that reads it, and the installed copy of the
+    same package (linting a source checkout of an installed plugin).
+    """
     manager = plugin_manager.new_plugin_manager()
     infos, skipped = plugin_manager.register_installed(manager, skip_broken=True)
-    replaced = {path.resolve() for path in replaced}
+    replaced = list(replaced)
     sources = []
     for info in infos:
         plugin = manager.get_plugin(info.name)
-        if isinstance(plugin, PluginData) and plugin.directory.resolve() in replaced:
+        if any(_same_folder(plugin, folder) for folder in replaced):
             continue
         sources.append(plugin_source(info.name, plugin, info.version, lint_all))
     problems = [
@@ -248,13 +259,16 @@ def installed_sources(
 
 
 def installed_plugin_data(folder: Path) -> tuple[str, PluginData, str] | None:
-    """The installed plugin whose data folder is ``folder`` (with its Python derivations)."""
+    """The installed plugin for ``folder``: the one reading it (with its Python
+    derivations), or a plugin read from the folder under the installed copy's name."""
     manager = plugin_manager.new_plugin_manager()
     infos, _ = plugin_manager.register_installed(manager, skip_broken=True)
     for info in infos:
         plugin = manager.get_plugin(info.name)
-        if isinstance(plugin, PluginData) and plugin.directory.resolve() == folder.resolve():
-            return info.name, plugin, info.version
+        if isinstance(plugin, PluginData) and _same_folder(plugin, folder):
+            if plugin.directory.resolve() == folder.resolve():
+                return info.name, plugin, info.version
+            return info.name, PluginData(folder), "local"
     return None
 
 

@@ -379,3 +379,37 @@ def test_lint_reports_are_deterministic(tmp_path):
         ),
     )
     assert lint([path]).model_dump_json() == lint([path]).model_dump_json()
+
+
+def test_a_source_checkout_of_an_installed_plugin_replaces_the_installed_copy(
+    tmp_path, monkeypatch
+):
+    content = {
+        "checklist.toml": '[[item]]\nid = "kopie_frage"\nphase = "kauf"\nstatement.de = "S"\n'
+        'reference = "R"\n',
+        "measures.toml": '[[measure]]\nid = "kopie_massnahme"\nphase = "kauf"\ntitle.de = "T"\n'
+        'description.de = "D"\nreference = "R"\n',
+        "rules.toml": '[[rule]]\nid = "kopie_regel"\nrecommend = "kopie_massnahme"\n'
+        'when = { answer = "kopie_frage", equals = "nein" }\n',
+    }
+    site = tmp_path / "site"
+    installed = site / "mein_plugin"
+    checkout = tmp_path / "quelle" / "mein_plugin"
+    for folder in (installed, checkout):
+        folder.mkdir(parents=True)
+        for name, text in content.items():
+            (folder / name).write_text(text, encoding="utf-8")
+    (installed / "__init__.py").write_text(
+        "from kundenkompass.plugin_data import PluginData\n"
+        "plugin = PluginData.for_package(__name__)\n",
+        encoding="utf-8",
+    )
+    info = site / "kundenkompass_meinplugin-0.2.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kundenkompass-meinplugin\n")
+    (info / "entry_points.txt").write_text("[kundenkompass]\nmeinplugin = mein_plugin:plugin\n")
+    monkeypatch.syspath_prepend(str(site))
+    report = lint([checkout])
+    sys.modules.pop("mein_plugin", None)
+    assert report.problems == [], [str(p) for p in report.problems]
+    assert [(s.name, s.version) for s in report.checked] == [("meinplugin", "local")]
