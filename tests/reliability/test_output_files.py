@@ -93,7 +93,8 @@ def test_an_interrupted_write_leaves_nothing_behind(tmp_path, monkeypatch, inter
 
         monkeypatch.setattr(files.os, "fdopen", lambda *a, **k: Failing(real_fdopen(*a, **k)))
     else:
-        monkeypatch.setattr(files.os, step, interrupt)
+        # Without --force the file takes its name by a hard link (never replacing one).
+        monkeypatch.setattr(files.os, "link" if step == "replace" else step, interrupt)
     expected = OutputError if interruption is OSError else interruption
     with pytest.raises(expected):
         write_atomically(target, "<html>" + "x" * 100_000 + "</html>")
@@ -235,3 +236,27 @@ def test_the_check_above_finds_direct_writes():
         "from pathlib import Path\nPath('x').write_text('y')\nopen('z', 'w')\nos.replace(a, b)\n"
     )
     assert len(_writes_files(tree)) == 3
+
+
+def test_a_file_created_while_writing_is_not_replaced(tmp_path, monkeypatch):
+    target = tmp_path / "bericht.json"
+    real_fsync = os.fsync
+
+    def someone_else_writes(fd):
+        real_fsync(fd)
+        target.write_text("fremd\n")
+
+    monkeypatch.setattr(files.os, "fsync", someone_else_writes)
+    with pytest.raises(OutputError, match="already exists"):
+        write_atomically(target, "{}\n")
+    assert target.read_text() == "fremd\n"
+    assert listing(tmp_path) == ["bericht.json"]
+
+
+def test_output_files_follow_the_umask(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        written = write_atomically(tmp_path / "bericht.md", "# Bericht\n")
+    finally:
+        os.umask(previous)
+    assert written.stat().st_mode & 0o777 == 0o644
