@@ -165,9 +165,11 @@ class Engine:
         }
         by_measure = adjust_priorities(priorities, by_measure, scope, catalog, self.language)
         ranked = rank(catalog, priorities, scores)
+        planned = {entry.measure for entry in ranked}
         recommendations = [
             self._recommendation(
                 catalog.measures[entry.measure],
+                planned,
                 entry,
                 by_measure[entry.measure],
                 answers,
@@ -268,6 +270,7 @@ class Engine:
     def _recommendation(
         self,
         measure: Measure,
+        planned: set[str],
         entry: Any,
         found: list[Any],
         answers: Mapping[str, str | None],
@@ -287,7 +290,8 @@ class Engine:
             effort=measure.effort,
             cost=measure.cost,
             time_to_effect=measure.time_to_effect,
-            prerequisites=list(measure.prerequisites),
+            # Only prerequisites that are themselves in the plan: the others need no step.
+            prerequisites=[p for p in measure.prerequisites if p in planned],
             quick_win=entry.quick_win,
             score=entry.score,
             horizon=entry.horizon,

@@ -91,7 +91,11 @@ def firings(
     values: Mapping[str, Any],
     catalog: Catalog,
 ) -> dict[str, list[Firing]]:
-    """Recommend-firings grouped by measure, each rule once (its first alternative)."""
+    """Recommend-firings grouped by measure, each rule once (its first alternative).
+
+    A measure's reasons are ordered by rule priority (hoch first), then rule id, so the
+    first reason is the weightiest.
+    """
     by_measure: dict[str, list[Firing]] = {}
     seen: set[str] = set()
     for name in sorted(inference.fired, key=_alternative_order):
@@ -110,6 +114,9 @@ def firings(
                 evidence=evidence_for(alternative.leaves, values, inference, catalog),
             )
         )
+    rank = {"hoch": 0, "mittel": 1, "niedrig": 2}
+    for found in by_measure.values():
+        found.sort(key=lambda firing: (rank[firing.priority], firing.rule))
     return by_measure
 
 

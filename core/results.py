@@ -57,6 +57,7 @@ class Recommendation(ResultModel):
     effort: str
     cost: str
     time_to_effect: str
+    #: Recommended measures of this plan that should be done first (they come earlier).
     prerequisites: list[str]
     quick_win: bool
     score: float

@@ -1,7 +1,7 @@
 """Built-in phase plugin: Informationssuche (information search).
 
 Its content lives in the TOML files beside this module; Python only computes the share
-of sales staff trained on digital information sources.
+of staff trained on the digital devices and programs in the store.
 """
 
 from collections.abc import Mapping
@@ -32,7 +32,7 @@ plugin = PluginData.for_package(
             compute=_share_trained,
             description={
                 "de": "Anteil der beratenden Mitarbeiter, die im Umgang mit digitalen "
-                "Informationsquellen geschult sind, in Prozent."
+                "Geräten und Programmen im Geschäft geschult sind, in Prozent."
             },
         ),
     ),

@@ -1,0 +1,33 @@
+"""The README's examples stay true: its profile validates and its rule is the plugin's rule."""
+
+from __future__ import annotations
+
+import re
+
+from kundenkompass.rule_language import parse_rules
+from kundenkompass.toml_files import parse_toml_text
+
+from .conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+TOML_BLOCKS = re.findall(r"```toml\n(.*?)```", README, flags=re.DOTALL)
+
+
+def test_readme_profile_is_valid(engine):
+    (profile,) = [block for block in TOML_BLOCKS if "[company]" in block]
+    validated = engine.load_profile(profile)
+    assert validated.company.name == "Radhaus Beispiel"
+    assert validated.answers["social_media_reaktion"].note
+
+
+def test_readme_rule_is_a_rule_of_the_informationssuche_plugin(engine):
+    (block,) = [block for block in TOML_BLOCKS if "[[rule]]" in block]
+    (rule,) = parse_rules(parse_toml_text(block), "README.md")
+    installed = engine.catalog.rules[rule.id]
+    assert installed.when == rule.when
+    assert installed.recommend == rule.recommend
+
+
+def test_readme_quickstart_commands_name_existing_files():
+    assert "examples/radhaus.toml" in README
+    assert (ROOT / "examples" / "radhaus.toml").exists()
