@@ -11,8 +11,10 @@ Each measure gets a priority score from 0 to 100 (documented in docs/scoring.md)
 
 Measures are ordered by score, then by phase and catalog order (ties break
 deterministically), and then a measure is moved behind any recommended prerequisite.
-Horizons: "jetzt" from 60 points, "als_naechstes" from 40, else "spaeter"; a measure is
-never in an earlier horizon than its prerequisites. Quick wins have high impact, low effort
+Horizons keep a plan doable: "jetzt" holds the first five measures of the plan that have
+at least 60 points, "als_naechstes" the following ones up to the fifteenth with at least
+40 points, "spaeter" the rest; a measure is never in an earlier horizon than its
+prerequisites. Quick wins have high impact, low effort
 and cost under 500 €.
 """
 
@@ -31,6 +33,9 @@ AFFORDABILITY = {"kostenlos": 3.0, "unter_500": 2.5, "unter_5000": 1.5, "mehr": 
 MAX_POINTS = 10 * 3 + 6 * 3 + 3 * 3 + 3 * 3 + 10 * 1
 HORIZONS = ("jetzt", "als_naechstes", "spaeter")
 TOP_STEPS = 5
+#: (last plan position, minimum score) of the horizons "jetzt" and "als_naechstes".
+NOW = (5, 60.0)
+NEXT = (15, 40.0)
 
 
 @dataclass(frozen=True)
@@ -99,10 +104,15 @@ def rank(
 
     horizons: dict[str, str] = {}
     ranked = []
-    for measure_id in ordered:
+    for position, measure_id in enumerate(ordered):
         measure = catalog.measures[measure_id]
         score = scored[measure_id]
-        horizon = "jetzt" if score >= 60 else "als_naechstes" if score >= 40 else "spaeter"
+        if position < NOW[0] and score >= NOW[1]:
+            horizon = "jetzt"
+        elif position < NEXT[0] and score >= NEXT[1]:
+            horizon = "als_naechstes"
+        else:
+            horizon = "spaeter"
         for prerequisite in measure.prerequisites:
             if prerequisite in horizons:
                 horizon = max(horizon, horizons[prerequisite], key=HORIZONS.index)
