@@ -57,9 +57,7 @@ def discover_entry_points() -> list[importlib.metadata.EntryPoint]:
 
 def load_entry_point(entry_point: importlib.metadata.EntryPoint) -> tuple[object, PluginInfo]:
     """Import one entry point; a failure names the entry point and its distribution."""
-    distribution = entry_point.dist
-    dist_name = distribution.metadata["Name"] if distribution is not None else None
-    version = distribution.version if distribution is not None else "?"
+    dist_name, version = _distribution(entry_point)
     where = f"{entry_point.value}" + (f" from {dist_name} {version}" if dist_name else "")
     try:
         plugin = entry_point.load()
@@ -77,6 +75,23 @@ def load_entry_point(entry_point: importlib.metadata.EntryPoint) -> tuple[object
         installed=True,
     )
     return plugin, info
+
+
+def _distribution(entry_point: importlib.metadata.EntryPoint) -> tuple[str | None, str]:
+    """Name and version of the entry point's distribution, tolerating broken metadata
+    (the importlib_metadata backport raises where the standard library returns None)."""
+    distribution = entry_point.dist
+    if distribution is None:
+        return None, "?"
+    try:
+        name = distribution.metadata["Name"]
+    except KeyError:
+        name = None
+    try:
+        version = distribution.version
+    except KeyError:
+        version = None
+    return name, version or "?"
 
 
 def check_hookspec_version(

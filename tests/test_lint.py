@@ -406,7 +406,9 @@ def test_a_source_checkout_of_an_installed_plugin_replaces_the_installed_copy(
     )
     info = site / "kundenkompass_meinplugin-0.2.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kundenkompass-meinplugin\n")
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: kundenkompass-meinplugin\nVersion: 0.2\n"
+    )
     (info / "entry_points.txt").write_text("[kundenkompass]\nmeinplugin = mein_plugin:plugin\n")
     monkeypatch.syspath_prepend(str(site))
     report = lint([checkout])

@@ -200,3 +200,12 @@ def test_the_command_line_stops_by_default_and_skips_on_request(site):
     assert listed.returncode == 0, listed.stderr
     assert "Ausgelassen, weil defekt" in listed.stdout
     assert "kaputt: cannot be imported" in listed.stdout
+
+
+def test_a_distribution_without_a_version_still_loads(site):
+    install(site, "kundenkompass-ohne", "ohne_version", GOOD.format(item="werkstatt_ohne"))
+    metadata = next(site.glob("*.dist-info")) / "METADATA"
+    metadata.write_text("Metadata-Version: 2.1\nName: kundenkompass-ohne\n", encoding="utf-8")
+    engine = Engine()
+    (info,) = [info for info in engine.catalog.plugins if info.name == "ohne"]
+    assert info.version == "?"
