@@ -19,6 +19,11 @@ What this module guards against (see the durable_rules field notes in the docs):
 * durable_rules' JSON parser reads a number with an exponent only after a fraction
   (``1.0e-07``, not ``1e-07`` as Python writes it) and fails with error 204 otherwise;
   its JSON encoding is replaced by one that writes every float in a form it reads.
+* durable_rules identifies a stored fact by a 32-bit hash that includes the state id, so
+  two different facts of one audit can collide and the second is refused as "already
+  observed" (``MessageObservedException``), depending only on the state id. Facts are
+  never asserted twice on purpose, so such a refusal is a collision: the audit is run
+  again under a new state id, which gives the result a fresh engine gives.
 """
 
 from __future__ import annotations
@@ -46,6 +51,12 @@ from .errors import AuditError
 from .models import FactType
 
 SINK_RULE = "__sink__"
+#: Runs of one audit under new state ids when durable_rules reports a fact identity
+#: collision (see the module docstring); with the built-in plugins about one audit in
+#: several thousand collides once.
+MAX_RUNS = 3
+#: Stands for durable_rules itself in the failures of an audit.
+DURABLE_RULES = "(durable_rules)"
 START_RULE = "__start__"
 #: Fact type of the start fact; no pattern but the start rule's tests it.
 START_FACT_TYPE = "kk_start"
@@ -159,6 +170,18 @@ class RuleRunner:
 
     def run(self, known: Mapping[str, Any]) -> Inference:
         """Infer for one audit from the known values (key path → value)."""
+        for _ in range(MAX_RUNS):
+            state = self._run_once(known)
+            if not any(_is_collision(message) for _, message in state.failures):
+                break
+        if state.failures:
+            details = "; ".join(
+                f"{self._describe(rule)}: {message}" for rule, message in state.failures
+            )
+            raise AuditError(f"rule action failed: {details}", state.failures)
+        return state.inference
+
+    def _run_once(self, known: Mapping[str, Any]) -> _AuditState:
         with self._lock:
             state = _AuditState(sid=str(next(self._sids)))
             self._states[state.sid] = state
@@ -183,16 +206,13 @@ class RuleRunner:
                                 self._open(name, state.sid, touched)
                             fact = {"t": FACT_TYPE, prop: value, "sid": state.sid}
                             self._host.assert_fact(name, fact)
+            except durable_engine.MessageObservedException as error:
+                state.failures.append((DURABLE_RULES, f"MessageObservedException: {error}"))
             finally:
                 for name in touched:
                     self._host.delete_state(name, state.sid)
                 del self._states[state.sid]
-        if state.failures:
-            details = "; ".join(
-                f"{self._describe(rule)}: {message}" for rule, message in state.failures
-            )
-            raise AuditError(f"rule action failed: {details}", state.failures)
-        return state.inference
+        return state
 
     def _describe(self, rule_id: str) -> str:
         rule = self.catalog.rules.get(rule_id)
@@ -262,6 +282,10 @@ class RuleRunner:
                 state.failures.append((rule.id, f"{type(error).__name__}: {error}"))
 
         return action
+
+
+def _is_collision(message: str) -> bool:
+    return message.startswith("MessageObservedException")
 
 
 def _never(closure: Any) -> None:  # pragma: no cover - the sink rule cannot fire

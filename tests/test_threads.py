@@ -242,3 +242,48 @@ def test_failures_in_some_threads_do_not_disturb_the_others(troubled_engine):
         list(pool.map(audit, work))
     assert errors == []
     assert troubled_engine._runner.live_states == 0
+
+
+# ------------------------------------------------- durable_rules' fact identity collisions
+
+
+def test_a_fact_identity_collision_is_retried_under_a_new_state(engine, monkeypatch):
+    """durable_rules may refuse a fact as "already observed" when its 32-bit identity hash,
+    which includes the state id, collides with another fact's: the result of an audit must
+    not depend on how many audits the engine ran before."""
+    from durable import engine as durable_engine
+
+    profile = str(ROOT / "examples" / "radhaus.toml")
+    expected = engine.audit(profile).to_json()
+    runner = engine._runner
+    host_assert = runner._host.assert_facts
+    sids: list[str] = []
+
+    def colliding_once(name, facts, *args, **kwargs):
+        sids.append(facts[0]["sid"])
+        if len(sids) == 1:
+            raise durable_engine.MessageObservedException(facts[0])
+        return host_assert(name, facts, *args, **kwargs)
+
+    monkeypatch.setattr(runner._host, "assert_facts", colliding_once)
+    assert engine.audit(profile).to_json() == expected
+    assert len(set(sids)) == 2  # the second run had its own state id
+    assert runner.live_states == 0
+
+
+def test_a_collision_that_keeps_coming_back_is_an_audit_error(engine, monkeypatch):
+    from durable import engine as durable_engine
+    from kundenkompass.infer import MAX_RUNS
+
+    runner = engine._runner
+    calls: list[int] = []
+
+    def always_colliding(name, facts, *args, **kwargs):
+        calls.append(1)
+        raise durable_engine.MessageObservedException(facts[0])
+
+    monkeypatch.setattr(runner._host, "assert_facts", always_colliding)
+    with pytest.raises(AuditError, match="MessageObservedException"):
+        engine.audit(str(ROOT / "examples" / "radhaus.toml"))
+    assert len(calls) == MAX_RUNS
+    assert runner.live_states == 0
