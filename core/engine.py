@@ -31,6 +31,7 @@ from .infer import RuleRunner
 from .known_values import known_values
 from .load_profile import Profile, load_profile, parse_profile_text, validate_profile
 from .models import PHASES, Measure, text_in
+from .origins import portable_origin
 from .plugin_data import PluginData
 from .prioritize import RULE_PRIORITY, TOP_STEPS, rank
 from .results import (
@@ -206,7 +207,11 @@ class Engine:
                 for info in catalog.plugins
             ],
             rulesets=[
-                PluginUsed(name=ruleset.name, version=ruleset.version, source=str(ruleset.path))
+                PluginUsed(
+                    name=ruleset.name,
+                    version=ruleset.version,
+                    source=portable_origin(str(ruleset.path)),
+                )
                 for ruleset in scope.rulesets
             ],
             rules_fingerprint=self.compiled.fingerprint,

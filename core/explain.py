@@ -10,6 +10,7 @@ from .compile_rules import CompiledRules
 from .evaluate import evaluate, evaluate_leaf
 from .infer import Inference
 from .models import text_in
+from .origins import portable_origin
 from .results import (
     DerivationStep,
     DerivedFact,
@@ -108,7 +109,7 @@ def firings(
             Firing(
                 rule=rule.id,
                 plugin=rule.plugin,
-                origin=rule.origin,
+                origin=portable_origin(rule.origin),
                 priority=rule.priority,
                 reason=text_in(rule.reason) if rule.reason else None,
                 evidence=evidence_for(alternative.leaves, values, inference, catalog),
@@ -294,7 +295,7 @@ def check_rule(
     check = RuleCheck(
         rule=rule.id,
         plugin=rule.plugin,
-        origin=rule.origin,
+        origin=portable_origin(rule.origin),
         outcome=outcome,  # type: ignore[arg-type]
         reason=text_in(rule.reason) if rule.reason else None,
         alternatives=alternatives,

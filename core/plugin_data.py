@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import RuleError
 from .hookspecs import hookimpl
 from .models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
+from .origins import register_package_folder
 from .rule_language import Rule, parse_rules
 from .toml_files import TomlFileError, load_toml_file
 
@@ -59,7 +60,9 @@ class PluginData:
 
     @classmethod
     def for_package(cls, package: str, derivations: tuple[Derivation, ...] = ()) -> PluginData:
-        return cls(Path(str(files(package))), derivations)
+        folder = Path(str(files(package)))
+        register_package_folder(folder, package)
+        return cls(folder, derivations)
 
     def __repr__(self) -> str:
         return f"PluginData({str(self.directory)!r})"

@@ -22,6 +22,7 @@ from .errors import ProfileError
 from .explain import label_of, show_value
 from .load_profile import Answer, Profile
 from .models import text_in
+from .origins import portable_origin
 from .results import Evidence, Firing, OpenQuestion
 from .rulesets import PriorityChange, Ruleset, sector_condition
 
@@ -128,7 +129,7 @@ def adjust_priorities(
             Firing(
                 rule=change.id,
                 plugin=ruleset.plugin_name,
-                origin=str(ruleset.path),
+                origin=portable_origin(str(ruleset.path)),
                 priority=priorities[measure],  # type: ignore[arg-type]
                 reason=text_in(change.reason, language),
                 evidence=evidence,

@@ -145,3 +145,11 @@ def test_example_json_is_stable_across_engines(engine, name):
 
     profile = EXAMPLES / f"{name}.toml"
     assert Engine().audit(profile).to_json() == engine.audit(profile).to_json()
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_example_json_names_no_local_paths(engine, name):
+    """Results are the same wherever Kundenkompass is installed or checked out."""
+    document = engine.audit(EXAMPLES / f"{name}.toml").to_json()
+    assert str(ROOT) not in document
+    assert "kundenkompass.plugins." in document
