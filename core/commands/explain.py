@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from ..cli import app, handles_errors, make_engine, stdout_console
+from ..cli import (
+    RulesetOption,
+    SkipBrokenOption,
+    app,
+    handles_errors,
+    make_engine,
+    stdout_console,
+)
 
 
 class ExplainFormat(str, Enum):
@@ -26,11 +33,13 @@ def explain(
     format: Annotated[
         ExplainFormat, typer.Option("--format", help="Output format.")
     ] = ExplainFormat.text,
+    ruleset: RulesetOption = None,
+    skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Explain why a measure is recommended for a profile, or which condition failed."""
     from ..render_text import render_explanation
 
-    engine = make_engine()
+    engine = make_engine(ruleset, skip_broken_plugins)
     explanation = engine.explain(measure, engine.load_profile(profile))
     if format is ExplainFormat.json:
         print(explanation.model_dump_json(indent=2))
