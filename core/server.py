@@ -31,8 +31,12 @@ from .schemas import profile_model, result_schema
 
 #: Largest request body accepted by default (profiles are a few kilobytes).
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-#: Environment variable read by :func:`app_from_environment` (used by worker processes).
+#: Environment variables read by :func:`app_from_environment` (used by worker processes):
+#: the body limit, ruleset files (separated by ``os.pathsep``), and "1" to skip broken
+#: plugins.
 MAX_BODY_VARIABLE = "KUNDENKOMPASS_MAX_BODY_BYTES"
+RULESETS_VARIABLE = "KUNDENKOMPASS_RULESETS"
+SKIP_BROKEN_VARIABLE = "KUNDENKOMPASS_SKIP_BROKEN_PLUGINS"
 #: How a profile in a request body is named in error messages.
 SOURCE = "request"
 
@@ -203,7 +207,11 @@ def create_app(
 def app_from_environment() -> FastAPI:
     """Application factory for ``uvicorn --factory`` and worker processes."""
     limit = os.environ.get(MAX_BODY_VARIABLE)
-    return create_app(max_body_bytes=int(limit) if limit else DEFAULT_MAX_BODY_BYTES)
+    rulesets = [path for path in os.environ.get(RULESETS_VARIABLE, "").split(os.pathsep) if path]
+    engine = Engine(
+        rulesets=rulesets, skip_broken_plugins=os.environ.get(SKIP_BROKEN_VARIABLE) == "1"
+    )
+    return create_app(engine, max_body_bytes=int(limit) if limit else DEFAULT_MAX_BODY_BYTES)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

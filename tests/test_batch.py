@@ -171,3 +171,20 @@ def test_a_process_with_threads_does_not_fork():
     finally:
         stop.set()
         helper.join()
+
+
+def test_batch_applies_rulesets_like_audit_run(tmp_path):
+    moebel = ROOT / "rulesets" / "moebel.toml"
+    profile = tmp_path / "fahrrad.toml"
+    profile.write_text(
+        '[company]\nname = "Rad und Tisch"\nsector = "fahrradhandel"\nchannels = ["laden"]\n'
+        '[answers]\nlieferung_aufbau_service = "nein"\n',
+        encoding="utf-8",
+    )
+    output = tmp_path / "out.jsonl"
+    done = run_cli("batch", str(profile), "-o", str(output), "-j", "2", "--ruleset", str(moebel))
+    assert done.returncode == 0, done.stderr
+    (record,) = read_jsonl(output)
+    expected = Engine(rulesets=[moebel]).audit(profile).to_json()
+    assert record["result"] == json.loads(expected)
+    assert "moebel" in {r["name"] for r in record["result"]["rulesets"]}

@@ -18,6 +18,7 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
+from kundenkompass.engine import Engine  # noqa: E402
 from kundenkompass.listing import checklist_entries, fact_entries, measure_entries  # noqa: E402
 
 from .conftest import ROOT, run_cli, write  # noqa: E402
@@ -238,8 +239,11 @@ def test_serve_without_the_server_extra_says_what_to_install(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_several_worker_processes_serve_the_same_results(engine):
-    with started("--workers", "2", "--max-body-size", "20000") as url:
+def test_several_worker_processes_serve_the_same_results():
+    moebel = ROOT / "rulesets" / "moebel.toml"
+    engine = Engine(rulesets=[moebel])
+    options = ("--workers", "2", "--max-body-size", "20000", "--ruleset", str(moebel))
+    with started(*options) as url:
         answer = httpx.post(
             f"{url}/audits",
             content=RADHAUS.read_bytes(),

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import app, handles_errors, make_engine
+from ..cli import RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
 
 
 @app.command()
@@ -30,6 +30,8 @@ def batch(
         typer.Option("--jobs", "-j", min=1, help="Worker processes [default: all cores]."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    ruleset: RulesetOption = None,
+    skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Audit many profiles in parallel; bad profiles are reported and skipped.
 
@@ -38,6 +40,8 @@ def batch(
     0 when every profile was audited, otherwise that of the worst failure (2 bad input,
     3 plugin error, 4 audit failure); the outputs are written either way.
     """
+    from functools import partial
+
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -88,7 +92,8 @@ def batch(
         records = batching.audit_many(
             paths,
             jobs=jobs,
-            engine_factory=make_engine,
+            # Each worker builds the engine `audit run` would use, with the same options.
+            engine_factory=partial(make_engine, ruleset, skip_broken_plugins),
             on_record=advance,
             on_start=progress.start,
         )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import app, handles_errors, make_engine
+from ..cli import RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
 
 INSTALL_HINT = "pip install 'kundenkompass[server]'"
 
@@ -32,6 +32,8 @@ def serve(
         int, typer.Option(min=1, help="Worker processes, each with its own engine.")
     ] = 1,
     log_level: Annotated[LogLevel, typer.Option(help="How much the server logs.")] = LogLevel.info,
+    ruleset: RulesetOption = None,
+    skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Serve audits over HTTP: POST /audits, GET /checklist, /measures, /facts, /health.
 
@@ -52,13 +54,18 @@ def serve(
         raise problem from None
 
     # Build the engine first: a broken plugin stops here with its message, not in a worker.
-    engine = make_engine()
+    engine = make_engine(ruleset, skip_broken_plugins)
     if workers == 1:
         application = server.create_app(engine, max_body_bytes=max_body_size)
         uvicorn.run(application, host=host, port=port, log_level=log_level.value)
         return
     del engine
+    # Worker processes build their engines from the environment (uvicorn imports the app).
     os.environ[server.MAX_BODY_VARIABLE] = str(max_body_size)
+    os.environ[server.RULESETS_VARIABLE] = os.pathsep.join(
+        str(path.resolve()) for path in ruleset or ()
+    )
+    os.environ[server.SKIP_BROKEN_VARIABLE] = "1" if skip_broken_plugins else ""
     uvicorn.run(
         "kundenkompass.server:app_from_environment",
         factory=True,
