@@ -10,8 +10,8 @@ class KundenkompassError(Exception):
     exit_code = 3
 
 
-class ProfileError(KundenkompassError):
-    """A profile that cannot be read or does not match what the plugins declare."""
+class InputFileError(KundenkompassError):
+    """Bad input, located by file and line/column or key path."""
 
     exit_code = 2
 
@@ -40,6 +40,14 @@ class ProfileError(KundenkompassError):
         if self.key_path:
             return f"{where}: {self.key_path}: {self.message}"
         return f"{where}: {self.message}"
+
+
+class ProfileError(InputFileError):
+    """A profile that cannot be read or does not match what the plugins declare."""
+
+
+class ResultFileError(InputFileError):
+    """A saved audit result (JSON) that cannot be read, or two that cannot be compared."""
 
 
 class PluginError(KundenkompassError):
@@ -80,26 +88,3 @@ class OutputError(KundenkompassError):
     def __init__(self, path: str, message: str) -> None:
         self.path = path
         super().__init__(f"{path}: {message}")
-
-
-class ResultFileError(KundenkompassError):
-    """A saved audit result (JSON) that cannot be read, or two that cannot be compared."""
-
-    exit_code = 2
-
-    def __init__(
-        self,
-        source: str,
-        message: str,
-        *,
-        key_path: str | None = None,
-        line: int | None = None,
-        column: int | None = None,
-    ) -> None:
-        self.source = source
-        self.message = message
-        self.key_path = key_path
-        where = source
-        if line is not None:
-            where += f":{line}" + (f":{column}" if column is not None else "")
-        super().__init__(f"{where}: {key_path}: {message}" if key_path else f"{where}: {message}")

@@ -25,6 +25,7 @@ from .questionnaire import (
     Section,
     check_text,
     format_number,
+    number_hints,
     parse_number,
     shown_value,
 )
@@ -232,21 +233,7 @@ class TerminalPrompter:
         return parse_number(typed, question, self.language)
 
     def _number_instruction(self, question: Question) -> str:
-        whole = question.kind is QuestionKind.INT
-        parts = [self.t("values_int" if whole else "values_float")]
-        if question.minimum is not None and question.maximum is not None:
-            parts.append(
-                self.t(
-                    "range_between",
-                    minimum=format_number(question.minimum),
-                    maximum=format_number(question.maximum),
-                )
-            )
-        elif question.minimum is not None:
-            parts.append(self.t("range_from", minimum=format_number(question.minimum)))
-        if question.unit:
-            parts.append(self.t("unit", unit=question.unit))
-        return self.t("text_instruction", what=", ".join(parts))
+        return self.t("text_instruction", what=", ".join(number_hints(question, self.language)))
 
     def _text(self, question: Question, current: Any) -> Any:
         def validate(typed: str) -> bool | str:

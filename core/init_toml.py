@@ -26,6 +26,7 @@ from .questionnaire import (
     QuestionKind,
     Section,
     format_number,
+    number_hints,
 )
 from .texts import text
 
@@ -215,23 +216,7 @@ class _Renderer:
         return [self.t("values_text")]
 
     def number_line(self, question: Question) -> str:
-        key = "values_int" if question.kind is QuestionKind.INT else "values_float"
-        parts = [self.t(key)]
-        if question.minimum is not None and question.maximum is not None:
-            parts.append(
-                self.t(
-                    "range_between",
-                    minimum=format_number(question.minimum),
-                    maximum=format_number(question.maximum),
-                )
-            )
-        elif question.minimum is not None:
-            parts.append(self.t("range_from", minimum=format_number(question.minimum)))
-        elif question.maximum is not None:
-            parts.append(self.t("range_to", maximum=format_number(question.maximum)))
-        if question.unit:
-            parts.append(self.t("unit", unit=question.unit))
-        return self.t("values_number", what=", ".join(parts))
+        return self.t("values_number", what=", ".join(number_hints(question, self.language)))
 
     def threshold_unit(self, threshold: Threshold) -> str | None:
         if threshold.unit:

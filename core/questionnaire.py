@@ -347,6 +347,31 @@ def parse_number(raw: str, question: Question, language: str = "de") -> int | fl
     return number
 
 
+def number_hints(question: Question, language: str = "de") -> list[str]:
+    """What a number question accepts, as short German phrases: kind, range, unit."""
+
+    def t(key: str, **values: object) -> str:
+        return text(f"init.{key}", language, **values)
+
+    whole = question.kind is QuestionKind.INT
+    hints = [t("values_int" if whole else "values_float")]
+    if question.minimum is not None and question.maximum is not None:
+        hints.append(
+            t(
+                "range_between",
+                minimum=format_number(question.minimum),
+                maximum=format_number(question.maximum),
+            )
+        )
+    elif question.minimum is not None:
+        hints.append(t("range_from", minimum=format_number(question.minimum)))
+    elif question.maximum is not None:
+        hints.append(t("range_to", maximum=format_number(question.maximum)))
+    if question.unit:
+        hints.append(t("unit", unit=question.unit))
+    return hints
+
+
 def format_number(value: float) -> str:
     """A number as a German reader writes it: ``4,6``, ``24``."""
     if float(value).is_integer():
