@@ -178,7 +178,7 @@ def test_batch_applies_rulesets_like_audit_run(tmp_path):
     profile = tmp_path / "fahrrad.toml"
     profile.write_text(
         '[company]\nname = "Rad und Tisch"\nsector = "fahrradhandel"\nchannels = ["laden"]\n'
-        '[answers]\nlieferung_aufbau_service = "nein"\n',
+        "[facts]\nlieferung_aufbau_im_preis = false\n",
         encoding="utf-8",
     )
     output = tmp_path / "out.jsonl"

@@ -246,7 +246,7 @@ def test_sector_and_channel_scopes_that_exclude_each_other(tmp_path):
         '  { answer = "rad_frage", equals = "nein" },\n]\n'
         '[[rule]]\nid = "zwei_branchen"\nrecommend = "nur_laden"\nwhen.all = [\n'
         '  { answer = "rad_frage", equals = "nein" },\n'
-        '  { answer = "moebel_konfigurierbar", equals = "nein" },\n]\n',
+        '  { fact = "lieferung_aufbau_im_preis", equals = false },\n]\n',
         encoding="utf-8",
     )
     found = {p.id: p for p in only(lint([folder]).problems, "never-fires")}

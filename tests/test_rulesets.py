@@ -103,21 +103,23 @@ def test_moebel_changes_the_audit_of_a_furniture_maker(engine):
     assert mine["click_and_collect_anbieten"].reasons[-1].rule == "moebel_abholung_nachrangig"
 
 
-def test_moebel_adds_its_own_items_measures_and_rules(engine):
-    result = engine.audit(
-        {
-            "company": company("moebel", ["laden"]),
-            "answers": {"lieferung_aufbau_service": "nein", "fertigung_sichtbar": "teilweise"},
-            "facts": {"lieferung_und_aufbau": "nein"},
-        }
-    )
+def test_moebel_adds_its_own_measure_and_rules_on_built_in_facts(engine):
+    facts = {"lieferoptionen": ["standard"], "lieferung_aufbau_im_preis": False}
+    result = engine.audit({"company": company("moebel"), "facts": facts})
     measures = by_measure(result)
-    rules = {f.rule for f in measures["lieferung_und_aufbau_anbieten"].reasons}
-    assert rules == {"moebel_ohne_lieferung_aufbau", "moebel_kunden_holen_selbst_ab"}
-    assert "kunden_per_video_einbinden" in measures
-    assert {"moebel_konfigurierbar", "fertigung_sichtbar"} <= set(answers_of(result))
-    other = engine.audit({"company": company(None)})
-    assert "moebel_konfigurierbar" not in answers_of(other)
+    # no delivery with assembly: the built-in measure, raised for furniture
+    delivery = measures["versand_lieferung_priorisieren"]
+    assert {f.rule for f in delivery.reasons[:-1]} == {
+        "nur_standardversand",
+        "moebel_ohne_lieferung_mit_aufbau",
+    }
+    assert delivery.reasons[-1].rule == "moebel_lieferung_vorrang"
+    assert delivery.priority == "hoch"
+    # what holzgespür adds: no surcharge for delivery and assembly
+    surcharge = measures["lieferung_aufbau_ohne_aufpreis"]
+    assert [f.rule for f in surcharge.reasons] == ["moebel_aufbau_gegen_aufpreis"]
+    other = engine.audit({"company": company("bau"), "facts": {"lieferoptionen": ["standard"]}})
+    assert by_measure(other)["versand_lieferung_priorisieren"].priority == "mittel"
 
 
 def test_foto_elektronik_changes_the_audit_of_a_photo_retailer(engine):
@@ -164,28 +166,22 @@ def test_fahrradhandel_changes_the_audit_of_a_bicycle_retailer(engine):
 
 
 def test_a_change_that_changes_nothing_adds_no_reason(engine):
-    facts = {"produkte_individualisierbar": True, "online_konfigurator": False}
-    result = engine.audit(
-        {
-            "company": company("moebel"),
-            "answers": {"moebel_konfigurierbar": "nein"},
-            "facts": facts,
-        }
-    )
-    konfigurator = by_measure(result)["online_konfigurator_anbieten"]
-    assert konfigurator.priority == "hoch"
-    assert "moebel_konfigurator_vorrang" not in [f.rule for f in konfigurator.reasons]
+    # a standard delivery of ten working days is already "hoch"
+    result = engine.audit({"company": company("moebel"), "facts": {"lieferzeit_tage": 10}})
+    delivery = by_measure(result)["versand_lieferung_priorisieren"]
+    assert delivery.priority == "hoch"
+    assert [f.rule for f in delivery.reasons] == ["lieferung_langsam"]
 
 
 def test_the_command_line_shows_the_ruleset_in_the_audit(tmp_path):
     profile = write(
         tmp_path,
         '[company]\nname = "Tischlerei Holz"\nsector = "moebel"\nchannels = ["laden"]\n'
-        '[answers]\nlieferung_aufbau_service = "nein"\n',
+        "[facts]\nlieferung_aufbau_im_preis = false\n",
     )
     done = run_cli("run", str(profile))
     assert done.returncode == 0, done.stderr
-    assert "Lieferung und Aufbau beim Kunden anbieten" in done.stdout
+    assert "Lieferung und Aufbau ohne Aufpreis anbieten" in done.stdout
     as_json = run_cli("run", "--format", "json", str(profile))
     assert '"name": "moebel"' in as_json.stdout
 
@@ -196,14 +192,15 @@ def test_the_command_line_shows_the_ruleset_in_the_audit(tmp_path):
 def test_an_explicit_ruleset_applies_whatever_the_sector(tmp_path):
     engine = Engine(rulesets=[RULESETS / "moebel.toml"])
     result = engine.audit(
-        {"company": company("fahrradhandel"), "answers": {"lieferung_aufbau_service": "nein"}}
+        {"company": company("fahrradhandel"), "facts": {"lieferung_aufbau_im_preis": False}}
     )
     assert {r.name for r in result.rulesets} == {"moebel", "fahrradhandel"}
-    assert "lieferung_und_aufbau_anbieten" in by_measure(result)
+    assert "lieferung_aufbau_ohne_aufpreis" in by_measure(result)
     (moebel,) = [r for r in engine.catalog.rulesets if r.name == "moebel"]
     assert moebel.selection == "explicit"
-    # unscoped: its items have no sectors and its rules no sector condition
-    assert engine.catalog.checklist["lieferung_aufbau_service"].sectors == ()
+    # unscoped: its facts and measures have no sectors and its rules no sector condition
+    assert engine.catalog.facts["lieferung_aufbau_im_preis"].sectors == ()
+    assert engine.catalog.measures["lieferung_aufbau_ohne_aufpreis"].sectors == ()
 
 
 def test_an_explicit_ruleset_replaces_the_bundled_one_of_its_sector(tmp_path):
@@ -372,8 +369,8 @@ def test_rulesets_are_listed_by_audit_plugins():
     assert rulesets["moebel"]["selection"] == "explicit"
     assert rulesets["foto_elektronik"]["selection"] == "sector"
     moebel = rulesets["moebel"]
-    assert (moebel["checklist_items"], moebel["measures"], moebel["not_applicable"]) == (3, 1, 1)
-    assert moebel["priority_changes"] == 3
+    assert (moebel["checklist_items"], moebel["measures"], moebel["not_applicable"]) == (0, 1, 1)
+    assert moebel["priority_changes"] == 4
     assert moebel["rules"] == len(load_ruleset(RULESETS / "moebel.toml").rules)
     assert moebel["version"] == "1.0.0"
     text = run_cli("plugins")
