@@ -122,6 +122,42 @@ def test_moebel_adds_its_own_measure_and_rules_on_built_in_facts(engine):
     assert by_measure(other)["versand_lieferung_priorisieren"].priority == "mittel"
 
 
+def test_sector_content_does_not_repeat_built_in_questions_or_measures(engine):
+    """Rulesets and the example plugin ask nothing twice and advise nothing twice."""
+    catalog = engine.catalog
+    sector_owned = {
+        key
+        for (_, key), owner in catalog.owners.items()
+        if owner.startswith("ruleset:") or owner == "fahrradhandel"
+    }
+    dropped = {
+        # questions the built-in content already asks
+        "moebel_konfigurierbar": "online_konfigurator",
+        "fertigung_sichtbar": "video_einblicke_auftrag",
+        "materialauswahl_durch_kunde": "video_einblicke_auftrag",
+        "lieferung_aufbau_service": "lieferoptionen",
+        "lieferung_und_aufbau": "lieferoptionen",
+        "geraete_offen_testbar": "produkte_testbar",
+        "beratung_mit_technik_offen": "mitarbeiter_digitale_unterstuetzung",
+        "technik_in_beratung_offen": "mitarbeiter_digitale_unterstuetzung",
+        "rad_komponenten_waehlbar": "produkte_individualisierbar",
+        "empfehlungen_aus_kundendaten": "personalisierte_angebote_genutzt",
+        "passgenaue_empfehlungen": "personalisierte_angebote_genutzt",
+        "koerperdaten_im_kundenkonto": "kundendaten_erfasst",
+        "kundenerkenntnisse_zustaendig": "feedback_verantwortlicher",
+        "koerpervermessung": "passform_durch_vermessung",
+        "informationen_je_kundengruppe": "beratung_nach_kundengruppe",
+        # measures the built-in content already recommends
+        "lieferung_und_aufbau_anbieten": "versand_lieferung_priorisieren",
+        "kundenerkenntnisse_zustaendigkeit": "feedback_verantwortung_festlegen",
+    }
+    for old, kept in dropped.items():
+        assert old not in sector_owned, old
+        assert kept in catalog.facts or kept in catalog.checklist or kept in catalog.measures
+    titles = [m.title["de"] for m in catalog.measures.values()]
+    assert len(titles) == len(set(titles))
+
+
 def test_foto_elektronik_changes_the_audit_of_a_photo_retailer(engine):
     facts = {"produkte_testbar": False, "veranstaltungen_pro_jahr": 2}
     foto = engine.audit({"company": company("foto_elektronik"), "facts": facts})

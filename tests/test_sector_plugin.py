@@ -87,7 +87,6 @@ def test_an_audit_of_a_bicycle_retailer_recommends_its_measures(result):
         "konfigurator_in_der_beratung",
         "koerperdaten_kanaluebergreifend_nutzen",
         "vermessung_bekannt_machen",
-        "kundenerkenntnisse_zustaendigkeit",
     ):
         assert measure in by_measure, measure
         assert all(f.plugin == "fahrradhandel" for f in by_measure[measure].reasons)
@@ -100,8 +99,11 @@ def test_an_audit_of_a_bicycle_retailer_recommends_its_measures(result):
     (firing,) = by_measure["vermessung_bekannt_machen"].reasons
     assert any(e.ref == "facts.vermessung_breit_genutzt" for e in firing.evidence)
     # a rule on a built-in measure, conditioned on the sector
-    konfigurator = {f.rule for f in by_measure["online_konfigurator_anbieten"].reasons}
-    assert "rad_komponenten_ohne_onlinekonfigurator" in konfigurator
+    responsible = {f.rule for f in by_measure["feedback_verantwortung_festlegen"].reasons}
+    assert "rad_kundenerkenntnisse_folgenlos" in responsible
+    # what the built-in rules recommend already, the plugin does not recommend again
+    konfigurator = by_measure["online_konfigurator_anbieten"]
+    assert all(f.plugin != "fahrradhandel" for f in konfigurator.reasons)
 
 
 def test_other_sectors_see_none_of_it(engine):
@@ -114,25 +116,17 @@ def test_other_sectors_see_none_of_it(engine):
             company["sector"] = sector
         answers = {k: v for k, v in profile["answers"].items() if k not in ITEMS}
         answers.pop("beratung_nach_kundengruppe")
-        facts = {
-            k: v
-            for k, v in profile["facts"].items()
-            if k not in FACTS and k not in ("kundengruppen_rad", "informationen_je_kundengruppe")
-        }
+        facts = {k: v for k, v in profile["facts"].items() if k not in FACTS}
+        facts.pop("kundengruppen_rad")
         result = engine.audit({"company": company, "answers": answers, "facts": facts})
         shown = {a.item for phase in result.phases for a in phase.checklist}
         assert not shown & set(ITEMS)
         assert not {r.measure for r in result.recommendations} & set(MEASURES)
         asked = {q.ref.split(".", 1)[1] for q in result.open_questions}
         assert not asked & {*ITEMS, *FACTS}
-        assert "online_konfigurator_anbieten" in {r.measure for r in result.recommendations}
-        reasons = {
-            f.rule
-            for r in result.recommendations
-            if r.measure == "online_konfigurator_anbieten"
-            for f in r.reasons
-        }
-        assert "rad_komponenten_ohne_onlinekonfigurator" not in reasons
+        assert "feedback_verantwortung_festlegen" in {r.measure for r in result.recommendations}
+        plugins = {f.plugin for r in result.recommendations for f in r.reasons}
+        assert "fahrradhandel" not in plugins
 
 
 def test_the_command_line_audit_shows_its_content():
