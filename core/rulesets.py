@@ -11,7 +11,7 @@ mark any checklist item as not applicable::
     title.de = "Möbel und Maßanfertigung"
 
     [[item]]                               # like checklist.toml, with a phase per entry
-    id = "fertigung_sichtbar"
+    id = "lieferung_aufbau_im_preis_angegeben"
     phase = "kauf"
     …
 
