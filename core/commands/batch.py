@@ -27,7 +27,7 @@ def batch(
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Worker processes [default: all cores]."),
+        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
     ruleset: RulesetOption = None,
@@ -35,10 +35,7 @@ def batch(
 ) -> None:
     """Audit many profiles in parallel; bad profiles are reported and skipped.
 
-    Each line of the output is {"profile", "status": "ok", "result"} with the result as
-    `audit run` computes it, or {"profile", "status": "error", "error"}. The exit code is
-    0 when every profile was audited, otherwise that of the worst failure (2 bad input,
-    3 plugin error, 4 audit failure); the outputs are written either way.
+    Each line of the output is {"profile", "status": "ok", "result"} with the result as `audit run` computes it, or {"profile", "status": "error", "error"}. The exit code is 0 when every profile was audited, otherwise that of the worst failure (2 bad input, 3 plugin error, 4 audit failure); the outputs are written either way.
     """
     from functools import partial
 
