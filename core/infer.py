@@ -32,6 +32,7 @@ import copy
 import itertools
 import json
 import math
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -70,19 +71,30 @@ def _number(value: float) -> str:
     return text
 
 
+_EXPONENT = re.compile(r"\de[+-]?\d")
+
+
 def _dumps(value: Any, **options: Any) -> str:
     """JSON as ``json.dumps`` writes it, but with floats durable_rules can parse."""
+    text = json.dumps(value, **options)
+    # Fast path: the C encoder's output is right unless some number has an exponent.
+    if not _EXPONENT.search(text):
+        return text
+    return _dumps_exactly(value, **options)
+
+
+def _dumps_exactly(value: Any, **options: Any) -> str:
     if isinstance(value, dict):
         return (
             "{"
             + ",".join(
-                f"{json.dumps(key, **options)}:{_dumps(item, **options)}"
+                f"{json.dumps(key, **options)}:{_dumps_exactly(item, **options)}"
                 for key, item in value.items()
             )
             + "}"
         )
     if isinstance(value, list | tuple):
-        return "[" + ",".join(_dumps(item, **options) for item in value) + "]"
+        return "[" + ",".join(_dumps_exactly(item, **options) for item in value) + "]"
     if isinstance(value, float) and math.isfinite(value):
         return _number(value)
     return json.dumps(value, **options)
