@@ -31,3 +31,14 @@ def test_readme_rule_is_a_rule_of_the_informationssuche_plugin(engine):
 def test_readme_quickstart_commands_name_existing_files():
     assert "examples/radhaus.toml" in README
     assert (ROOT / "examples" / "radhaus.toml").exists()
+
+
+def test_readme_example_plan_is_the_current_output():
+    from .conftest import run_cli
+
+    (excerpt,) = re.findall(r"```text\n(.*?)\n…\n```", README, flags=re.DOTALL)
+    result = run_cli("run", str(ROOT / "examples" / "radhaus.toml"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(excerpt + "\n"), (
+        "README's example plan is out of date: paste the start of `audit run examples/radhaus.toml`"
+    )
