@@ -70,13 +70,20 @@ class Catalog:
     subjects: dict[str, FactDefinition] = field(default_factory=dict)
     #: Loaded rulesets, by name; their content is among the contributions above.
     rulesets: list[Ruleset] = field(default_factory=list)
+    _rule_derived: tuple[dict[str, Rule], frozenset[str]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def checklist_for_phase(self, phase: str) -> list[ChecklistItem]:
         return [item for item in self.checklist.values() if item.phase == phase]
 
     @property
-    def rule_derived_facts(self) -> set[str]:
-        return {rule.derive.fact for rule in self.rules.values() if rule.derive}
+    def rule_derived_facts(self) -> frozenset[str]:
+        # Asked for every leaf while explaining each audit: computed once per rules table.
+        if self._rule_derived is None or self._rule_derived[0] is not self.rules:
+            derived = frozenset(rule.derive.fact for rule in self.rules.values() if rule.derive)
+            self._rule_derived = (self.rules, derived)
+        return self._rule_derived[1]
 
     def input_facts(self) -> list[FactDefinition]:
         return [fact for fact in self.facts.values() if fact.source == "input"]
