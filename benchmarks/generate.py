@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from kundenkompass import hookimpl
-from kundenkompass.catalog import Catalog
+from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.models import CHANNELS, ChecklistItem, FactDefinition, FactType, Measure
-from kundenkompass.rule_language import parse_rules
+from kundenkompass.rules.language import parse_rules
 
 ANSWER_WORDS = ["ja", "teilweise", "nein", "entfällt", None]
 PHASES = ["bedarfsentstehung", "informationssuche", "produktwahl", "kauf", "bindung"]

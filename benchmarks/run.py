@@ -40,11 +40,11 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
 from kundenkompass import __version__  # noqa: E402
-from kundenkompass.compile_rules import FACT_TYPE, property_name  # noqa: E402
 from kundenkompass.engine import Engine  # noqa: E402
-from kundenkompass.evaluate import evaluate  # noqa: E402
-from kundenkompass.explain import all_known  # noqa: E402
-from kundenkompass.known_values import known_values  # noqa: E402
+from kundenkompass.inference.compile import FACT_TYPE, property_name  # noqa: E402
+from kundenkompass.inference.explain import all_known  # noqa: E402
+from kundenkompass.profile.known_values import known_values  # noqa: E402
+from kundenkompass.rules.evaluate import evaluate  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "radhaus.toml"
 

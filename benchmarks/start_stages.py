@@ -21,7 +21,7 @@ engine = Engine()
 built = time.perf_counter()
 result = engine.audit(sys.argv[1])
 audited = time.perf_counter()
-from kundenkompass.render_text import render  # noqa: E402
+from kundenkompass.render.text import render  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 render(result, Console(file=io.StringIO(), width=100), engine.language)

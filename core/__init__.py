@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .hookspecs import HOOKSPEC_VERSION, hookimpl
+from kundenkompass.catalog.hookspecs import HOOKSPEC_VERSION, hookimpl
 
 __version__ = "0.1.0"
 

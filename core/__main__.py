@@ -1,3 +1,3 @@
-from .cli import main
+from kundenkompass.cli import main
 
 main()

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from kundenkompass.errors import KundenkompassError
 from rich.console import Console
-
-from .errors import KundenkompassError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,8 +92,8 @@ SkipBrokenOption = Annotated[
 def make_engine(rulesets: Sequence[Path] | None = (), skip_broken: bool | None = None) -> Any:
     """The engine the commands use: every installed plugin, the bundled rulesets and
     ``rulesets``. ``skip_broken`` is None for commands without ``--skip-broken-plugins``."""
-    from .engine import Engine
-    from .errors import PluginError
+    from kundenkompass.engine import Engine
+    from kundenkompass.errors import PluginError
 
     try:
         engine = Engine(rulesets=rulesets or (), skip_broken_plugins=bool(skip_broken))
@@ -116,7 +115,6 @@ def main() -> None:
 
 
 # Command modules register themselves on ``app`` when imported.
-from .commands import batch, explain, init, listing, plugins, report, run, schema, serve  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

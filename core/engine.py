@@ -13,13 +13,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
-from . import plugin_manager
-from .catalog import Catalog, collect_skipping
-from .compile_rules import compile_rules
-from .errors import PluginError, ProfileError
-from .explain import (
+from kundenkompass.catalog import plugin_manager
+from kundenkompass.catalog.catalog import Catalog, collect_skipping
+from kundenkompass.catalog.origins import portable_origin
+from kundenkompass.catalog.plugin_data import PluginData
+from kundenkompass.catalog.rulesets import Ruleset, select_rulesets
+from kundenkompass.errors import PluginError, ProfileError
+from kundenkompass.inference.compile import compile_rules
+from kundenkompass.inference.explain import (
     all_known,
     derived_facts,
     explain_measure,
@@ -27,14 +28,21 @@ from .explain import (
     open_questions,
     show_value,
 )
-from .infer import RuleRunner
-from .known_values import known_values
-from .load_profile import Profile, load_profile, parse_profile_text, validate_profile
-from .models import PHASES, Measure, text_in
-from .origins import portable_origin
-from .plugin_data import PluginData
-from .prioritize import RULE_PRIORITY, TOP_STEPS, rank
-from .results import (
+from kundenkompass.inference.prioritize import RULE_PRIORITY, TOP_STEPS, rank
+from kundenkompass.inference.runner import RuleRunner
+from kundenkompass.inference.score import maturity, overall_score, phase_scores
+from kundenkompass.models import PHASES, Measure, text_in
+from kundenkompass.profile.known_values import known_values
+from kundenkompass.profile.load import Profile, load_profile, parse_profile_text, validate_profile
+from kundenkompass.profile.scope import (
+    SectorScope,
+    adjust_priorities,
+    check_profile,
+    mark_not_applicable,
+    scope_for,
+    visible_questions,
+)
+from kundenkompass.results import (
     AuditResult,
     ChecklistAnswer,
     CompanyInfo,
@@ -44,17 +52,8 @@ from .results import (
     Recommendation,
     WhatIf,
 )
-from .rulesets import Ruleset, select_rulesets
-from .score import maturity, overall_score, phase_scores
-from .sectors import (
-    SectorScope,
-    adjust_priorities,
-    check_profile,
-    mark_not_applicable,
-    scope_for,
-    visible_questions,
-)
-from .texts import text
+from kundenkompass.texts import text
+from pydantic import BaseModel
 
 _engine_numbers = itertools.count(1)
 

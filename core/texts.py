@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 
-from .models import DEFAULT_LANGUAGE
-from .toml_files import parse_toml_text
+from kundenkompass.files.toml_files import parse_toml_text
+from kundenkompass.models import DEFAULT_LANGUAGE
 
 
 @cache

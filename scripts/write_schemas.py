@@ -1,6 +1,6 @@
 """Write the JSON Schemas of an audit result and of an audit diff into docs/.
 
-Run after changing :mod:`kundenkompass.results` or :mod:`kundenkompass.diff`:
+Run after changing :mod:`kundenkompass.results` or :mod:`kundenkompass.render.compare`:
 ``python scripts/write_schemas.py``. A test checks that the files are current.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kundenkompass.diff import AuditDiff
-from kundenkompass.schemas import result_schema
+from kundenkompass.profile.schemas import result_schema
+from kundenkompass.render.compare import AuditDiff
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"

@@ -5,8 +5,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.engine import Engine
-from kundenkompass.plugin_data import PluginData
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent

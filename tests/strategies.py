@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
-from kundenkompass.catalog import Catalog
+from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.models import CHANNELS, FactDefinition, FactType
 
 ANSWER_WORDS = ("ja", "teilweise", "nein", "entfällt")

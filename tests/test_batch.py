@@ -1,4 +1,4 @@
-"""`audit batch` and kundenkompass.batch: many profiles, in parallel, bad ones skipped."""
+"""`audit batch` and kundenkompass.tools.batch: many profiles, in parallel, bad ones skipped."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from kundenkompass import batch
 from kundenkompass.engine import Engine
 from kundenkompass.errors import PluginError
+from kundenkompass.tools import batch
 
 from .conftest import ROOT, run_cli
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kundenkompass.render_html import render_html
+from kundenkompass.render.html import render_html
 
 from .conftest import ROOT, write
 from .test_reports import EXAMPLES, HOSTILE, HOSTILE_NAME

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from kundenkompass.diff import AuditDiff, compare, load_result
 from kundenkompass.errors import ResultFileError
-from kundenkompass.render_diff import render_diff_markdown
+from kundenkompass.render.compare import AuditDiff, compare, load_result
+from kundenkompass.render.diff import render_diff_markdown
 
 from .conftest import ROOT, run_cli, write
 

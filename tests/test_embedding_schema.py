@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from kundenkompass.errors import ProfileError
-from kundenkompass.schemas import profile_model
-from kundenkompass.toml_files import parse_toml_text
+from kundenkompass.files.toml_files import parse_toml_text
+from kundenkompass.profile.schemas import profile_model
 
 from .conftest import ROOT, run_cli
 

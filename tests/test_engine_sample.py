@@ -98,7 +98,7 @@ def test_audits_in_a_row_are_independent(sample_engine):
 
 
 def test_a_fresh_engine_gives_byte_identical_json(sample_engine):
-    from kundenkompass.plugin_data import PluginData
+    from kundenkompass.catalog.plugin_data import PluginData
 
     from .conftest import SAMPLE_PLUGIN
 

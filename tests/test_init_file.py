@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from kundenkompass.init_toml import profile_text, template_text
-from kundenkompass.load_profile import load_profile, parse_profile_text
-from kundenkompass.questionnaire import (
+from kundenkompass.files.toml_files import parse_toml_text
+from kundenkompass.profile.load import load_profile, parse_profile_text
+from kundenkompass.tools.questionnaire.questions import (
     InvalidInput,
     ProfileDraft,
     Question,
@@ -18,7 +18,7 @@ from kundenkompass.questionnaire import (
     format_number,
     parse_number,
 )
-from kundenkompass.toml_files import parse_toml_text
+from kundenkompass.tools.questionnaire.template import profile_text, template_text
 
 from .conftest import ROOT, run_cli
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from kundenkompass import hookimpl
+from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.engine import Engine
 from kundenkompass.errors import OutputError, ProfileError
-from kundenkompass.init_session import UNKNOWN, Change, InitSession, Position
-from kundenkompass.load_profile import load_profile
 from kundenkompass.models import FactDefinition
-from kundenkompass.plugin_data import PluginData
-from kundenkompass.questionnaire import Question, Section
+from kundenkompass.profile.load import load_profile
+from kundenkompass.tools.questionnaire.questions import Question, Section
+from kundenkompass.tools.questionnaire.session import UNKNOWN, Change, InitSession, Position
 
 from .conftest import ROOT, SAMPLE_PLUGIN
 

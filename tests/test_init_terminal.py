@@ -15,8 +15,8 @@ from typing import Any
 
 import pexpect
 import pytest
-from kundenkompass.load_profile import load_profile
-from kundenkompass.questionnaire import Question, QuestionKind, build_sections
+from kundenkompass.profile.load import load_profile
+from kundenkompass.tools.questionnaire.questions import Question, QuestionKind, build_sections
 
 from .conftest import run_cli
 

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from kundenkompass.lint import lint
+from kundenkompass.tools.lint import lint
 
 from .conftest import ROOT, run_cli
 
@@ -400,7 +400,7 @@ def test_a_source_checkout_of_an_installed_plugin_replaces_the_installed_copy(
         for name, text in content.items():
             (folder / name).write_text(text, encoding="utf-8")
     (installed / "__init__.py").write_text(
-        "from kundenkompass.plugin_data import PluginData\n"
+        "from kundenkompass.catalog.plugin_data import PluginData\n"
         "plugin = PluginData.for_package(__name__)\n",
         encoding="utf-8",
     )

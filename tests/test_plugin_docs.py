@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass
 
 import pytest
-from kundenkompass.toml_files import load_toml_file
+from kundenkompass.files.toml_files import load_toml_file
 
 from .conftest import ROOT, run_cli
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import types
 
 import pytest
-from kundenkompass import hookimpl, hookspecs
+from kundenkompass import hookimpl
+from kundenkompass.catalog import hookspecs
+from kundenkompass.catalog.plugin_data import PluginData
+from kundenkompass.catalog.plugin_manager import discover_entry_points
 from kundenkompass.engine import Engine
 from kundenkompass.errors import PluginError, RuleError
 from kundenkompass.models import ChecklistItem, Measure
-from kundenkompass.plugin_data import PluginData
-from kundenkompass.plugin_manager import discover_entry_points
-from kundenkompass.rule_language import parse_rule
+from kundenkompass.rules.language import parse_rule
 
 from .conftest import SAMPLE_PLUGIN
 

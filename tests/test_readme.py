@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from kundenkompass.rule_language import parse_rules
-from kundenkompass.toml_files import parse_toml_text
+from kundenkompass.files.toml_files import parse_toml_text
+from kundenkompass.rules.language import parse_rules
 
 from .conftest import ROOT
 

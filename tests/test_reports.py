@@ -7,9 +7,9 @@ import re
 
 import markupsafe
 import pytest
-from kundenkompass.render_html import render_html
-from kundenkompass.render_markdown import escape, render_markdown
-from kundenkompass.render_report import render_report
+from kundenkompass.render.html import render_html
+from kundenkompass.render.markdown import escape, render_markdown
+from kundenkompass.render.report import render_report
 from kundenkompass.results import AuditResult
 
 from .conftest import ROOT, run_cli, write
@@ -258,8 +258,8 @@ def test_json_holds_what_integrators_need(results):
 
 
 def test_documented_json_schema_is_current():
-    from kundenkompass.diff import AuditDiff
-    from kundenkompass.schemas import result_schema
+    from kundenkompass.profile.schemas import result_schema
+    from kundenkompass.render.compare import AuditDiff
 
     documented = json.loads((ROOT / "docs" / "audit-result.schema.json").read_text("utf-8"))
     documented.pop("$schema", None)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from kundenkompass.errors import RuleError
-from kundenkompass.rule_language import AllOf, Leaf, parse_rule, parse_rules, to_alternatives
-from kundenkompass.toml_files import parse_toml_text
+from kundenkompass.files.toml_files import parse_toml_text
+from kundenkompass.rules.language import AllOf, Leaf, parse_rule, parse_rules, to_alternatives
 
 
 def rule(text: str):

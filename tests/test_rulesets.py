@@ -6,14 +6,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from kundenkompass.engine import Engine
-from kundenkompass.errors import RuleError
-from kundenkompass.rulesets import (
+from kundenkompass.catalog.rulesets import (
     PRIORITY_STEPS,
     PriorityChange,
     bundled_ruleset_paths,
     load_ruleset,
 )
+from kundenkompass.engine import Engine
+from kundenkompass.errors import RuleError
 
 from .conftest import ROOT, run_cli, write
 
@@ -421,7 +421,7 @@ def test_rulesets_are_deterministic(engine):
 
 
 def test_the_bundled_folder_is_packaged():
-    from kundenkompass.toml_files import load_toml_file
+    from kundenkompass.files.toml_files import load_toml_file
 
     setuptools = load_toml_file(ROOT / "pyproject.toml")["tool"]["setuptools"]
     assert setuptools["package-dir"]["kundenkompass.bundled_rulesets"] == "rulesets"

@@ -6,8 +6,8 @@ import importlib.metadata
 import json
 
 import pytest
-from kundenkompass.plugin_manager import discover_entry_points
-from kundenkompass.toml_files import load_toml_file
+from kundenkompass.catalog.plugin_manager import discover_entry_points
+from kundenkompass.files.toml_files import load_toml_file
 
 from .conftest import ROOT, run_cli
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from kundenkompass import hookimpl
+from kundenkompass.catalog.plugin_manager import check_hookspec_version
 from kundenkompass.engine import Engine
 from kundenkompass.errors import PluginError
-from kundenkompass.plugin_manager import check_hookspec_version
 
 from .conftest import ROOT
 

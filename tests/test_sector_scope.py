@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from kundenkompass import hookimpl
+from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.engine import Engine
 from kundenkompass.errors import ProfileError
+from kundenkompass.files.toml_files import parse_toml_text
 from kundenkompass.models import ChecklistItem, FactDefinition, FactType, Measure
-from kundenkompass.plugin_data import PluginData
-from kundenkompass.rule_language import parse_rules
-from kundenkompass.toml_files import parse_toml_text
+from kundenkompass.rules.language import parse_rules
 
 from .conftest import SAMPLE_PLUGIN
 

@@ -19,7 +19,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
 from kundenkompass.engine import Engine  # noqa: E402
-from kundenkompass.listing import checklist_entries, fact_entries, measure_entries  # noqa: E402
+from kundenkompass.tools.listing import checklist_entries, fact_entries, measure_entries  # noqa: E402
 
 from .conftest import ROOT, run_cli, write  # noqa: E402
 

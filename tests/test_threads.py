@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from kundenkompass import hookimpl
-from kundenkompass.catalog import Catalog
+from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.engine import Engine
 from kundenkompass.errors import AuditError, PluginError
 from kundenkompass.models import CHANNELS, Derivation, FactDefinition, FactType
-from kundenkompass.plugin_data import PluginData
-from kundenkompass.rule_language import parse_rules
+from kundenkompass.rules.language import parse_rules
 
 from .conftest import ROOT, SAMPLE_PLUGIN
 
@@ -273,7 +273,7 @@ def test_a_fact_identity_collision_is_retried_under_a_new_state(engine, monkeypa
 
 def test_a_collision_that_keeps_coming_back_is_an_audit_error(engine, monkeypatch):
     from durable import engine as durable_engine
-    from kundenkompass.infer import MAX_RUNS
+    from kundenkompass.inference.runner import MAX_RUNS
 
     runner = engine._runner
     calls: list[int] = []

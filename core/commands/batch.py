@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from ..cli import RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
+from kundenkompass.cli import RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
 
 
 @app.command()
@@ -39,6 +38,9 @@ def batch(
     """
     from functools import partial
 
+    from kundenkompass.errors import OutputError, ProfileError
+    from kundenkompass.files.atomic import write_atomically
+    from kundenkompass.tools import batch as batching
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -48,10 +50,6 @@ def batch(
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
-
-    from .. import batch as batching
-    from ..errors import OutputError, ProfileError
-    from ..files import write_atomically
 
     paths = batching.expand_profiles(profiles)
     if not paths:

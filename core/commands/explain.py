@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from ..cli import (
+from kundenkompass.cli import (
     RulesetOption,
     SkipBrokenOption,
     app,
@@ -37,7 +36,7 @@ def explain(
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Explain why a measure is recommended for a profile, or which condition failed."""
-    from ..render_text import render_explanation
+    from kundenkompass.render.text import render_explanation
 
     engine = make_engine(ruleset, skip_broken_plugins)
     explanation = engine.explain(measure, engine.load_profile(profile))

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
-from ..cli import app, handles_errors, make_engine, stdout_console
-from ..errors import OutputError, ProfileError
+from kundenkompass.cli import app, handles_errors, make_engine, stdout_console
+from kundenkompass.errors import OutputError, ProfileError
 
 #: Exit code of an interrupted questionnaire (as for Ctrl-C elsewhere).
 EXIT_INTERRUPTED = 130
@@ -66,10 +65,10 @@ def init(
 
 
 def _write_template(path: Path, force: bool) -> None:
-    from ..files import write_atomically
-    from ..init_toml import template_text
-    from ..questionnaire import build_sections
-    from ..texts import text
+    from kundenkompass.files.atomic import write_atomically
+    from kundenkompass.texts import text
+    from kundenkompass.tools.questionnaire.questions import build_sections
+    from kundenkompass.tools.questionnaire.template import template_text
 
     engine = make_engine()
     sections = build_sections(engine.catalog, engine.language)
@@ -83,10 +82,10 @@ def _write_template(path: Path, force: bool) -> None:
 
 
 def _ask(path: Path, review: bool, phase: str | None) -> None:
-    from ..init_prompts import TerminalPrompter
-    from ..init_session import InitSession
-    from ..render_text import render
-    from ..texts import text
+    from kundenkompass.render.text import render
+    from kundenkompass.texts import text
+    from kundenkompass.tools.questionnaire.prompts import TerminalPrompter
+    from kundenkompass.tools.questionnaire.session import InitSession
 
     console = stdout_console()
     engine = make_engine()

@@ -8,8 +8,7 @@ from enum import Enum
 from typing import Annotated
 
 import typer
-
-from ..cli import app, handles_errors, make_engine, stdout_console
+from kundenkompass.cli import app, handles_errors, make_engine, stdout_console
 
 
 class ListFormat(str, Enum):
@@ -32,7 +31,7 @@ def checklist(
     ] = ListFormat.text,
 ) -> None:
     """List the checklist items of all phases (or one)."""
-    from ..listing import checklist_entries, print_checklist
+    from kundenkompass.tools.listing import checklist_entries, print_checklist
 
     engine = make_engine()
     entries = checklist_entries(engine.catalog, phase)
@@ -50,7 +49,7 @@ def measures(
     ] = ListFormat.text,
 ) -> None:
     """List the catalogue of measures."""
-    from ..listing import measure_entries, print_measures
+    from kundenkompass.tools.listing import measure_entries, print_measures
 
     engine = make_engine()
     entries = measure_entries(engine.catalog)
@@ -68,7 +67,7 @@ def facts(
     ] = FactsFormat.text,
 ) -> None:
     """List what a profile may contain: answers, facts and thresholds, with their questions."""
-    from ..listing import fact_entries, facts_markdown, print_facts
+    from kundenkompass.tools.listing import fact_entries, facts_markdown, print_facts
 
     engine = make_engine()
     if format is FactsFormat.json:

@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from kundenkompass.cli import RulesetOption, app, handles_errors, stdout_console
+from kundenkompass.texts import text
+from kundenkompass.tools.inventory import Inventory, LoadedSource
+from kundenkompass.tools.lint_sources import shown_path
 from rich.console import Console
 from rich.table import Table
-
-from ..cli import RulesetOption, app, handles_errors, stdout_console
-from ..inventory import Inventory, LoadedSource
-from ..lint_sources import shown_path
-from ..texts import text
 
 
 class Format(str, Enum):
@@ -31,8 +30,8 @@ def plugins(
 
     Broken plugins are left out of the engine and listed with the reason.
     """
-    from ..engine import Engine
-    from ..inventory import inventory
+    from kundenkompass.engine import Engine
+    from kundenkompass.tools.inventory import inventory
 
     engine = Engine(rulesets=ruleset or (), skip_broken_plugins=True)
     found = inventory(engine.catalog, engine.skipped_plugins)
@@ -117,7 +116,7 @@ def lint_command(
     """Check plugins and rulesets: duplicate ids, unknown references, rules that can never
     fire, measures no rule recommends, chaining cycles. Exit code 1 when there are problems.
     """
-    from ..lint import lint
+    from kundenkompass.tools.lint import lint
 
     report = lint(paths or ())
     if format is Format.json:

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-
-from ..cli import app, handles_errors, stdout_console
+from kundenkompass.cli import app, handles_errors, stdout_console
 
 OUTPUT_HELP = "Write to this file instead of stdout (atomically: never half-written)."
 FORCE_HELP = "Replace the --output file if it exists."
@@ -56,7 +55,7 @@ def write_output(content: str, output: Path | None, *, force: bool) -> None:
         sys.stdout.write(content)
         sys.stdout.flush()
         return
-    from ..files import write_atomically
+    from kundenkompass.files.atomic import write_atomically
 
     write_atomically(output, content, force=force)
 
@@ -85,9 +84,9 @@ def diff(
     Score changes per phase and overall, measures done, new and still open, and the
     answers that changed.
     """
-    from ..diff import diff_files
-    from ..render_diff import render_diff_markdown, render_diff_text
-    from ..render_report import plain_console
+    from kundenkompass.render.compare import diff_files
+    from kundenkompass.render.diff import render_diff_markdown, render_diff_text
+    from kundenkompass.render.report import plain_console
 
     chosen = choose_format(format, output, DiffFormat)
     result = diff_files(before, after)

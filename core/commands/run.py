@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from ..cli import (
+from kundenkompass.cli import (
     RulesetOption,
     SkipBrokenOption,
     app,
@@ -15,7 +14,13 @@ from ..cli import (
     make_engine,
     stdout_console,
 )
-from .report import FORCE_HELP, OUTPUT_HELP, ReportFormat, choose_format, write_output
+from kundenkompass.commands.report import (
+    FORCE_HELP,
+    OUTPUT_HELP,
+    ReportFormat,
+    choose_format,
+    write_output,
+)
 
 
 @app.command()
@@ -37,13 +42,13 @@ def run(
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Audit a company profile and show the result in German."""
-    from ..render_report import render_report
+    from kundenkompass.render.report import render_report
 
     chosen = choose_format(format, output, ReportFormat)
     engine = make_engine(ruleset, skip_broken_plugins)
     result = engine.audit(engine.load_profile(profile))
     if chosen is ReportFormat.text and output is None:
-        from ..render_text import render
+        from kundenkompass.render.text import render
 
         render(result, stdout_console(), engine.language)
         return

@@ -7,8 +7,7 @@ from enum import Enum
 from typing import Annotated
 
 import typer
-
-from ..cli import app, handles_errors, make_engine
+from kundenkompass.cli import app, handles_errors, make_engine
 
 
 class SchemaKind(str, Enum):
@@ -25,7 +24,7 @@ def schema(
     ],
 ) -> None:
     """Print the JSON Schema of a profile (for the installed plugins) or of a result."""
-    from ..schemas import profile_schema, result_schema
+    from kundenkompass.profile.schemas import profile_schema, result_schema
 
     if kind is SchemaKind.profile:
         document = profile_schema(make_engine().catalog)

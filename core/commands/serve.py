@@ -7,8 +7,7 @@ from enum import Enum
 from typing import Annotated
 
 import typer
-
-from ..cli import RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
+from kundenkompass.cli import RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
 
 INSTALL_HINT = "pip install 'kundenkompass[server]'"
 
@@ -39,12 +38,11 @@ def serve(
 
     The OpenAPI documentation is at /docs and /openapi.json.
     """
-    from ..errors import KundenkompassError
+    from kundenkompass.errors import KundenkompassError
 
     try:
         import uvicorn
-
-        from .. import server
+        from kundenkompass.tools import server
     except ImportError as error:
         problem = KundenkompassError(
             f"the HTTP service needs the optional dependencies ({error.name} is missing); "
@@ -67,7 +65,7 @@ def serve(
     )
     os.environ[server.SKIP_BROKEN_VARIABLE] = "1" if skip_broken_plugins else ""
     uvicorn.run(
-        "kundenkompass.server:app_from_environment",
+        "kundenkompass.tools.server:app_from_environment",
         factory=True,
         host=host,
         port=port,

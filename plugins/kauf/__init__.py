@@ -3,6 +3,6 @@
 Its content lives in the TOML files beside this module.
 """
 
-from kundenkompass.plugin_data import PluginData
+from kundenkompass.catalog.plugin_data import PluginData
 
 plugin = PluginData.for_package(__name__)

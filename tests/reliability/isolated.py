@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kundenkompass.engine import Engine
-from kundenkompass.known_values import known_values
+from kundenkompass.profile.known_values import known_values
 
 from .worlds import world_plugin
 

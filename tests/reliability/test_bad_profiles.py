@@ -12,12 +12,12 @@ import stat
 from pathlib import Path
 
 import pytest
+from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.commands import run as run_command
 from kundenkompass.engine import Engine
 from kundenkompass.errors import ProfileError
-from kundenkompass.load_profile import load_profile, validate_profile
-from kundenkompass.plugin_data import PluginData
-from kundenkompass.toml_files import MAX_FILE_BYTES, read_toml_text
+from kundenkompass.files.toml_files import MAX_FILE_BYTES, read_toml_text
+from kundenkompass.profile.load import load_profile, validate_profile
 from typer.testing import CliRunner
 
 from ..conftest import run_cli

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from durable.engine import MessageObservedException
 from hypothesis import HealthCheck, given, settings
-from kundenkompass.compile_rules import FACT_TYPE
 from kundenkompass.engine import Engine
 from kundenkompass.errors import AuditError, RuleError
-from kundenkompass.infer import QuietHost
+from kundenkompass.inference.compile import FACT_TYPE
+from kundenkompass.inference.runner import QuietHost
 
 from ..conftest import ROOT
 from .worlds import make_plugin, world_plugin, worlds

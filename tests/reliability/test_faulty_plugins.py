@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kundenkompass import infer
+from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.engine import Engine
 from kundenkompass.errors import AuditError, PluginError, RuleError
+from kundenkompass.inference import runner as infer
 from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
-from kundenkompass.plugin_data import PluginData
-from kundenkompass.rule_language import parse_rule
+from kundenkompass.rules.language import parse_rule
 
 from ..conftest import run_cli
 from .worlds import make_plugin
@@ -278,7 +278,7 @@ import os
 
 from kundenkompass import hookimpl
 from kundenkompass.models import Derivation, FactDefinition
-from kundenkompass.rule_language import parse_rule
+from kundenkompass.rules.language import parse_rule
 
 ART = os.environ.get("KAPUTT_ART", "")
 

@@ -20,10 +20,10 @@ import pytest
 from durable import engine as durable_engine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.engine import Engine
 from kundenkompass.errors import PluginError, RuleError
-from kundenkompass.plugin_data import PluginData
-from kundenkompass.rule_language import parse_rule
+from kundenkompass.rules.language import parse_rule
 
 from .. import oracle
 from .worlds import make_plugin, profiles, world_plugin, worlds

@@ -12,9 +12,9 @@ from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kundenkompass import compile_rules
-from kundenkompass.compile_rules import MAX_RULES_PER_PARTITION
 from kundenkompass.engine import Engine
+from kundenkompass.inference import compile as compile_rules
+from kundenkompass.inference.compile import MAX_RULES_PER_PARTITION
 from kundenkompass.results import AuditResult
 
 from .. import oracle

@@ -14,11 +14,11 @@ import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kundenkompass.catalog import Catalog
+from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.engine import Engine
 from kundenkompass.models import CHANNELS, FactDefinition, FactType
+from kundenkompass.profile.schemas import profile_schema, result_schema
 from kundenkompass.results import AuditResult
-from kundenkompass.schemas import profile_schema, result_schema
 
 PROPERTIES = settings(
     max_examples=40,

@@ -21,7 +21,7 @@ from kundenkompass.models import (
     Measure,
     Threshold,
 )
-from kundenkompass.rule_language import parse_rule
+from kundenkompass.rules.language import parse_rule
 
 PLUGIN_NAME = "welt"
 RULES_FILE = "welt/rules.toml"

@@ -1,0 +1,113 @@
+"""The hooks a Kundenkompass plugin implements. This module is the plugin author's reference.
+
+A plugin is a module or object with functions marked ``@hookimpl``; it is found through the
+``kundenkompass`` entry-point group, exactly like the five built-in phase plugins::
+
+    # pyproject.toml of a plugin package
+    [project.entry-points.kundenkompass]
+    fahrradhandel = "kundenkompass_fahrradhandel"
+
+Every hook takes no arguments and returns a list of pydantic models. The engine validates
+each result, records which plugin gave it, and stops with a message naming the plugin and
+the id when a hook raises, returns the wrong type, or contributes an id another plugin
+already owns. Most plugins keep their content in TOML files beside the module and load
+them with :class:`kundenkompass.plugin_data.PluginData`; Python is only needed for
+:func:`register_derivations`.
+"""
+
+from __future__ import annotations
+
+import pluggy
+from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
+from kundenkompass.rules.language import Rule
+
+#: Version of the hook specifications. A plugin may declare the version it was built for
+#: as a module attribute ``KUNDENKOMPASS_HOOKSPEC_VERSION``; a different major version is
+#: refused with a message naming the plugin.
+HOOKSPEC_VERSION = 1
+
+hookspec = pluggy.HookspecMarker("kundenkompass")
+hookimpl = pluggy.HookimplMarker("kundenkompass")
+
+
+@hookspec
+def register_facts() -> list[FactDefinition]:
+    """Declare facts a profile may state under ``[facts]``, and facts that rules derive.
+
+    Example::
+
+        FactDefinition(key="website", type="bool",
+                       question={"de": "Hat das Unternehmen eine eigene Website?"})
+
+    A fact with ``source="derived"`` is not asked in the profile; rules (``derive = …``)
+    or a :func:`register_derivations` function set it.
+    """
+
+
+@hookspec
+def register_checklist_items() -> list[ChecklistItem]:
+    """Contribute checklist items, answered in a profile's ``[answers]`` table.
+
+    Example::
+
+        ChecklistItem(id="google_business_profil", phase="informationssuche",
+                      statement={"de": "Wir haben ein vollständiges Google-Unternehmensprofil."},
+                      reference="Informationssuche – Checkliste")
+    """
+
+
+@hookspec
+def register_measures() -> list[Measure]:
+    """Contribute measures that rules can recommend.
+
+    Example::
+
+        Measure(id="google_business_profil_anlegen", phase="informationssuche",
+                title={"de": "Google-Unternehmensprofil anlegen"},
+                description={"de": "…"}, reference="Informationssuche – Google My Business")
+    """
+
+
+@hookspec
+def register_rules() -> list[Rule]:
+    """Contribute declarative rules (usually parsed from a ``rules.toml`` beside the plugin).
+
+    Rules may refer to facts, checklist items and measures of any loaded plugin. A rule that
+    names something no plugin declares stops the run with the rule id and its file.
+    """
+
+
+@hookspec
+def register_derivations() -> list[Derivation]:
+    """Contribute derived facts computed in Python, for what rules cannot express.
+
+    Example::
+
+        Derivation(fact="anteil_mitarbeitende_geschult",
+                   inputs=("facts.mitarbeitende", "facts.mitarbeitende_geschult"),
+                   compute=lambda known: ...,
+                   description={"de": "Anteil der geschulten Mitarbeitenden"})
+
+    The derived fact must be declared with ``source="derived"`` by some plugin.
+    ``compute`` receives the known input values by key path and returns ``None`` when the
+    value cannot be decided; the derived fact is then unknown.
+    """
+
+
+@hookspec
+def register_thresholds() -> list[Threshold]:
+    """Contribute thresholds: numbers the guide leaves open, turned into yes/no facts.
+
+    Example (in ``facts.toml``)::
+
+        [[threshold]]
+        key = "antwortzeit_zeitnah"
+        input = "facts.antwortzeit_stunden"
+        operator = "lte"
+        value = 24
+        our_default = true
+        description.de = "Antwort auf Beiträge innerhalb von 24 Stunden („zeitnah“)"
+
+    Rules test the declared bool fact (``fact = "antwortzeit_zeitnah"``). A profile's
+    ``[thresholds]`` table or a ruleset may set another value.
+    """

@@ -1,0 +1,174 @@
+"""Finding and registering plugins.
+
+Built-in phase plugins and third-party packages are found the same way: through the
+``kundenkompass`` entry-point group. Each engine gets its own plugin manager, so that
+several engines with different plugins can live in one process.
+
+A plugin that cannot be imported, was built for another hook specification version, or
+does not match the hook specifications stops the run with a message naming it; when the
+caller asks for it (``--skip-broken-plugins``), it is reported and left out instead.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+from dataclasses import dataclass
+
+import pluggy
+from kundenkompass.catalog import hookspecs
+from kundenkompass.errors import PluginError
+
+ENTRY_POINT_GROUP = "kundenkompass"
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """Where a registered plugin comes from."""
+
+    name: str
+    version: str
+    source: str
+    distribution: str | None = None
+    #: Found through an entry point (rather than registered in code).
+    installed: bool = False
+
+
+@dataclass(frozen=True)
+class SkippedPlugin:
+    """A broken plugin left out at the user's request, and why."""
+
+    name: str
+    reason: str
+
+
+def new_plugin_manager() -> pluggy.PluginManager:
+    manager = pluggy.PluginManager("kundenkompass")
+    manager.add_hookspecs(hookspecs)
+    return manager
+
+
+def discover_entry_points() -> list[importlib.metadata.EntryPoint]:
+    """All entry points of the group, sorted by name so that loading order is stable."""
+    found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return sorted(found, key=lambda entry_point: (entry_point.name, entry_point.value))
+
+
+def load_entry_point(entry_point: importlib.metadata.EntryPoint) -> tuple[object, PluginInfo]:
+    """Import one entry point; a failure names the entry point and its distribution."""
+    dist_name, version = _distribution(entry_point)
+    where = f"{entry_point.value}" + (f" from {dist_name} {version}" if dist_name else "")
+    try:
+        plugin = entry_point.load()
+    except Exception as error:  # any import failure of third-party code
+        raise PluginError(
+            entry_point.name,
+            f"cannot be imported ({where}): {type(error).__name__}: {error}",
+        ) from error
+    check_hookspec_version(entry_point.name, plugin, entry_point.module, where)
+    info = PluginInfo(
+        name=entry_point.name,
+        version=version,
+        source=f"entry point {entry_point.value}",
+        distribution=dist_name,
+        installed=True,
+    )
+    return plugin, info
+
+
+def _distribution(entry_point: importlib.metadata.EntryPoint) -> tuple[str | None, str]:
+    """Name and version of the entry point's distribution, tolerating broken metadata
+    (the importlib_metadata backport raises where the standard library returns None)."""
+    distribution = entry_point.dist
+    if distribution is None:
+        return None, "?"
+    try:
+        name = distribution.metadata["Name"]
+    except KeyError:
+        name = None
+    try:
+        version = distribution.version
+    except KeyError:
+        version = None
+    return name, version or "?"
+
+
+def check_hookspec_version(
+    name: str, plugin: object, module: str | None = None, where: str | None = None
+) -> None:
+    """Refuse a plugin that declares another hook specification version.
+
+    The version is read from the plugin object, else from the module the entry point
+    names (where a package sets ``KUNDENKOMPASS_HOOKSPEC_VERSION`` next to ``plugin``),
+    else from the module that defines the plugin's class or function.
+    """
+    modules = [module, getattr(plugin, "__module__", None)]
+    wanted = getattr(plugin, "KUNDENKOMPASS_HOOKSPEC_VERSION", None)
+    for candidate in modules:
+        if wanted is None and isinstance(candidate, str):
+            wanted = getattr(sys.modules.get(candidate), "KUNDENKOMPASS_HOOKSPEC_VERSION", None)
+    if wanted is None:
+        return
+    origin = f" ({where})" if where else ""
+    if isinstance(wanted, bool) or not isinstance(wanted, int):
+        raise PluginError(
+            name,
+            f"declares KUNDENKOMPASS_HOOKSPEC_VERSION = {wanted!r}{origin}; expected a whole "
+            f"number such as {hookspecs.HOOKSPEC_VERSION}",
+        )
+    if wanted != hookspecs.HOOKSPEC_VERSION:
+        raise PluginError(
+            name,
+            f"was built for hook specification version {wanted}{origin}, but this "
+            f"Kundenkompass provides version {hookspecs.HOOKSPEC_VERSION}; install a version "
+            "of the plugin made for it",
+        )
+
+
+def register(manager: pluggy.PluginManager, plugin: object, info: PluginInfo) -> None:
+    if manager.has_plugin(info.name):
+        raise PluginError(info.name, "a plugin of this name is already registered")
+    try:
+        manager.register(plugin, name=info.name)
+    except pluggy.PluginValidationError as error:
+        raise PluginError(info.name, f"does not match the hook specifications: {error}") from None
+    # A hook this version does not know is a plugin made for another version.
+    unknown = sorted(
+        name
+        for name in dir(manager.hook)
+        if not name.startswith("_")
+        and not getattr(manager.hook, name).has_spec()
+        and any(
+            impl.plugin_name == info.name for impl in getattr(manager.hook, name).get_hookimpls()
+        )
+    )
+    if unknown:
+        manager.unregister(name=info.name)
+        raise PluginError(
+            info.name,
+            f"implements hook(s) {', '.join(unknown)} that this Kundenkompass does not "
+            f"know (hook specification version {hookspecs.HOOKSPEC_VERSION})",
+        )
+
+
+def register_installed(
+    manager: pluggy.PluginManager, *, skip_broken: bool = False
+) -> tuple[list[PluginInfo], list[SkippedPlugin]]:
+    """Load and register every installed plugin (entry points), in name order.
+
+    A broken plugin raises :class:`PluginError`, or, with ``skip_broken``, is returned
+    among the skipped ones while the others are registered.
+    """
+    infos: list[PluginInfo] = []
+    skipped: list[SkippedPlugin] = []
+    for entry_point in discover_entry_points():
+        try:
+            plugin, info = load_entry_point(entry_point)
+            register(manager, plugin, info)
+        except PluginError as error:
+            if not skip_broken:
+                raise
+            skipped.append(SkippedPlugin(name=error.plugin, reason=error.message))
+            continue
+        infos.append(info)
+    return infos, skipped

@@ -1,0 +1,1 @@
+"""Files: atomic output writes and located TOML reading."""

@@ -1,0 +1,352 @@
+"""Turning what durable_rules concluded into reasons, evidence and open questions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.catalog.origins import portable_origin
+from kundenkompass.inference.compile import CompiledRules
+from kundenkompass.inference.runner import Inference
+from kundenkompass.models import text_in
+from kundenkompass.results import (
+    DerivationStep,
+    DerivedFact,
+    Evidence,
+    Firing,
+    LeafCheck,
+    MeasureExplanation,
+    OpenQuestion,
+    RuleCheck,
+)
+from kundenkompass.rules.evaluate import evaluate, evaluate_leaf
+from kundenkompass.rules.language import Leaf, Rule, to_alternatives
+from kundenkompass.texts import text
+
+
+def all_known(known: Mapping[str, Any], inference: Inference) -> dict[str, Any]:
+    """Inputs plus the facts rules derived."""
+    combined = dict(known)
+    for key, derived in inference.derived.items():
+        combined[f"facts.{key}"] = derived.value
+    return combined
+
+
+def show_value(ref: str, value: Any, catalog: Catalog, language: str = "de") -> str:
+    definition = catalog.subjects.get(ref)
+    if value is None:
+        return text("answer.unbekannt", language)
+    if ref.startswith("answers."):
+        return text(f"answer.{value}", language)
+    if ref == "company.channels":
+        return ", ".join(text(f"channel.{v}", language) for v in value)
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, tuple | list):
+        if not value:
+            return "keine"
+        labels = [definition.label(v, language) if definition else str(v) for v in value]
+        return ", ".join(labels)
+    if isinstance(value, float):
+        shown = f"{value:g}".replace(".", ",")
+    else:
+        shown = str(value) if not definition else definition.label(str(value), language)
+    unit = definition.unit if definition and definition.unit else ""
+    return f"{shown} {unit}".strip()
+
+
+def label_of(ref: str, catalog: Catalog, language: str = "de") -> str:
+    if ref.startswith("answers."):
+        item = catalog.checklist.get(ref.split(".", 1)[1])
+        return text_in(item.statement, language) if item else ref
+    definition = catalog.subjects.get(ref)
+    return text_in(definition.question, language) if definition else ref
+
+
+def evidence_for(
+    leaves: tuple[Leaf, ...], values: Mapping[str, Any], inference: Inference, catalog: Catalog
+) -> list[Evidence]:
+    evidence = []
+    for leaf in leaves:
+        value = values.get(leaf.ref)
+        derived_by: list[str] = []
+        if leaf.subject == "fact" and leaf.key in inference.derived:
+            derived_by = sorted({name.split("#")[0] for name in inference.derived[leaf.key].by})
+        evidence.append(
+            Evidence(
+                ref=leaf.ref,
+                label=label_of(leaf.ref, catalog).rstrip(".?"),
+                value=list(value) if isinstance(value, tuple) else value,
+                shown=show_value(leaf.ref, value, catalog),
+                test=leaf.describe(),
+                derived_by=derived_by,
+            )
+        )
+    return evidence
+
+
+def firings(
+    compiled: CompiledRules,
+    inference: Inference,
+    values: Mapping[str, Any],
+    catalog: Catalog,
+) -> dict[str, list[Firing]]:
+    """Recommend-firings grouped by measure, each rule once (its first alternative).
+
+    A measure's reasons are ordered by rule priority (hoch first), then rule id, so the
+    first reason is the weightiest.
+    """
+    by_measure: dict[str, list[Firing]] = {}
+    seen: set[str] = set()
+    for name in sorted(inference.fired, key=_alternative_order):
+        alternative = compiled.alternatives[name]
+        rule = alternative.rule
+        if rule.recommend is None or rule.id in seen:
+            continue
+        seen.add(rule.id)
+        by_measure.setdefault(rule.recommend, []).append(
+            Firing(
+                rule=rule.id,
+                plugin=rule.plugin,
+                origin=portable_origin(rule.origin),
+                priority=rule.priority,
+                reason=text_in(rule.reason) if rule.reason else None,
+                evidence=evidence_for(alternative.leaves, values, inference, catalog),
+            )
+        )
+    rank = {"hoch": 0, "mittel": 1, "niedrig": 2}
+    for found in by_measure.values():
+        found.sort(key=lambda firing: (rank[firing.priority], firing.rule))
+    return by_measure
+
+
+def _alternative_order(name: str) -> tuple[str, int]:
+    rule_id, index = name.rsplit("#", 1)
+    return rule_id, int(index)
+
+
+def unknown_inputs(
+    rule: Rule, values: Mapping[str, Any], catalog: Catalog, visiting: frozenset[str] = frozenset()
+) -> set[str]:
+    """Unanswered inputs whose answers could make ``rule`` true (empty if it cannot fire)."""
+    if evaluate(rule.when, values) is not None:
+        return set()
+    found: set[str] = set()
+    for leaves in to_alternatives(rule.when):
+        truths = [evaluate_leaf(leaf, values) for leaf in leaves]
+        if False in truths:
+            continue
+        for leaf, truth in zip(leaves, truths, strict=True):
+            if truth is None:
+                found |= _inputs_behind(leaf.ref, values, catalog, visiting | {rule.id})
+    return found
+
+
+def _inputs_behind(
+    ref: str, values: Mapping[str, Any], catalog: Catalog, visiting: frozenset[str]
+) -> set[str]:
+    key = ref.split(".", 1)[1]
+    if ref.startswith("facts.") and key in catalog.thresholds:
+        return (
+            {catalog.thresholds[key].input}
+            if catalog.thresholds[key].input not in values
+            else set()
+        )
+    if ref.startswith("facts.") and key in catalog.derivations:
+        return {i for i in catalog.derivations[key].inputs if i not in values}
+    if ref.startswith("facts.") and key in catalog.rule_derived_facts:
+        found: set[str] = set()
+        for rule in catalog.rules.values():
+            if rule.derive and rule.derive.fact == key and rule.id not in visiting:
+                found |= unknown_inputs(rule, values, catalog, visiting)
+        return found
+    return {ref}
+
+
+def asked_of(ref: str, catalog: Catalog, channels: set[str]) -> bool:
+    """Whether the question behind ``ref`` applies to a company with these channels."""
+    kind, key = ref.split(".", 1)
+    source = catalog.checklist.get(key) if kind == "answers" else catalog.facts.get(key)
+    wanted = set(getattr(source, "channels", ()) or ())
+    return not wanted or bool(wanted & channels)
+
+
+def open_questions(
+    catalog: Catalog,
+    values: Mapping[str, Any],
+    recommended: set[str],
+    applicable: set[str],
+    channels: set[str],
+) -> list[OpenQuestion]:
+    """Unanswered questions whose answers could recommend a measure not yet recommended.
+
+    Questions meant only for channels the company does not have are left out.
+    """
+    could: dict[str, set[str]] = {}
+    for rule in catalog.rules.values():
+        measure = rule.recommend
+        if measure is None or measure in recommended or measure not in applicable:
+            continue
+        for ref in unknown_inputs(rule, values, catalog):
+            if asked_of(ref, catalog, channels):
+                could.setdefault(ref, set()).add(measure)
+    questions = []
+    order = {ref: position for position, ref in enumerate(catalog.subjects)}
+    for ref in sorted(could, key=lambda r: (order.get(r, len(order)), r)):
+        phase = None
+        key = ref.split(".", 1)[1]
+        if ref.startswith("answers.") and key in catalog.checklist:
+            phase = catalog.checklist[key].phase
+        elif ref.startswith("facts.") and key in catalog.facts:
+            phase = catalog.facts[key].phase
+        measures_in_order = [m for m in catalog.measures if m in could[ref]]
+        questions.append(
+            OpenQuestion(
+                ref=ref,
+                question=label_of(ref, catalog),
+                phase=phase,
+                could_recommend=measures_in_order,
+                could_recommend_titles=[
+                    text_in(catalog.measures[m].title) for m in measures_in_order
+                ],
+            )
+        )
+    return questions
+
+
+def derived_facts(
+    compiled: CompiledRules,
+    inference: Inference,
+    values: Mapping[str, Any],
+    catalog: Catalog,
+    keys: set[str] | None = None,
+) -> list[DerivedFact]:
+    """The facts rules derived (all, or those in ``keys``), each with its derivation steps."""
+    found = []
+    for key, derived in sorted(inference.derived.items()):
+        if keys is not None and key not in keys:
+            continue
+        steps = []
+        seen: set[str] = set()
+        for name in sorted(derived.by, key=_alternative_order):
+            alternative = compiled.alternatives[name]
+            if alternative.rule.id in seen:
+                continue
+            seen.add(alternative.rule.id)
+            steps.append(
+                DerivationStep(
+                    rule=alternative.rule.id,
+                    evidence=evidence_for(alternative.leaves, values, inference, catalog),
+                )
+            )
+        found.append(
+            DerivedFact(
+                key=key,
+                label=label_of(f"facts.{key}", catalog).rstrip(".?"),
+                value=derived.value,
+                by=sorted(seen),
+                steps=steps,
+            )
+        )
+    return found
+
+
+def _truth(value: bool | None) -> str:
+    return "unknown" if value is None else "true" if value else "false"
+
+
+def check_rule(
+    rule: Rule,
+    fired_rules: set[str],
+    values: Mapping[str, Any],
+    catalog: Catalog,
+    channels: set[str],
+) -> tuple[RuleCheck, set[str]]:
+    """Evaluate one rule for explanation; also return the open inputs that could fire it."""
+    rule_open = {
+        ref for ref in unknown_inputs(rule, values, catalog) if asked_of(ref, catalog, channels)
+    }
+    # Unknown only while some unanswered input could still make the rule fire.
+    outcome = "fired" if rule.id in fired_rules else "unknown" if rule_open else "false"
+    alternatives = []
+    for leaves in to_alternatives(rule.when):
+        row = []
+        for leaf in leaves:
+            truth = _truth(evaluate_leaf(leaf, values))
+            shown = show_value(leaf.ref, values.get(leaf.ref), catalog)
+            derived_by_rules = leaf.subject == "fact" and leaf.key in catalog.rule_derived_facts
+            if (
+                derived_by_rules
+                and truth == "unknown"
+                and not _inputs_behind(leaf.ref, values, catalog, frozenset())
+            ):
+                truth, shown = "false", text("answer.nicht_abgeleitet")
+            row.append(
+                LeafCheck(
+                    test=leaf.describe(),
+                    ref=leaf.ref,
+                    label=label_of(leaf.ref, catalog).rstrip(".?"),
+                    shown=shown,
+                    truth=truth,  # type: ignore[arg-type]
+                )
+            )
+        alternatives.append(row)
+    check = RuleCheck(
+        rule=rule.id,
+        plugin=rule.plugin,
+        origin=portable_origin(rule.origin),
+        outcome=outcome,  # type: ignore[arg-type]
+        reason=text_in(rule.reason) if rule.reason else None,
+        alternatives=alternatives,
+    )
+    return check, rule_open
+
+
+def explain_measure(
+    measure_id: str,
+    compiled: CompiledRules,
+    inference: Inference,
+    values: Mapping[str, Any],
+    catalog: Catalog,
+    channels: set[str],
+) -> MeasureExplanation:
+    """The whole chain for one measure: rules that fired, derived facts, inputs; or why not."""
+    measure = catalog.measures[measure_id]
+    applicable = not measure.channels or bool(set(measure.channels) & channels)
+    fired_rules = {name.rsplit("#", 1)[0] for name in inference.fired}
+    rules = [rule for rule in catalog.rules.values() if rule.recommend == measure_id]
+    # Follow the facts these rules test back through the rules that derive them.
+    derived_keys: list[str] = []
+    pending = [leaf.key for rule in rules for leaf in rule.leaves() if leaf.subject == "fact"]
+    while pending:
+        key = pending.pop(0)
+        if key in derived_keys or key not in catalog.rule_derived_facts:
+            continue
+        derived_keys.append(key)
+        for rule in catalog.rules.values():
+            if rule.derive and rule.derive.fact == key:
+                pending.extend(leaf.key for leaf in rule.leaves() if leaf.subject == "fact")
+    derivation_rules = [
+        rule for rule in catalog.rules.values() if rule.derive and rule.derive.fact in derived_keys
+    ]
+    checks, open_inputs = [], set()
+    for rule in rules:
+        check, rule_open = check_rule(rule, fired_rules, values, catalog, channels)
+        checks.append(check)
+        open_inputs |= rule_open
+    derivation_checks = [
+        check_rule(rule, fired_rules, values, catalog, channels)[0] for rule in derivation_rules
+    ]
+    return MeasureExplanation(
+        measure=measure_id,
+        title=text_in(measure.title),
+        phase=measure.phase,
+        recommended=applicable and any(check.outcome == "fired" for check in checks),
+        applicable=applicable,
+        channels=list(measure.channels),
+        rules=checks,
+        derivation_rules=derivation_checks,
+        derived_facts=derived_facts(compiled, inference, values, catalog, set(derived_keys)),
+        open_inputs=sorted(open_inputs),
+    )

@@ -1,0 +1,123 @@
+"""The priority model: which recommended measure comes first, and why.
+
+Each measure gets a priority score from 0 to 100 (documented in docs/scoring.md):
+
+    points = 10 × rule priority   (hoch 3, mittel 2, niedrig 1; the highest of its rules)
+           +  6 × impact          (hoch 3, mittel 2, gering 1)
+           +  3 × ease            (effort gering 3, mittel 2, hoch 1)
+           +  3 × affordability   (kostenlos 3, unter 500 € 2.5, unter 5.000 € 1.5, mehr 1)
+           + 10 × urgency         (the phase's gap: (100 − phase score) / 100; 0.5 unscored)
+    score  = points / 76 × 100
+
+Measures are ordered by score, then by phase and catalog order (ties break
+deterministically), and then a measure is moved behind any recommended prerequisite.
+Horizons keep a plan doable: "jetzt" holds the first five measures of the plan that have
+at least 60 points, "als_naechstes" the following ones up to the fifteenth with at least
+40 points, "spaeter" the rest; a measure is never in an earlier horizon than its
+prerequisites. Quick wins have high impact, low effort
+and cost under 500 €.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.models import PHASES, Measure
+
+RULE_PRIORITY = {"hoch": 3, "mittel": 2, "niedrig": 1}
+IMPACT = {"hoch": 3, "mittel": 2, "gering": 1}
+EASE = {"gering": 3, "mittel": 2, "hoch": 1}
+AFFORDABILITY = {"kostenlos": 3.0, "unter_500": 2.5, "unter_5000": 1.5, "mehr": 1.0}
+MAX_POINTS = 10 * 3 + 6 * 3 + 3 * 3 + 3 * 3 + 10 * 1
+HORIZONS = ("jetzt", "als_naechstes", "spaeter")
+TOP_STEPS = 5
+#: (last plan position, minimum score) of the horizons "jetzt" and "als_naechstes".
+NOW = (5, 60.0)
+NEXT = (15, 40.0)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    measure: str
+    score: float
+    priority: str
+    quick_win: bool
+    horizon: str
+
+
+def priority_score(measure: Measure, rule_priority: str, phase_score: float | None) -> float:
+    urgency = 0.5 if phase_score is None else (100.0 - phase_score) / 100.0
+    points = (
+        10 * RULE_PRIORITY[rule_priority]
+        + 6 * IMPACT[measure.impact]
+        + 3 * EASE[measure.effort]
+        + 3 * AFFORDABILITY[measure.cost]
+        + 10 * urgency
+    )
+    return round(points / MAX_POINTS * 100, 1)
+
+
+def is_quick_win(measure: Measure) -> bool:
+    return (
+        measure.impact == "hoch"
+        and measure.effort == "gering"
+        and measure.cost in ("kostenlos", "unter_500")
+    )
+
+
+def rank(
+    catalog: Catalog,
+    priorities: Mapping[str, str],
+    phase_scores: Mapping[str, float | None],
+) -> list[Ranked]:
+    """Order recommended measures (``priorities``: measure id → highest rule priority)."""
+    position = {measure_id: index for index, measure_id in enumerate(catalog.measures)}
+    phase_order = {phase: index for index, phase in enumerate(PHASES)}
+    scored: dict[str, float] = {}
+    for measure_id, priority in priorities.items():
+        measure = catalog.measures[measure_id]
+        scored[measure_id] = priority_score(measure, priority, phase_scores.get(measure.phase))
+
+    def key(measure_id: str) -> tuple[float, int, int]:
+        measure = catalog.measures[measure_id]
+        return (-scored[measure_id], phase_order[measure.phase], position[measure_id])
+
+    pending = sorted(scored, key=key)
+    ordered: list[str] = []
+    placed: set[str] = set()
+    while pending:
+        for candidate in pending:
+            waits_for = [
+                p
+                for p in catalog.measures[candidate].prerequisites
+                if p in scored and p not in placed
+            ]
+            if not waits_for:
+                break
+        else:  # a prerequisite cycle (reported by lint); keep the score order
+            candidate = pending[0]
+        pending.remove(candidate)
+        ordered.append(candidate)
+        placed.add(candidate)
+
+    horizons: dict[str, str] = {}
+    ranked = []
+    for position, measure_id in enumerate(ordered):
+        measure = catalog.measures[measure_id]
+        score = scored[measure_id]
+        if position < NOW[0] and score >= NOW[1]:
+            horizon = "jetzt"
+        elif position < NEXT[0] and score >= NEXT[1]:
+            horizon = "als_naechstes"
+        else:
+            horizon = "spaeter"
+        for prerequisite in measure.prerequisites:
+            if prerequisite in horizons:
+                horizon = max(horizon, horizons[prerequisite], key=HORIZONS.index)
+        horizons[measure_id] = horizon
+        ranked.append(
+            Ranked(measure_id, score, priorities[measure_id], is_quick_win(measure), horizon)
+        )
+    return ranked

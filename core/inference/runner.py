@@ -1,0 +1,307 @@
+"""Running compiled rules on durable_rules for one audit at a time.
+
+What this module guards against (see the durable_rules field notes in the docs):
+
+* The stock ``Host`` starts background dispatch threads that segfault when states are
+  deleted out of order; :class:`QuietHost` switches them off. Audits need no timers.
+* One ruleset per partition and one state (``sid``) per audit, deleted in ``finally``;
+  audits are serialized by a lock, so there is never more than one live state per ruleset
+  (durable_rules allows at most 1,024 and crashes beyond).
+* durable_rules swallows exceptions raised in actions: every action is wrapped, failures
+  are recorded with the rule id and raised after the audit as :class:`AuditError`.
+* Asserting an identical fact twice raises inside durable_rules; derived facts are
+  therefore asserted once per audit, and a second rule deriving the same value only adds
+  its provenance.
+* A new state's action context is left uninitialized by durable_rules and freed by
+  ``delete_state``: deleting a state in which no action ever ran crashes the process
+  (segfault or abort). Every state therefore starts with a start fact that a no-op rule
+  matches, so one action has run (and the context is cleared) before anything else.
+* durable_rules' JSON parser reads a number with an exponent only after a fraction
+  (``1.0e-07``, not ``1e-07`` as Python writes it) and fails with error 204 otherwise;
+  its JSON encoding is replaced by one that writes every float in a form it reads.
+* durable_rules identifies a stored fact by a 32-bit hash that includes the state id, so
+  two different facts of one audit can collide and the second is refused as "already
+  observed" (``MessageObservedException``), depending only on the state id. Facts are
+  never asserted twice on purpose, so such a refusal is a collision: the audit is run
+  again under a new state id, which gives the result a fresh engine gives.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import math
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from durable import engine as durable_engine
+from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.errors import AuditError
+from kundenkompass.inference.compile import (
+    FACT_TYPE,
+    CompiledRules,
+    member_property,
+    property_name,
+    unknown_property,
+)
+from kundenkompass.models import FactType
+
+SINK_RULE = "__sink__"
+#: Runs of one audit under new state ids when durable_rules reports a fact identity
+#: collision (see the module docstring); with the built-in plugins about one audit in
+#: several thousand collides once.
+MAX_RUNS = 3
+#: Stands for durable_rules itself in the failures of an audit.
+DURABLE_RULES = "(durable_rules)"
+START_RULE = "__start__"
+#: Fact type of the start fact; no pattern but the start rule's tests it.
+START_FACT_TYPE = "kk_start"
+
+
+def _number(value: float) -> str:
+    text = repr(value)
+    mantissa, exponent_mark, exponent = text.partition("e")
+    if exponent_mark and "." not in mantissa:
+        text = f"{mantissa}.0e{exponent}"
+    return text
+
+
+_EXPONENT = re.compile(r"\de[+-]?\d")
+
+
+def _dumps(value: Any, **options: Any) -> str:
+    """JSON as ``json.dumps`` writes it, but with floats durable_rules can parse."""
+    text = json.dumps(value, **options)
+    # Fast path: the C encoder's output is right unless some number has an exponent.
+    if not _EXPONENT.search(text):
+        return text
+    return _dumps_exactly(value, **options)
+
+
+def _dumps_exactly(value: Any, **options: Any) -> str:
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ",".join(
+                f"{json.dumps(key, **options)}:{_dumps_exactly(item, **options)}"
+                for key, item in value.items()
+            )
+            + "}"
+        )
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_dumps_exactly(item, **options) for item in value) + "]"
+    if isinstance(value, float) and math.isfinite(value):
+        return _number(value)
+    return json.dumps(value, **options)
+
+
+class _DurableJson:
+    """Stands in for the ``json`` module inside ``durable.engine``."""
+
+    loads = staticmethod(json.loads)
+    dumps = staticmethod(_dumps)
+
+
+# durable_rules serializes every ruleset, fact and state with the module-level ``json``.
+durable_engine.json = _DurableJson  # type: ignore[assignment]
+
+
+class QuietHost(durable_engine.Host):
+    """A durable_rules host without background dispatch threads."""
+
+    def _run(self) -> None:  # the stock implementation starts timer threads
+        return None
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A fact derived by rules: its value and the alternatives that derived it."""
+
+    key: str
+    value: Any
+    by: tuple[str, ...]
+
+
+@dataclass
+class Inference:
+    """What durable_rules concluded for one audit."""
+
+    #: Names of the alternatives that fired (``rule_id#index``), in firing order.
+    fired: list[str] = field(default_factory=list)
+    derived: dict[str, Derived] = field(default_factory=dict)
+
+
+@dataclass
+class _AuditState:
+    sid: str
+    inference: Inference = field(default_factory=Inference)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    #: Derived facts waiting to be asserted into other partitions: (property, value, origin).
+    outbox: list[tuple[str, Any, int]] = field(default_factory=list)
+
+
+class RuleRunner:
+    """Owns one durable_rules host with the compiled rulesets; runs audits one at a time."""
+
+    def __init__(self, compiled: CompiledRules, catalog: Catalog, name: str) -> None:
+        self.compiled = compiled
+        self.catalog = catalog
+        self._lock = threading.Lock()
+        self._states: dict[str, _AuditState] = {}
+        self._sids = itertools.count(1)
+        self._host = QuietHost()
+        self._names: list[str] = []
+        definitions: dict[str, dict[str, Any]] = {}
+        for position, partition in enumerate(compiled.partitions):
+            ruleset_name = f"{name}_{partition.name}"
+            self._names.append(ruleset_name)
+            # durable_rules deletes the "run" keys of the dict it is given: pass a copy.
+            rules = copy.deepcopy(partition.definitions)
+            for rule_name, definition in rules.items():
+                definition["run"] = self._action(rule_name, position)
+            rules[SINK_RULE] = {
+                "all": [{"fact": {"t": FACT_TYPE}}, {"never": {"t": "__never__"}}],
+                "run": _never,
+            }
+            rules[START_RULE] = {
+                "pri": 0,
+                "all": [{"start": {"t": START_FACT_TYPE}}],
+                "run": _started,
+            }
+            definitions[ruleset_name] = rules
+        self._host.set_rulesets(definitions)
+
+    @property
+    def live_states(self) -> int:
+        return len(self._states)
+
+    def run(self, known: Mapping[str, Any]) -> Inference:
+        """Infer for one audit from the known values (key path → value)."""
+        for _ in range(MAX_RUNS):
+            state = self._run_once(known)
+            if not any(_is_collision(message) for _, message in state.failures):
+                break
+        if state.failures:
+            details = "; ".join(
+                f"{self._describe(rule)}: {message}" for rule, message in state.failures
+            )
+            raise AuditError(f"rule action failed: {details}", state.failures)
+        return state.inference
+
+    def _run_once(self, known: Mapping[str, Any]) -> _AuditState:
+        with self._lock:
+            state = _AuditState(sid=str(next(self._sids)))
+            self._states[state.sid] = state
+            touched: list[str] = []
+            try:
+                facts = self._input_facts(known)
+                for position, name in enumerate(self._names):
+                    batch = [
+                        {"t": FACT_TYPE, prop: value, "sid": state.sid}
+                        for prop, value in facts
+                        if position in self.compiled.consumers.get(prop, ())
+                    ]
+                    if batch:
+                        self._open(name, state.sid, touched)
+                        self._host.assert_facts(name, batch)
+                while state.outbox:
+                    prop, value, origin = state.outbox.pop(0)
+                    for position in self.compiled.consumers.get(prop, ()):
+                        if position != origin:
+                            name = self._names[position]
+                            if name not in touched:
+                                self._open(name, state.sid, touched)
+                            fact = {"t": FACT_TYPE, prop: value, "sid": state.sid}
+                            self._host.assert_fact(name, fact)
+            except durable_engine.MessageObservedException as error:
+                state.failures.append((DURABLE_RULES, f"MessageObservedException: {error}"))
+            finally:
+                for name in touched:
+                    self._host.delete_state(name, state.sid)
+                del self._states[state.sid]
+        return state
+
+    def _describe(self, rule_id: str) -> str:
+        rule = self.catalog.rules.get(rule_id)
+        if rule is None:
+            return f"rule {rule_id!r}"
+        return f"plugin {rule.plugin!r}, rule {rule_id!r} ({rule.origin})"
+
+    def _open(self, name: str, sid: str, touched: list[str]) -> None:
+        """Create the audit's state in ruleset ``name`` and run the start action in it."""
+        self._host.assert_fact(name, {"t": START_FACT_TYPE, "sid": sid})
+        touched.append(name)
+
+    def _input_facts(self, known: Mapping[str, Any]) -> list[tuple[str, Any]]:
+        facts: list[tuple[str, Any]] = []
+        for ref, value in known.items():
+            if value is None:
+                continue
+            wanted = self.compiled.members.get(ref)
+            if wanted is not None:
+                present = set(value)
+                facts.extend((member_property(ref, m), m in present) for m in sorted(wanted))
+            else:
+                facts.append((property_name(ref), value))
+        for ref in sorted(self.compiled.unknown_markers):
+            facts.append((unknown_property(ref), known.get(ref) is None))
+        return facts
+
+    def _action(self, rule_name: str, position: int) -> Callable[[Any], None]:
+        alternative = self.compiled.alternatives[rule_name]
+        rule = alternative.rule
+        derived_value = rule.derive.value if rule.derive else None
+        definition = self.catalog.facts.get(rule.derive.fact) if rule.derive else None
+        if definition is not None and definition.type is FactType.FLOAT:
+            # 1 and 1.0 derived for a float fact are one value, not a conflict.
+            derived_value = float(derived_value)  # type: ignore[arg-type]
+
+        # durable_rules calls actions with exactly one argument; a second parameter would
+        # make it treat the action as asynchronous. Data is bound through the closure.
+        def action(closure: Any) -> None:
+            state = self._states[closure.s["sid"]]
+            try:
+                state.inference.fired.append(rule_name)
+                if rule.derive is None:
+                    return
+                key, value = rule.derive.fact, derived_value
+                existing = state.inference.derived.get(key)
+                if existing is None:
+                    state.inference.derived[key] = Derived(key, value, (rule_name,))
+                    prop = property_name(f"facts.{key}")
+                    consumers = self.compiled.consumers.get(prop, ())
+                    if position in consumers:
+                        closure.assert_fact({"t": FACT_TYPE, prop: value})
+                    if any(other != position for other in consumers):
+                        state.outbox.append((prop, value, position))
+                elif existing.value == value and type(existing.value) is type(value):
+                    state.inference.derived[key] = Derived(key, value, (*existing.by, rule_name))
+                else:
+                    first = existing.by[0].split("#")[0]
+                    state.failures.append(
+                        (
+                            rule.id,
+                            f"derives {key} = {value!r}, but rule {first!r} already derived "
+                            f"{existing.value!r}",
+                        )
+                    )
+            except Exception as error:  # durable_rules would swallow it
+                state.failures.append((rule.id, f"{type(error).__name__}: {error}"))
+
+        return action
+
+
+def _is_collision(message: str) -> bool:
+    return message.startswith("MessageObservedException")
+
+
+def _never(closure: Any) -> None:  # pragma: no cover - the sink rule cannot fire
+    return None
+
+
+def _started(closure: Any) -> None:
+    return None

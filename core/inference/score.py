@@ -1,0 +1,56 @@
+"""Scores per phase and overall, from the checklist answers.
+
+ja = 1, teilweise = 0.5, nein = 0, each weighted by the item's weight; "entfällt" and
+unknown answers are left out of the score (unknown ones show as coverage). The overall index
+is the mean of the phase scores, each phase counting equally as a step of the journey.
+Maturity levels (see docs/scoring.md):
+
+* below 40: "hat Nachholbedarf" (the guide's wording for companies fulfilling none or few items)
+* 40 to below 70: "auf dem Weg"
+* 70 to below 90: "fortgeschritten"
+* 90 and above: "vorbildlich kundenzentriert"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.models import PHASES
+
+ANSWER_VALUE = {"ja": 1.0, "teilweise": 0.5, "nein": 0.0}
+MATURITY_THRESHOLDS: tuple[tuple[float, str], ...] = (
+    (90.0, "vorbildlich"),
+    (70.0, "fortgeschritten"),
+    (40.0, "auf_dem_weg"),
+    (0.0, "nachholbedarf"),
+)
+
+
+def maturity(score: float | None) -> str | None:
+    if score is None:
+        return None
+    for lower, level in MATURITY_THRESHOLDS:
+        if score >= lower:
+            return level
+    return MATURITY_THRESHOLDS[-1][1]
+
+
+def phase_scores(catalog: Catalog, answers: Mapping[str, str | None]) -> dict[str, float | None]:
+    """Score 0–100 per phase (None when no item of the phase is scored)."""
+    scores: dict[str, float | None] = {}
+    for phase in PHASES:
+        achieved = possible = 0.0
+        for item in catalog.checklist_for_phase(phase):
+            value = ANSWER_VALUE.get(answers.get(item.id) or "")
+            if value is None:
+                continue
+            achieved += value * item.weight
+            possible += item.weight
+        scores[phase] = round(100 * achieved / possible, 1) if possible else None
+    return scores
+
+
+def overall_score(scores: Mapping[str, float | None]) -> float | None:
+    known = [score for score in scores.values() if score is not None]
+    return round(sum(known) / len(known), 1) if known else None

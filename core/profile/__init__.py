@@ -1,0 +1,1 @@
+"""The profile step: loading and validating a profile, sector and channel scope, known values, JSON Schemas."""

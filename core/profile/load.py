@@ -1,0 +1,346 @@
+"""Loading a company profile and validating it against what the loaded plugins declare.
+
+A profile has three tables (plus optional ``[thresholds]``)::
+
+    [company]
+    name = "Radhaus Beispiel"
+    sector = "fahrradhandel"
+    channels = ["laden"]
+    [answers]
+    google_business_profil = "nein"
+    [facts]
+    website = false
+
+Every problem raises :class:`ProfileError` naming the file, the key path (or line and
+column for syntax errors) and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.errors import ProfileError
+from kundenkompass.files.toml_files import TomlFileError, parse_toml_text, read_toml_text
+from kundenkompass.models import CHANNELS, FactDefinition, FactType
+from pydantic import BaseModel, ConfigDict, Field
+
+#: What a profile may say for a checklist item; "unbekannt" means unknown.
+ANSWER_SPELLINGS = {
+    "ja": "ja",
+    "teilweise": "teilweise",
+    "nein": "nein",
+    "entfällt": "entfaellt",
+    "entfaellt": "entfaellt",
+    "unbekannt": None,
+}
+UNKNOWN = "unbekannt"
+MAX_TEXT_LENGTH = 2_000
+MAX_NUMBER = 1e12
+MAX_DEPTH = 4
+
+Channel = Literal["laden", "onlineshop", "marktplatz"]
+
+
+class Answer(BaseModel):
+    """An answer to a checklist item; ``value`` is None when unknown."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: Literal["ja", "teilweise", "nein", "entfaellt"] | None = None
+    note: str | None = None
+
+
+class Company(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    sector: str | None = None
+    channels: tuple[Channel, ...]
+    location: str | None = None
+
+
+class Profile(BaseModel):
+    """A validated profile. Unknown answers and facts are simply absent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    company: Company
+    answers: dict[str, Answer] = Field(default_factory=dict)
+    facts: dict[str, Any] = Field(default_factory=dict)
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    source: str = "<profile>"
+
+    def answer(self, item_id: str) -> str | None:
+        answer = self.answers.get(item_id)
+        return answer.value if answer else None
+
+
+def load_profile(path: str | Path, catalog: Catalog) -> Profile:
+    """Read and validate a profile file."""
+    source = str(path)
+    try:
+        text = read_toml_text(Path(path))
+    except TomlFileError as error:
+        raise ProfileError(source, error.message, line=error.line, column=error.column) from None
+    return parse_profile_text(text, catalog, source)
+
+
+def parse_profile_text(text: str, catalog: Catalog, source: str = "<profile>") -> Profile:
+    try:
+        data = parse_toml_text(text)
+    except TomlFileError as error:
+        raise ProfileError(source, error.message, line=error.line, column=error.column) from None
+    return validate_profile(data, catalog, source)
+
+
+def validate_profile(
+    data: Mapping[str, Any], catalog: Catalog, source: str = "<profile>"
+) -> Profile:
+    """Validate a profile given as a mapping (e.g. parsed TOML or JSON)."""
+    return _Validator(catalog, source).profile(data)
+
+
+class _Validator:
+    def __init__(self, catalog: Catalog, source: str) -> None:
+        self.catalog = catalog
+        self.source = source
+
+    def fail(self, path: str, message: str) -> ProfileError:
+        # Keys and values are echoed: control characters must not reach the terminal.
+        return ProfileError(self.source, _printable(message), key_path=_printable(path) or None)
+
+    def profile(self, data: Any) -> Profile:
+        if not isinstance(data, Mapping):
+            raise self.fail("", "expected a table with [company], [answers] and [facts]")
+        self._check_depth(data, "", 0)
+        self._reject_unknown(data, ("company", "answers", "facts", "thresholds"), "")
+        if "company" not in data:
+            raise self.fail("company", "missing table [company] (with name and channels)")
+        company = self.company(self._table(data["company"], "company"))
+        answers = self.answers(self._table(data.get("answers", {}), "answers"))
+        facts = self.facts(self._table(data.get("facts", {}), "facts"))
+        thresholds = self.thresholds(self._table(data.get("thresholds", {}), "thresholds"))
+        return Profile(
+            company=company, answers=answers, facts=facts, thresholds=thresholds, source=self.source
+        )
+
+    def _check_depth(self, value: Any, path: str, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise self.fail(path, f"nested too deeply (more than {MAX_DEPTH} levels)")
+        if isinstance(value, Mapping):
+            for key, child in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                # Mappings from code or JSON may have keys TOML cannot produce.
+                if not isinstance(key, str):
+                    raise self.fail(where, f"key {key!r} is not a text; keys must be strings")
+                self._check_depth(child, where, depth + 1)
+        elif isinstance(value, list):
+            for index, child in enumerate(value):
+                self._check_depth(child, f"{path}[{index}]", depth + 1)
+
+    def _table(self, value: Any, path: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(path, f"expected a table, got {_describe(value)}")
+        return value
+
+    def _reject_unknown(self, table: Mapping[str, Any], allowed: Iterable[str], path: str) -> None:
+        allowed = list(allowed)
+        for key in table:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else key
+                raise self.fail(
+                    where,
+                    f"unknown key{_did_you_mean(key, allowed)}; allowed: " + ", ".join(allowed),
+                )
+
+    def company(self, table: Mapping[str, Any]) -> Company:
+        self._reject_unknown(table, ("name", "sector", "channels", "location"), "company")
+        if "name" not in table:
+            raise self.fail("company.name", "missing; expected the company's name")
+        name = self._text(table["name"], "company.name", limit=200)
+        if not name.strip():
+            raise self.fail("company.name", "must not be empty")
+        sector = table.get("sector")
+        if sector is not None:
+            sector = self._text(sector, "company.sector", limit=100)
+        location = table.get("location")
+        if location is not None:
+            location = self._text(location, "company.location", limit=200)
+        if "channels" not in table:
+            raise self.fail(
+                "company.channels", "missing; expected a list of: " + ", ".join(CHANNELS)
+            )
+        channels = self._member_list(table["channels"], CHANNELS, "company.channels")
+        if not channels:
+            raise self.fail(
+                "company.channels", "needs at least one channel: " + ", ".join(CHANNELS)
+            )
+        return Company(name=name, sector=sector, channels=channels, location=location)
+
+    def answers(self, table: Mapping[str, Any]) -> dict[str, Answer]:
+        answers: dict[str, Answer] = {}
+        allowed_words = ", ".join(
+            f'"{word}"' for word in ("ja", "teilweise", "nein", "entfällt", UNKNOWN)
+        )
+        for item_id, raw in table.items():
+            path = f"answers.{item_id}"
+            if item_id not in self.catalog.checklist:
+                raise self.fail(
+                    path,
+                    f"unknown checklist item{_did_you_mean(item_id, self.catalog.checklist)}",
+                )
+            note = None
+            word = raw
+            if isinstance(raw, Mapping):
+                self._reject_unknown(raw, ("antwort", "notiz"), path)
+                if "antwort" not in raw:
+                    raise self.fail(f"{path}.antwort", f"missing; expected one of {allowed_words}")
+                word = raw["antwort"]
+                if "notiz" in raw:
+                    note = self._text(raw["notiz"], f"{path}.notiz")
+                path = f"{path}.antwort"
+            if not isinstance(word, str) or word.strip().lower() not in ANSWER_SPELLINGS:
+                raise self.fail(
+                    path, f"{_describe(word)} is not an answer; expected one of {allowed_words}"
+                )
+            value = ANSWER_SPELLINGS[word.strip().lower()]
+            answers[item_id] = Answer(value=value, note=note)
+        return {key: answers[key] for key in sorted(answers)}
+
+    def facts(self, table: Mapping[str, Any]) -> dict[str, Any]:
+        facts: dict[str, Any] = {}
+        for key, raw in table.items():
+            path = f"facts.{key}"
+            definition = self.catalog.facts.get(key)
+            if definition is None:
+                inputs = [f.key for f in self.catalog.input_facts()]
+                raise self.fail(path, f"unknown fact{_did_you_mean(key, inputs)}")
+            if definition.source == "derived":
+                raise self.fail(path, "is derived by the engine and cannot be set in a profile")
+            if raw == UNKNOWN:
+                continue
+            facts[key] = self.fact_value(raw, definition, path)
+        return {key: facts[key] for key in sorted(facts)}
+
+    def fact_value(self, raw: Any, definition: FactDefinition, path: str) -> Any:
+        kind = definition.type
+        if kind is FactType.BOOL:
+            if not isinstance(raw, bool):
+                raise self.fail(path, f"expected true or false, got {_describe(raw)}")
+            return raw
+        if kind in (FactType.INT, FactType.FLOAT):
+            return self._number(raw, definition, path)
+        if kind is FactType.ENUM:
+            if not isinstance(raw, str) or raw not in definition.values:
+                raise self.fail(
+                    path,
+                    f"{_describe(raw)} is not allowed; expected one of "
+                    + ", ".join(f'"{v}"' for v in definition.values),
+                )
+            return raw
+        if kind is FactType.ENUM_LIST:
+            return self._member_list(raw, definition.values, path)
+        return self._text(raw, path)
+
+    def _number(self, raw: Any, definition: FactDefinition, path: str) -> int | float:
+        whole = definition.type is FactType.INT
+        expected = "a whole number" if whole else "a number"
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise self.fail(path, f"expected {expected}, got {_describe(raw)}")
+        if whole and isinstance(raw, float):
+            if not raw.is_integer():
+                raise self.fail(path, f"expected {expected}, got {raw!r}")
+            raw = int(raw)
+        if isinstance(raw, float) and not math.isfinite(raw):
+            raise self.fail(path, f"expected a finite number, got {raw!r}")
+        lowest = definition.minimum if definition.minimum is not None else -MAX_NUMBER
+        highest = definition.maximum if definition.maximum is not None else MAX_NUMBER
+        if not lowest <= raw <= highest:
+            unit = f" {definition.unit}" if definition.unit else ""
+            raise self.fail(
+                path, f"{raw!r} is out of range; expected {_num(lowest)} to {_num(highest)}{unit}"
+            )
+        return raw if whole else float(raw)
+
+    def _member_list(self, raw: Any, allowed: Iterable[str], path: str) -> tuple[str, ...]:
+        allowed = tuple(allowed)
+        choices = ", ".join(f'"{v}"' for v in allowed)
+        if not isinstance(raw, list):
+            raise self.fail(path, f"expected a list of {choices}; got {_describe(raw)}")
+        seen: list[str] = []
+        for index, member in enumerate(raw):
+            if not isinstance(member, str) or member not in allowed:
+                hint = _did_you_mean(member, allowed) if isinstance(member, str) else ""
+                raise self.fail(
+                    f"{path}[{index}]",
+                    f"{_describe(member)} is not allowed{hint}; expected one of {choices}",
+                )
+            if member in seen:
+                raise self.fail(f"{path}[{index}]", f'"{member}" is listed twice')
+            seen.append(member)
+        return tuple(value for value in allowed if value in seen)
+
+    def _text(self, raw: Any, path: str, limit: int = MAX_TEXT_LENGTH) -> str:
+        if not isinstance(raw, str):
+            raise self.fail(path, f"expected a text, got {_describe(raw)}")
+        if len(raw) > limit:
+            raise self.fail(path, f"text is too long ({len(raw)} characters; at most {limit})")
+        for position, char in enumerate(raw):
+            if unicodedata.category(char) == "Cc" and char not in "\n\t":
+                raise self.fail(
+                    path,
+                    f"contains the control character U+{ord(char):04X} at position "
+                    f"{position + 1}; remove it",
+                )
+        return raw
+
+    def thresholds(self, table: Mapping[str, Any]) -> dict[str, float]:
+        values: dict[str, float] = {}
+        for key, raw in table.items():
+            path = f"thresholds.{key}"
+            if key not in self.catalog.thresholds:
+                raise self.fail(
+                    path, f"unknown threshold{_did_you_mean(key, self.catalog.thresholds)}"
+                )
+            if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+                raise self.fail(path, f"expected a number, got {_describe(raw)}")
+            values[key] = float(raw)
+        return dict(sorted(values.items()))
+
+
+def _printable(text: str) -> str:
+    """``text`` with control and format characters (ESC, BEL, bidi overrides) escaped."""
+    return "".join(
+        f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cc", "Cf") else char
+        for char in text
+    )
+
+
+def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f'; did you mean "{close[0]}"?' if close else ""
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f'"{shown}"'
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a table"
+    return type(value).__name__
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -1,0 +1,1 @@
+"""Rendering results: the report view model and the text, Markdown, HTML, chart and diff renderers."""

@@ -1,0 +1,226 @@
+"""The audit as Markdown, for pasting into e-mails, tickets and wikis.
+
+Every text is escaped for Markdown: a company name with ``*``, ``|`` or ``<script>`` shows
+as written and cannot break a table or inject markup into a wiki page.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kundenkompass.render.view import PlanEntry, ReportView, number, report_view
+from kundenkompass.results import AuditResult
+
+# Characters that start markup in CommonMark / GitHub Markdown (inline and in tables);
+# "(" and "!" need no escape once "[" is escaped.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+# "&lt;" would become "<": escape an ampersand only where it starts such an entity.
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+# At the start of a line these would begin a list or a heading underline.
+_LINE_START = re.compile(r"^(\s*)([-=+])")
+_ORDERED_ITEM = re.compile(r"^(\s*\d+)([.)])")
+
+
+def escape(value: object, *, starts_line: bool = False) -> str:
+    """``value`` as literal Markdown text on one line (``starts_line``: at its start)."""
+    shown = " ".join(str(value).split())
+    shown = _SPECIAL.sub(r"\\\1", shown)
+    shown = _ENTITY.sub("&amp;", shown)
+    if starts_line:
+        shown = _LINE_START.sub(r"\1\\\2", shown)
+        shown = _ORDERED_ITEM.sub(r"\1\\\2", shown)
+    return shown
+
+
+def render_markdown(result: AuditResult, language: str = "de") -> str:
+    view = report_view(result, language)
+    t = view.t
+    lines: list[str] = []
+    add = lines.append
+    company = result.company
+
+    add(f"# {escape(t('report.title'))}: {escape(company.name)}")
+    add("")
+    meta = []
+    if company.sector:
+        meta.append(f"{escape(t('report.sector'))}: {escape(company.sector)}")
+    meta.append(f"{escape(t('report.channels'))}: {escape(view.channels())}")
+    if company.location:
+        meta.append(f"{escape(t('document.location'))}: {escape(company.location)}")
+    add(" · ".join(meta))
+    add("")
+
+    add(f"## {escape(t('document.summary'))}")
+    add("")
+    add(
+        f"**{escape(t('report.overall'))}: {number(result.overall_score)} / 100** – "
+        f"{escape(view.maturity(result.overall_maturity))}"
+    )
+    add("")
+    add(
+        "- "
+        + escape(
+            t(
+                "document.measures_count",
+                count=len(result.recommendations),
+                quick=view.quick_wins,
+            )
+        )
+    )
+    add("- " + escape(t("document.questions_count", count=len(result.open_questions))))
+    add("")
+    add(
+        _row(
+            t("report.phase"),
+            t("report.score"),
+            t("report.maturity"),
+            t("report.fulfilled"),
+            t("report.coverage"),
+        )
+    )
+    add("| --- | ---: | --- | ---: | ---: |")
+    for phase in result.phases:
+        add(
+            _row(
+                phase.title,
+                number(phase.score),
+                view.maturity(phase.maturity),
+                t("report.of", part=phase.fulfilled, whole=phase.answered - phase.not_applicable),
+                t("report.of", part=phase.answered, whole=phase.items),
+            )
+        )
+    add("")
+
+    add(f"## {escape(t('report.top_steps'))}")
+    add("")
+    if not view.top_steps:
+        add(escape(t("report.no_measures")))
+    for entry in view.top_steps:
+        rec = entry.recommendation
+        quick = f" ★ {escape(t('report.quick_win'))}" if rec.quick_win else ""
+        add(
+            f"{entry.number}. **{escape(rec.title)}** ({escape(rec.phase_title)}, "
+            f"{escape(t('horizon.' + rec.horizon))}){quick}: {escape(view.first_reason(rec))}"
+        )
+    add("")
+
+    add(f"## {escape(t('report.plan'))}")
+    add("")
+    if not view.plan:
+        add(escape(t("report.no_measures"), starts_line=True))
+        add("")
+    else:
+        add(escape(t("document.plan_hint"), starts_line=True))
+        add("")
+    for horizon, entries in view.horizons:
+        add(
+            f"### {escape(t('horizon.' + horizon))} {escape(t('document.measure_count', count=len(entries)))}"
+        )
+        add("")
+        for entry in entries:
+            lines.extend(_measure(entry, view))
+    add(f"## {escape(t('report.open_questions'))}")
+    add("")
+    if not result.open_questions:
+        add(escape(t("report.no_open_questions")))
+        add("")
+    else:
+        add(escape(t("report.open_question_hint")))
+        add("")
+    for group in view.question_groups:
+        add(f"### {escape(group.title)}")
+        add("")
+        for question in group.questions:
+            measures = question.could_recommend_titles or question.could_recommend
+            add(
+                f"- {escape(question.question)} – {escape(t('report.could_recommend'))}: "
+                + "; ".join(escape(m) for m in measures)
+            )
+        add("")
+
+    add(f"## {escape(t('document.checklist'))}")
+    add("")
+    for phase in result.phases:
+        add(
+            f"### {escape(phase.title)} ({escape(t('document.phase_score', score=number(phase.score), maturity=view.maturity(phase.maturity)))})"
+        )
+        add("")
+        add(_row(t("document.statement"), t("document.answer"), t("report.note")))
+        add("| --- | --- | --- |")
+        for item in phase.checklist:
+            add(_row(item.statement, view.answer(item.answer), item.note or ""))
+        add("")
+
+    add(f"## {escape(t('document.basis'))}")
+    add("")
+    add(escape(t("document.source"), starts_line=True))
+    add("")
+    add(
+        f"- {escape(t('document.plugins'))}: "
+        + ", ".join(f"{escape(p.name)} {escape(p.version)}" for p in result.plugins)
+    )
+    if result.rulesets:
+        add(
+            f"- {escape(t('document.rulesets'))}: "
+            + ", ".join(f"{escape(p.name)} {escape(p.version)}" for p in result.rulesets)
+        )
+    add(f"- {escape(t('document.rules_fingerprint'))}: `{result.rules_fingerprint}`")
+    add(f"- {escape(t('document.schema_version'))}: {escape(result.schema_version)}")
+    return "\n".join(lines) + "\n"
+
+
+def _row(*cells: object) -> str:
+    return "| " + " | ".join(escape(cell) for cell in cells) + " |"
+
+
+def _measure(entry: PlanEntry, view: ReportView) -> list[str]:
+    t = view.t
+    rec = entry.recommendation
+    quick = f" ★ {escape(t('report.quick_win'))}" if rec.quick_win else ""
+    lines = [
+        f"#### {entry.number}. {escape(rec.title)}",
+        "",
+        f"*{escape(rec.phase_title)} · {escape(t('report.priority_points'))} "
+        f"{number(rec.score)}*{quick}",
+        "",
+        escape(rec.description, starts_line=True),
+        "",
+    ]
+    if rec.rationale:
+        lines += [f"*{escape(t('document.why'))}:* {escape(rec.rationale)}", ""]
+    for firing in rec.reasons:
+        reason = f"- {escape(t('report.reason'))}: {escape(firing.reason or firing.rule)}"
+        if firing.evidence:
+            reason += f" ({escape(t('document.based_on'))} " + "; ".join(
+                f"{escape(e.label)}: **{escape(e.shown)}**" for e in firing.evidence
+            )
+            reason += ")"
+        lines.append(reason + f" – {escape(t('report.rule'))} `{firing.rule}`")
+    lines.append(
+        f"- {escape(t('report.impact'))}: {escape(t('impact.' + rec.impact))} · "
+        f"{escape(t('report.effort'))}: {escape(t('effort.' + rec.effort))} · "
+        f"{escape(t('report.cost'))}: {escape(t('cost.' + rec.cost))} · "
+        f"{escape(t('report.time_to_effect'))}: {escape(t('time_to_effect.' + rec.time_to_effect))}"
+    )
+    if entry.prerequisites:
+        lines.append(
+            f"- {escape(t('report.prerequisites'))}: "
+            + ", ".join(
+                f"{escape(t('document.plan_number', number=ref.number))} {escape(ref.title)}"
+                for ref in entry.prerequisites
+            )
+        )
+    if rec.what_if.items:
+        lines.append(
+            "- "
+            + escape(
+                t(
+                    "report.what_if",
+                    phase=number(rec.what_if.phase_score_gain, 1),
+                    overall=number(rec.what_if.overall_gain, 1),
+                )
+            )
+        )
+    lines.append(f"- {escape(t('report.reference'))}: {escape(rec.reference)}")
+    lines.append("")
+    return lines

@@ -1,0 +1,48 @@
+"""One entry point for every report format of an audit result."""
+
+from __future__ import annotations
+
+import io
+from typing import Literal
+
+from kundenkompass.results import AuditResult
+from rich.console import Console
+
+Format = Literal["text", "markdown", "html", "json"]
+FORMATS: tuple[Format, ...] = ("text", "markdown", "html", "json")
+
+#: Width of text reports written to a file (a terminal uses its own width).
+TEXT_WIDTH = 100
+
+
+def plain_console() -> Console:
+    """A console that collects plain text (no colours or control codes) for a file."""
+    return Console(
+        file=io.StringIO(),
+        width=TEXT_WIDTH,
+        color_system=None,
+        force_terminal=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def render_report(result: AuditResult, format: Format, language: str = "de") -> str:
+    """The report of ``result`` in ``format`` as text."""
+    if format == "json":
+        return result.to_json()
+    if format == "html":
+        from kundenkompass.render.html import render_html
+
+        return render_html(result, language)
+    if format == "markdown":
+        from kundenkompass.render.markdown import render_markdown
+
+        return render_markdown(result, language)
+    if format == "text":
+        from kundenkompass.render.text import render
+
+        console = plain_console()
+        render(result, console, language)
+        return console.file.getvalue()  # type: ignore[attr-defined]
+    raise ValueError(f"unknown report format {format!r}; expected one of {', '.join(FORMATS)}")

@@ -1,0 +1,175 @@
+"""The audit as German text for the terminal (rich)."""
+
+from __future__ import annotations
+
+from kundenkompass.results import AuditResult, MeasureExplanation, Recommendation
+from kundenkompass.texts import text
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+def render(result: AuditResult, console: Console, language: str = "de") -> None:
+    t = lambda key, **values: text(key, language, **values)  # noqa: E731
+    company = result.company
+    console.print(Text(f"{t('report.title')}: {company.name}", style="bold"))
+    details = [f"{t('report.channels')}: " + ", ".join(t(f"channel.{c}") for c in company.channels)]
+    if company.sector:
+        details.insert(0, f"{t('report.sector')}: {company.sector}")
+    console.print(" · ".join(details))
+    overall = f"{t('report.overall')}: {_pct(result.overall_score)} / 100" + (
+        f" – {t('maturity.' + result.overall_maturity)}" if result.overall_maturity else ""
+    )
+    console.print(Text(overall, style="bold"))
+    console.print()
+
+    table = Table(title=t("report.phases"), title_justify="left", expand=False)
+    table.add_column(t("report.phase"))
+    table.add_column(t("report.score"), justify="right")
+    table.add_column(t("report.maturity"))
+    table.add_column(t("report.fulfilled"), justify="right")
+    table.add_column(t("report.coverage"), justify="right")
+    for phase in result.phases:
+        scored = phase.answered - phase.not_applicable
+        table.add_row(
+            phase.title,
+            _pct(phase.score),
+            t(f"maturity.{phase.maturity}") if phase.maturity else t("report.no_score"),
+            t("report.of", part=phase.fulfilled, whole=scored),
+            t("report.of", part=phase.answered, whole=phase.items),
+        )
+    console.print(table)
+    console.print()
+
+    titles = {r.measure: r.title for r in result.recommendations}
+    numbers = {r.measure: n for n, r in enumerate(result.recommendations, start=1)}
+    console.print(Text(t("report.top_steps"), style="bold underline"))
+    if not result.recommendations:
+        console.print(t("report.no_measures"))
+    for measure in result.top_steps:
+        recommendation = next(r for r in result.recommendations if r.measure == measure)
+        reason = recommendation.reasons[0].reason or recommendation.reasons[0].rule
+        line = Text(f"{numbers[measure]}. {recommendation.title}", style="bold")
+        line.append(f" – {reason}")
+        console.print(line)
+    console.print()
+
+    console.print(Text(t("report.plan"), style="bold underline"))
+    for horizon in ("jetzt", "als_naechstes", "spaeter"):
+        group = [r for r in result.recommendations if r.horizon == horizon]
+        if not group:
+            continue
+        console.print(Text(t(f"horizon.{horizon}"), style="bold"))
+        for recommendation in group:
+            console.print(
+                _recommendation(numbers[recommendation.measure], recommendation, titles, t)
+            )
+        console.print()
+
+    console.print(Text(t("report.open_questions"), style="bold underline"))
+    if not result.open_questions:
+        console.print(t("report.no_open_questions"))
+    else:
+        console.print(t("report.open_question_hint"))
+        for question in result.open_questions:
+            console.print(
+                _indented(
+                    f"• {question.question} ({question.ref}) – {t('report.could_recommend')}: "
+                    + ", ".join(question.could_recommend),
+                    indent=2,
+                )
+            )
+
+
+def _indented(content: str, style: str = "", indent: int = 3) -> Text:
+    return Text(" " * indent + content, style=style)
+
+
+def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t) -> Group:  # type: ignore[no-untyped-def]
+    heading = Text(f"{number}. {rec.title}", style="bold")
+    heading.append(
+        f"  [{rec.phase_title} · {t('report.priority_points')} {rec.score:.0f}]", style="dim"
+    )
+    if rec.quick_win:
+        heading.append(f"  ★ {t('report.quick_win')}", style="green")
+    lines = [heading]
+    for firing in rec.reasons:
+        reason = firing.reason or firing.rule
+        because = "; ".join(f"{e.label}: {e.shown}" for e in firing.evidence)
+        lines.append(
+            _indented(
+                f"{t('report.reason')}: {reason} ({t('report.because')} {because}; "
+                f"{t('report.rule')} {firing.rule})"
+            )
+        )
+    lines.append(
+        _indented(
+            f"{t('report.impact')}: {t('impact.' + rec.impact)} · {t('report.effort')}: "
+            f"{t('effort.' + rec.effort)} · {t('report.cost')}: {t('cost.' + rec.cost)} · "
+            f"{t('report.reference')}: {rec.reference}",
+            style="dim",
+        )
+    )
+    if rec.prerequisites:
+        shown = ", ".join(titles.get(p, p) for p in rec.prerequisites)
+        lines.append(_indented(f"{t('report.prerequisites')}: {shown}", style="dim"))
+    if rec.what_if.items:
+        gains = t(
+            "report.what_if",
+            phase=f"{rec.what_if.phase_score_gain:g}",
+            overall=f"{rec.what_if.overall_gain:g}",
+        )
+        lines.append(_indented(gains, style="dim"))
+    return Group(*lines)
+
+
+_TRUTH_MARK = {"true": "✓", "false": "✗", "unknown": "?"}
+
+
+def render_explanation(
+    explanation: MeasureExplanation, console: Console, language: str = "de"
+) -> None:
+    t = lambda key, **values: text(key, language, **values)  # noqa: E731
+    console.print(Text(f"{explanation.title} ({explanation.measure})", style="bold"))
+    if explanation.recommended:
+        console.print(t("explain.recommended"))
+    elif not explanation.applicable:
+        channels = ", ".join(t(f"channel.{c}") for c in explanation.channels)
+        console.print(t("explain.not_applicable", channels=channels))
+    else:
+        console.print(t("explain.not_recommended"))
+    for check in [*explanation.rules, *explanation.derivation_rules]:
+        console.print()
+        outcome = t(f"explain.outcome_{check.outcome}")
+        console.print(
+            Text(f"{t('report.rule')} {check.rule} ({check.origin}): {outcome}", style="bold")
+        )
+        if check.reason:
+            console.print(_indented(f"{t('report.reason')}: {check.reason}", indent=2))
+        for number, alternative in enumerate(check.alternatives, start=1):
+            if len(check.alternatives) > 1:
+                console.print(_indented(t("explain.alternative", number=number), indent=2))
+            for leaf in alternative:
+                console.print(
+                    _indented(
+                        f"{_TRUTH_MARK[leaf.truth]} {leaf.label} = {leaf.shown}  [{leaf.test}]",
+                        indent=4,
+                    )
+                )
+    if explanation.derived_facts:
+        console.print()
+        console.print(Text(t("explain.derived"), style="bold"))
+        for fact in explanation.derived_facts:
+            console.print(_indented(f"{fact.label} = {fact.value}", indent=2))
+            for step in fact.steps:
+                because = "; ".join(f"{e.label}: {e.shown}" for e in step.evidence)
+                console.print(_indented(f"{t('report.rule')} {step.rule}: {because}", indent=4))
+    if explanation.open_inputs:
+        console.print()
+        console.print(Text(t("explain.open_inputs"), style="bold"))
+        for ref in explanation.open_inputs:
+            console.print(_indented(f"• {ref}", indent=2))

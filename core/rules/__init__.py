@@ -1,0 +1,1 @@
+"""The rule language: parsing declarative rules, evaluating them, and checking satisfiability."""

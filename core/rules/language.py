@@ -1,0 +1,333 @@
+"""The declarative rule language: parsing TOML rule tables into typed rules.
+
+A rule is data, never code::
+
+    [[rule]]
+    id = "gbp_fehlt"
+    recommend = "google_business_profil_anlegen"
+    priority = "hoch"
+    reason.de = "Es gibt kein Google-Unternehmensprofil."
+    when = { answer = "google_business_profil", in = ["nein", "teilweise"] }
+
+A condition is a leaf ``{ <subject> = "<key>", <operator> = <value> }`` with the subject
+``answer``, ``fact`` or ``company``, or a combination ``{ all = [...] }``,
+``{ any = [...] }`` or ``{ not = {...} }``.
+
+Unknown is not false: a leaf on an unknown value is neither true nor false, ``not``
+keeps it unknown, and a rule fires only when its condition is true.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from itertools import product
+from typing import Annotated, Any, Literal
+
+from kundenkompass.errors import RuleError
+from kundenkompass.models import Identifier, LocalizedText
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+SUBJECTS = ("answer", "fact", "company")
+OPERATORS = (
+    "equals",
+    "not_equals",
+    "in",
+    "not_in",
+    "contains",
+    "not_contains",
+    "lt",
+    "lte",
+    "gt",
+    "gte",
+    "is_unknown",
+)
+PRIORITIES = ("hoch", "mittel", "niedrig")
+COMBINATORS = ("all", "any", "not")
+
+#: Each operator and the operator of its negation (used to push ``not`` into the leaves).
+NEGATED_OPERATOR = {
+    "equals": "not_equals",
+    "not_equals": "equals",
+    "in": "not_in",
+    "not_in": "in",
+    "contains": "not_contains",
+    "not_contains": "contains",
+    "lt": "gte",
+    "gte": "lt",
+    "lte": "gt",
+    "gt": "lte",
+}
+
+#: Upper bound on the alternatives a rule may expand into; beyond it a rule is too complex.
+MAX_ALTERNATIVES = 64
+
+#: Largest magnitude of a number in a rule. Profiles allow far less (10^12); beyond 2^53
+#: whole numbers lose precision as floats, and durable_rules saturates integers at 2^63.
+MAX_RULE_NUMBER = 1e15
+
+
+def number_problem(value: Any) -> str | None:
+    """Why a number cannot stand in a rule, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value!r} is not a finite number"
+    if abs(value) > MAX_RULE_NUMBER:
+        return f"{value!r} is out of range; numbers in rules lie between -1e15 and 1e15"
+    return None
+
+
+def _check_scalar(value: Any) -> Any:
+    for item in value if isinstance(value, tuple) else (value,):
+        problem = number_problem(item)
+        if problem:
+            raise ValueError(problem)
+    return value
+
+
+Scalar = bool | int | float | str
+
+
+class _Node(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Leaf(_Node):
+    kind: Literal["leaf"] = "leaf"
+    subject: Literal["answer", "fact", "company"]
+    key: str
+    operator: str
+    value: Annotated[Scalar | tuple[Scalar, ...], AfterValidator(_check_scalar)]
+
+    @property
+    def ref(self) -> str:
+        """The key path of the value this leaf tests, as it appears in a profile."""
+        return f"{_TABLE[self.subject]}.{self.key}"
+
+    def negated(self) -> Leaf:
+        if self.operator == "is_unknown":
+            return self.model_copy(update={"value": not self.value})
+        return self.model_copy(update={"operator": NEGATED_OPERATOR[self.operator]})
+
+    def describe(self) -> str:
+        value = self.value
+        if isinstance(value, tuple):
+            shown = "[" + ", ".join(_show(v) for v in value) + "]"
+        else:
+            shown = _show(value)
+        return f"{self.ref} {self.operator} {shown}"
+
+
+class AllOf(_Node):
+    kind: Literal["all"] = "all"
+    conditions: tuple[Condition, ...]
+
+
+class AnyOf(_Node):
+    kind: Literal["any"] = "any"
+    conditions: tuple[Condition, ...]
+
+
+class Not(_Node):
+    kind: Literal["not"] = "not"
+    condition: Condition
+
+
+Condition = Leaf | AllOf | AnyOf | Not
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+Not.model_rebuild()
+
+_TABLE = {"answer": "answers", "fact": "facts", "company": "company"}
+
+
+def _show(value: Scalar) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+class DerivedValue(_Node):
+    fact: Identifier
+    value: Annotated[Scalar, AfterValidator(_check_scalar)]
+
+
+class Rule(_Node):
+    """A validated rule: a condition and one action (recommend a measure or derive a fact)."""
+
+    id: Identifier
+    when: Condition
+    recommend: Identifier | None = None
+    derive: DerivedValue | None = None
+    priority: Literal["hoch", "mittel", "niedrig"] = "mittel"
+    reason: LocalizedText | None = None
+    #: Where the rule comes from, e.g. ``plugins/informationssuche/rules.toml``.
+    origin: str = "<unknown>"
+    #: The plugin or ruleset that contributed it (set by the engine).
+    plugin: str = ""
+
+    def leaves(self) -> Iterator[Leaf]:
+        yield from iter_leaves(self.when)
+
+    @property
+    def action(self) -> str:
+        if self.recommend:
+            return f"recommend {self.recommend}"
+        assert self.derive is not None
+        return f"derive {self.derive.fact} = {_show(self.derive.value)}"
+
+
+def iter_leaves(condition: Condition) -> Iterator[Leaf]:
+    if isinstance(condition, Leaf):
+        yield condition
+    elif isinstance(condition, Not):
+        yield from iter_leaves(condition.condition)
+    else:
+        for child in condition.conditions:
+            yield from iter_leaves(child)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_rules(data: Mapping[str, Any], origin: str) -> list[Rule]:
+    """Parse the ``[[rule]]`` array of a rules file; ``origin`` names the file in errors."""
+    unknown = set(data) - {"rule"}
+    if unknown:
+        raise RuleError(
+            origin, None, f"unknown top-level key(s) {sorted(unknown)}; expected [[rule]] tables"
+        )
+    rules = data.get("rule", [])
+    if not isinstance(rules, list):
+        raise RuleError(origin, None, "'rule' must be an array of tables ([[rule]])")
+    return [parse_rule(entry, origin, index) for index, entry in enumerate(rules)]
+
+
+def parse_rule(entry: Any, origin: str, index: int = 0) -> Rule:
+    if not isinstance(entry, Mapping):
+        raise RuleError(origin, f"rule[{index}]", "must be a table")
+    rule_id = entry.get("id")
+    label = rule_id if isinstance(rule_id, str) else f"rule[{index}]"
+    allowed = {"id", "when", "recommend", "derive", "priority", "reason"}
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise RuleError(origin, label, f"unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+    if "when" not in entry:
+        raise RuleError(origin, label, "missing 'when' (the rule's condition)")
+    has_recommend = "recommend" in entry
+    has_derive = "derive" in entry
+    if has_recommend == has_derive:
+        raise RuleError(origin, label, "needs exactly one action: 'recommend' or 'derive'")
+    if has_derive and "reason" in entry:
+        raise RuleError(origin, label, "'reason' belongs to rules that recommend a measure")
+    if "priority" in entry and entry["priority"] not in PRIORITIES:
+        raise RuleError(
+            origin, label, f"priority {entry['priority']!r} is not one of {list(PRIORITIES)}"
+        )
+    when = parse_condition(entry["when"], origin, label, "when")
+    try:
+        return Rule.model_validate({**entry, "when": when, "origin": origin})
+    except ValueError as error:
+        raise RuleError(origin, label, _first_pydantic_message(error)) from None
+
+
+def parse_condition(raw: Any, origin: str, rule: str, path: str) -> Condition:
+    if not isinstance(raw, Mapping):
+        raise RuleError(origin, rule, f"{path}: a condition must be a table, got {raw!r}")
+    keys = set(raw)
+    combinators = keys & set(COMBINATORS)
+    if combinators:
+        if len(keys) != 1:
+            raise RuleError(
+                origin, rule, f"{path}: '{next(iter(combinators))}' must stand alone in its table"
+            )
+        (name,) = combinators
+        body = raw[name]
+        if name == "not":
+            return Not(condition=parse_condition(body, origin, rule, f"{path}.not"))
+        if not isinstance(body, list) or not body:
+            raise RuleError(origin, rule, f"{path}.{name}: expected a non-empty array")
+        children = tuple(
+            parse_condition(child, origin, rule, f"{path}.{name}[{i}]")
+            for i, child in enumerate(body)
+        )
+        return AllOf(conditions=children) if name == "all" else AnyOf(conditions=children)
+    subjects = keys & set(SUBJECTS)
+    operators = keys & set(OPERATORS)
+    strange = keys - set(SUBJECTS) - set(OPERATORS)
+    if strange:
+        raise RuleError(
+            origin,
+            rule,
+            f"{path}: unknown key(s) {sorted(strange)}; a condition names one of "
+            f"{list(SUBJECTS)} and one operator of {list(OPERATORS)}, or combines "
+            f"conditions with {list(COMBINATORS)}",
+        )
+    if len(subjects) != 1:
+        raise RuleError(origin, rule, f"{path}: name exactly one of {list(SUBJECTS)}")
+    if len(operators) != 1:
+        raise RuleError(origin, rule, f"{path}: name exactly one operator of {list(OPERATORS)}")
+    (subject,) = subjects
+    (operator,) = operators
+    key = raw[subject]
+    if not isinstance(key, str):
+        raise RuleError(origin, rule, f"{path}.{subject}: expected a key name, got {key!r}")
+    value = raw[operator]
+    if operator in ("in", "not_in"):
+        if not isinstance(value, list) or not value:
+            raise RuleError(origin, rule, f"{path}.{operator}: expected a non-empty array")
+        value = tuple(value)
+    elif operator == "is_unknown" and not isinstance(value, bool):
+        raise RuleError(origin, rule, f"{path}.is_unknown: expected true or false")
+    for item in value if isinstance(value, tuple) else (value,):
+        if not isinstance(item, bool | int | float | str):
+            raise RuleError(
+                origin, rule, f"{path}.{operator}: expected a string, number or boolean"
+            )
+        problem = number_problem(item)
+        if problem:
+            raise RuleError(origin, rule, f"{path}.{operator}: {problem}")
+    return Leaf(subject=subject, key=key, operator=operator, value=value)
+
+
+def _first_pydantic_message(error: ValueError) -> str:
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        location = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        return f"{location}: {message}"
+    return str(error)
+
+
+# ------------------------------------------------------------------ normal forms
+
+
+def to_alternatives(condition: Condition) -> list[tuple[Leaf, ...]]:
+    """Expand a condition into alternatives (disjunctive normal form).
+
+    The rule fires when all leaves of at least one alternative are true. ``not`` is pushed
+    down to the leaves first; that keeps the three-valued meaning, because a negated leaf
+    on an unknown value is still unknown, exactly as the negated condition would be.
+    """
+    return _dnf(condition, negate=False)
+
+
+def _dnf(condition: Condition, negate: bool) -> list[tuple[Leaf, ...]]:
+    if isinstance(condition, Leaf):
+        return [(condition.negated() if negate else condition,)]
+    if isinstance(condition, Not):
+        return _dnf(condition.condition, not negate)
+    conjunctive = isinstance(condition, AllOf) != negate
+    parts = [_dnf(child, negate) for child in condition.conditions]
+    if not conjunctive:
+        return [alternative for part in parts for alternative in part]
+    combined: list[tuple[Leaf, ...]] = []
+    for choice in product(*parts):
+        combined.append(tuple(leaf for alternative in choice for leaf in alternative))
+        if len(combined) > MAX_ALTERNATIVES:
+            break
+    return combined

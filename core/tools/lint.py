@@ -1,0 +1,487 @@
+"""``audit lint``: every problem in plugins and rulesets, each with its file and id.
+
+The engine stops at the first invalid contribution; lint reads each plugin and ruleset on
+its own and reports all problems at once. Problem classes (the ``code`` of a
+:class:`~kundenkompass.lint_sources.Problem`):
+
+``invalid-file``
+    a file that cannot be read or does not match its schema, or a hook that fails;
+``broken-plugin``
+    an installed plugin that cannot be imported or is incompatible;
+``duplicate-id``
+    an id (fact key, checklist item, measure, rule) contributed twice;
+``unknown-reference``
+    a rule, measure, derivation, threshold or ruleset entry naming a fact, checklist
+    item, answer value or measure that nothing declares;
+``invalid-condition``
+    an operator or value that does not fit the tested value's type;
+``never-fires``
+    a rule whose condition can never be true (see :mod:`kundenkompass.satisfiability`);
+``unreachable-measure``
+    a measure that no rule recommends, or only rules that never fire;
+``cycle``
+    derived facts that depend on each other in a circle, or measures that are each
+    other's prerequisites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from kundenkompass.catalog.catalog import (
+    Catalog,
+    _subjects,
+    _suggest,
+    leaf_problem,
+    threshold_fact,
+    value_problem,
+)
+from kundenkompass.models import FactType
+from kundenkompass.rules.language import MAX_ALTERNATIVES, Rule, to_alternatives
+from kundenkompass.rules.satisfiability import ValueSpace, never_fires
+from kundenkompass.tools.lint_sources import Problem, Source, gather
+from pydantic import BaseModel, ConfigDict
+
+
+class CheckedSource(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    kind: str
+    file: str
+    version: str
+
+
+class LintReport(BaseModel):
+    """What ``audit lint`` checked and found."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    checked: list[CheckedSource]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def lint(paths: Iterable[str | Path] = ()) -> LintReport:
+    """Lint the given plugin folders and ruleset files, or everything installed."""
+    return check(gather(paths))
+
+
+def check(sources: list[Source]) -> LintReport:
+    problems: list[Problem] = [p for s in sources if s.linted for p in s.problems]
+    catalog, owner_of = _merge(sources, problems)
+    never = _never_firing(catalog)
+    for source in sources:
+        if source.linted:
+            problems.extend(_references(source, catalog))
+    flawed = {(p.source, p.id) for p in problems if p.kind == "rule"}
+    for source in sources:
+        if not source.linted:
+            continue
+        for rule in source.rules:
+            if (source.name, rule.id) in flawed or rule.id not in never:
+                continue
+            if owner_of.get(("rule", rule.id)) is source:
+                problems.append(source.problem("never-fires", never[rule.id], "rule", rule.id))
+        problems.extend(_unreachable(source, catalog, never))
+    problems.extend(_cycles(sources, catalog, owner_of))
+    unique = {(p.file, p.line, p.code, p.kind, p.id, p.message): p for p in problems}
+    ordered = sorted(
+        unique.values(),
+        key=lambda p: (p.file, p.line or 0, p.code, p.kind or "", p.id or "", p.message),
+    )
+    checked = [
+        CheckedSource(name=s.name, kind=s.kind, file=s.file, version=s.version)
+        for s in sources
+        if s.linted and s.file
+    ]
+    return LintReport(checked=checked, problems=ordered)
+
+
+# ------------------------------------------------------------------ duplicates
+
+
+def _entries(source: Source) -> dict[str, list[tuple[str, str, Any]]]:
+    """Key space → (kind, id, entry) of one source."""
+    return {
+        "fact": [("fact", f.key, f) for f in source.facts]
+        + [("threshold", t.key, t) for t in source.thresholds],
+        "checklist item": [("checklist item", i.id, i) for i in source.checklist],
+        "measure": [("measure", m.id, m) for m in source.measures],
+        "rule": [("rule", r.id, r) for r in source.rules]
+        + [("measure priority", c.id, c) for c in source.priority_changes],
+        "derivation": [("derivation", d.fact, d) for d in source.derivations],
+    }
+
+
+def _merge(
+    sources: list[Source], problems: list[Problem]
+) -> tuple[Catalog, dict[tuple[str, str], Source]]:
+    """A catalog of the first occurrence of every id; repeated ids become problems."""
+    first: dict[tuple[str, str], tuple[Source, str]] = {}
+    kept: dict[str, dict[str, Any]] = {space: {} for space in _entries(Source("", "", False, ""))}
+    for source in sources:
+        for space, entries in _entries(source).items():
+            for kind, identifier, entry in entries:
+                earlier = first.get((space, identifier))
+                if earlier is None:
+                    first[(space, identifier)] = (source, kind)
+                    kept[space][identifier] = entry
+                    continue
+                other, other_kind = earlier
+                where = (
+                    "twice in the same file"
+                    if other is source
+                    else f"also by {other.name!r} ({other.file_of(other_kind)})"
+                )
+                if source.linted:
+                    problems.append(
+                        source.problem(
+                            "duplicate-id", f"{space} id is contributed {where}", kind, identifier
+                        )
+                    )
+                elif other.linted:
+                    problems.append(
+                        other.problem(
+                            "duplicate-id",
+                            f"{space} id is also contributed by {source.name!r} "
+                            f"({source.file_of(kind)})",
+                            other_kind,
+                            identifier,
+                        )
+                    )
+    catalog = Catalog()
+    catalog.facts = {
+        key: threshold_fact(entry) if first[("fact", key)][1] == "threshold" else entry
+        for key, entry in kept["fact"].items()
+    }
+    catalog.thresholds = {
+        k: e for k, e in kept["fact"].items() if first[("fact", k)][1] == "threshold"
+    }
+    catalog.checklist = kept["checklist item"]
+    catalog.measures = kept["measure"]
+    catalog.rules = {k: e for k, e in kept["rule"].items() if isinstance(e, Rule)}
+    catalog.derivations = kept["derivation"]
+    catalog.subjects = _subjects(catalog)
+    owner_of = {
+        (("rule" if space == "rule" else space), identifier): source
+        for (space, identifier), (source, _) in first.items()
+    }
+    return catalog, owner_of
+
+
+# ------------------------------------------------------------------ references
+
+
+def _references(source: Source, catalog: Catalog) -> list[Problem]:
+    found: list[Problem] = []
+    rule_derived = catalog.rule_derived_facts
+
+    def report(code: str, message: str, kind: str, identifier: str) -> None:
+        found.append(source.problem(code, message, kind, identifier))
+
+    for measure in source.measures:
+        for prerequisite in measure.prerequisites:
+            if prerequisite not in catalog.measures:
+                report(
+                    "unknown-reference",
+                    f"unknown prerequisite {prerequisite!r}"
+                    f"{_suggest(prerequisite, catalog.measures)}",
+                    "measure",
+                    measure.id,
+                )
+        for item in measure.addresses:
+            if item not in catalog.checklist:
+                report(
+                    "unknown-reference",
+                    f"addresses unknown checklist item {item!r}{_suggest(item, catalog.checklist)}",
+                    "measure",
+                    measure.id,
+                )
+    for rule in source.rules:
+        for code, message in rule_problems(rule, catalog, rule_derived):
+            report(code, message, "rule", rule.id)
+    for derivation in source.derivations:
+        fact = catalog.facts.get(derivation.fact)
+        if fact is None or fact.source != "derived":
+            report(
+                "unknown-reference",
+                'derives a fact that no plugin declares with source = "derived"',
+                "derivation",
+                derivation.fact,
+            )
+        for ref in derivation.inputs:
+            if ref not in catalog.subjects:
+                report("unknown-reference", f"unknown input {ref!r}", "derivation", derivation.fact)
+    for threshold in source.thresholds:
+        measured = catalog.subjects.get(threshold.input)
+        if measured is None or measured.type not in (FactType.INT, FactType.FLOAT):
+            report(
+                "unknown-reference",
+                f"input {threshold.input!r} must name a declared int or float fact",
+                "threshold",
+                threshold.key,
+            )
+    for change in source.priority_changes:
+        if change.measure not in catalog.measures:
+            report(
+                "unknown-reference",
+                f"changes the priority of unknown measure {change.measure!r}"
+                f"{_suggest(change.measure, catalog.measures)}",
+                "measure priority",
+                change.id,
+            )
+    for mark in source.not_applicable:
+        if mark.item not in catalog.checklist:
+            report(
+                "unknown-reference",
+                f"marks unknown checklist item as not applicable"
+                f"{_suggest(mark.item, catalog.checklist)}",
+                "not applicable",
+                mark.item,
+            )
+    return found
+
+
+def rule_problems(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> list[tuple[str, str]]:
+    """Every reference and type problem of one rule, as (code, message)."""
+    problems: list[tuple[str, str]] = []
+    if rule.recommend is not None and rule.recommend not in catalog.measures:
+        problems.append(
+            (
+                "unknown-reference",
+                f"recommends unknown measure {rule.recommend!r}"
+                f"{_suggest(rule.recommend, catalog.measures)}",
+            )
+        )
+    if rule.derive is not None:
+        fact = catalog.facts.get(rule.derive.fact)
+        if fact is None:
+            problems.append(
+                (
+                    "unknown-reference",
+                    f"derives unknown fact {rule.derive.fact!r}"
+                    f"{_suggest(rule.derive.fact, catalog.facts)}",
+                )
+            )
+        elif fact.source != "derived":
+            problems.append(
+                (
+                    "invalid-condition",
+                    f'derives fact {fact.key!r}, which is not declared with source = "derived"',
+                )
+            )
+        else:
+            problem = value_problem(fact, "equals", rule.derive.value)
+            if problem:
+                problems.append(("invalid-condition", f"derive.value: {problem}"))
+    for leaf in rule.leaves():
+        problem = leaf_problem(leaf, catalog, rule_derived)
+        if problem is None:
+            continue
+        definition = catalog.subjects.get(leaf.ref)
+        unknown_value = (
+            definition is not None
+            and definition.type in (FactType.ENUM, FactType.ENUM_LIST)
+            and "does not fit" in problem
+        )
+        code = "unknown-reference" if definition is None or unknown_value else "invalid-condition"
+        problems.append((code, problem))
+    if len(to_alternatives(rule.when)) > MAX_ALTERNATIVES:
+        problems.append(
+            (
+                "invalid-condition",
+                f"condition expands to more than {MAX_ALTERNATIVES} alternatives; split the rule",
+            )
+        )
+    return problems
+
+
+# ------------------------------------------------------------- rules that never fire
+
+
+def _never_firing(catalog: Catalog) -> dict[str, str]:
+    """Rule id → why it can never fire, over all sources.
+
+    A fact derived only by rules that never fire is never set either; the analysis is
+    repeated until nothing changes.
+    """
+    rule_derived = catalog.rule_derived_facts
+    python_derived = set(catalog.derivations) | set(catalog.thresholds)
+    checkable = {
+        rule_id: rule
+        for rule_id, rule in catalog.rules.items()
+        if not rule_problems(rule, catalog, rule_derived)
+    }
+    never: dict[str, str] = {}
+    while True:
+        derived_values: dict[str, tuple[Any, ...]] = {}
+        for rule in checkable.values():
+            if rule.derive and rule.id not in never:
+                values = derived_values.setdefault(rule.derive.fact, ())
+                if rule.derive.value not in values:
+                    derived_values[rule.derive.fact] = (*values, rule.derive.value)
+
+        lookup = _value_spaces(catalog, derived_values, python_derived)
+        found = {
+            rule_id: reason
+            for rule_id, rule in checkable.items()
+            if (reason := never_fires(rule, lookup, catalog.measures.get(rule.recommend or "")))
+        }
+        if found == never:
+            return never
+        never = found
+
+
+def _value_spaces(
+    catalog: Catalog, derived_values: dict[str, tuple[Any, ...]], python_derived: set[str]
+) -> Callable[[str], ValueSpace | None]:
+    def lookup(ref: str) -> ValueSpace | None:
+        definition = catalog.subjects.get(ref)
+        if definition is None:
+            return None
+        table, _, key = ref.partition(".")
+        entry = catalog.checklist.get(key) if table == "answers" else catalog.facts.get(key)
+        sectors = tuple(getattr(entry, "sectors", ())) if table != "company" else ()
+        values = None
+        if table == "facts" and definition.source == "derived" and key not in python_derived:
+            values = derived_values.get(key, ())
+        return ValueSpace(definition=definition, derived_values=values, sectors=sectors)
+
+    return lookup
+
+
+def _unreachable(source: Source, catalog: Catalog, never: dict[str, str]) -> list[Problem]:
+    found = []
+    for measure in source.measures:
+        recommending = sorted(r.id for r in catalog.rules.values() if r.recommend == measure.id)
+        if not recommending:
+            message = "no rule recommends this measure"
+        elif all(rule_id in never for rule_id in recommending):
+            message = "only rules that can never fire recommend it: " + ", ".join(recommending)
+        else:
+            continue
+        found.append(source.problem("unreachable-measure", message, "measure", measure.id))
+    return found
+
+
+# ---------------------------------------------------------------------- cycles
+
+
+def _cycles(
+    sources: list[Source], catalog: Catalog, owner_of: dict[tuple[str, str], Source]
+) -> list[Problem]:
+    found: list[Problem] = []
+    rule_derived = catalog.rule_derived_facts
+    # derived fact → facts its deriving rules test, with the rules
+    depends: dict[str, dict[str, str]] = {}
+    for rule in catalog.rules.values():
+        if rule.derive is None:
+            continue
+        for leaf in rule.leaves():
+            if leaf.subject == "fact" and leaf.key in rule_derived:
+                depends.setdefault(rule.derive.fact, {}).setdefault(leaf.key, rule.id)
+    for cycle in _circles({k: set(v) for k, v in depends.items()}):
+        steps = [f"{fact} (rule {depends[fact][nxt]!r})" for fact, nxt in _pairs(cycle)]
+        rules = [depends[fact][nxt] for fact, nxt in _pairs(cycle)]
+        for rule_id in rules:
+            source = owner_of.get(("rule", rule_id))
+            if source is not None and source.linted:
+                found.append(
+                    source.problem(
+                        "cycle",
+                        "derived facts depend on each other in a circle: "
+                        + " → ".join([*steps, cycle[0]]),
+                        "rule",
+                        rule_id,
+                    )
+                )
+                break
+    prerequisites = {
+        m.id: set(m.prerequisites) & set(catalog.measures) for m in catalog.measures.values()
+    }
+    for cycle in _circles(prerequisites):
+        for measure_id in cycle:
+            source = owner_of.get(("measure", measure_id))
+            if source is not None and source.linted:
+                found.append(
+                    source.problem(
+                        "cycle",
+                        "measures are each other's prerequisites: "
+                        + " → ".join([*cycle, cycle[0]]),
+                        "measure",
+                        measure_id,
+                    )
+                )
+                break
+    return found
+
+
+def _pairs(cycle: list[str]) -> list[tuple[str, str]]:
+    return [(cycle[i], cycle[(i + 1) % len(cycle)]) for i in range(len(cycle))]
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One circle per strongly connected component that has one (Tarjan), stable order."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+    counter = 0
+
+    def visit(node: str) -> None:
+        nonlocal counter
+        index[node] = low[node] = counter
+        counter += 1
+        stack.append(node)
+        on_stack.add(node)
+        for successor in sorted(graph.get(node, ())):
+            if successor not in index:
+                visit(successor)
+                low[node] = min(low[node], low[successor])
+            elif successor in on_stack:
+                low[node] = min(low[node], index[successor])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            components.append(component)
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    circles = []
+    for component in components:
+        members = set(component)
+        start = min(component)
+        if len(component) == 1 and start not in graph.get(start, ()):
+            continue
+        circles.append(_walk(start, members, graph))
+    return sorted(circles)
+
+
+def _walk(start: str, members: set[str], graph: dict[str, set[str]]) -> list[str]:
+    """A circle through ``start`` inside one strongly connected component."""
+    path = [start]
+    seen = {start}
+    node = start
+    while True:
+        successors = sorted(graph.get(node, ()) & members)
+        if start in successors:
+            return path
+        unseen = [s for s in successors if s not in seen]
+        node = unseen[0] if unseen else successors[0]
+        if node in seen:  # close the circle where it repeats
+            return path[path.index(node) :]
+        path.append(node)
+        seen.add(node)

@@ -1,0 +1,193 @@
+"""Listings of what the loaded plugins declare: checklist, measures, facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.errors import ProfileError
+from kundenkompass.models import PHASES, text_in
+from kundenkompass.texts import text
+from rich.console import Console
+from rich.table import Table
+
+
+def checklist_entries(catalog: Catalog, phase: str | None = None) -> list[dict[str, Any]]:
+    if phase is not None and phase not in PHASES:
+        raise ProfileError(
+            "--phase", f"unknown phase {phase!r}; expected one of {', '.join(PHASES)}"
+        )
+    return [
+        {
+            "id": item.id,
+            "phase": item.phase,
+            "statement": text_in(item.statement),
+            "help": text_in(item.help) if item.help else None,
+            "reference": item.reference,
+            "weight": item.weight,
+            "channels": list(item.channels),
+            "plugin": catalog.owners[("checklist item", item.id)],
+        }
+        for item in catalog.checklist.values()
+        if phase is None or item.phase == phase
+    ]
+
+
+def print_checklist(entries: list[dict[str, Any]], console: Console) -> None:
+    current = None
+    for entry in entries:
+        if entry["phase"] != current:
+            current = entry["phase"]
+            console.print(f"\n[bold]{text('phase.' + current)}[/bold]")
+        console.print(f"  {entry['id']}: {entry['statement']}", markup=False)
+
+
+def measure_entries(catalog: Catalog) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": m.id,
+            "phase": m.phase,
+            "title": text_in(m.title),
+            "description": text_in(m.description),
+            "rationale": text_in(m.rationale) if m.rationale else None,
+            "reference": m.reference,
+            "channels": list(m.channels),
+            "impact": m.impact,
+            "effort": m.effort,
+            "cost": m.cost,
+            "time_to_effect": m.time_to_effect,
+            "prerequisites": list(m.prerequisites),
+            "addresses": list(m.addresses),
+            "justification": text_in(m.justification) if m.justification else None,
+            "plugin": catalog.owners[("measure", m.id)],
+        }
+        for m in catalog.measures.values()
+    ]
+
+
+def print_measures(entries: list[dict[str, Any]], console: Console) -> None:
+    table = Table(show_lines=False)
+    for column in ("id", "Phase", "Maßnahme", "Kanäle", "Aufwand", "Kosten"):
+        table.add_column(column)
+    for entry in entries:
+        table.add_row(
+            entry["id"],
+            text("phase." + entry["phase"]),
+            entry["title"],
+            ", ".join(entry["channels"]) or "alle",
+            text("effort." + entry["effort"]),
+            text("cost." + entry["cost"]),
+        )
+    console.print(table)
+
+
+def fact_entries(catalog: Catalog) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    for item in catalog.checklist.values():
+        entries.append(
+            {
+                "path": f"answers.{item.id}",
+                "type": "answer",
+                "phase": item.phase,
+                "question": text_in(item.statement),
+                "help": text_in(item.help) if item.help else None,
+                "values": ["ja", "teilweise", "nein", "entfällt", "unbekannt"],
+                "channels": list(item.channels),
+                "sectors": list(item.sectors),
+            }
+        )
+    for fact in catalog.input_facts():
+        entries.append(
+            {
+                "path": f"facts.{fact.key}",
+                "type": fact.type.value,
+                "phase": fact.phase,
+                "question": text_in(fact.question),
+                "help": text_in(fact.help) if fact.help else None,
+                "values": list(fact.values),
+                "unit": fact.unit,
+                "minimum": fact.minimum,
+                "maximum": fact.maximum,
+                "channels": list(fact.channels),
+                "sectors": list(fact.sectors),
+            }
+        )
+    for threshold in catalog.thresholds.values():
+        entries.append(
+            {
+                "path": f"thresholds.{threshold.key}",
+                "type": "float",
+                "phase": threshold.phase,
+                "question": text_in(threshold.description),
+                "default": threshold.value,
+                "our_default": threshold.our_default,
+                "input": threshold.input,
+            }
+        )
+    return entries
+
+
+def print_facts(entries: list[dict[str, Any]], console: Console) -> None:
+    for entry in entries:
+        values = f" ({', '.join(entry['values'])})" if entry.get("values") else ""
+        console.print(f"{entry['path']} [{entry['type']}]{values}", markup=False)
+        console.print(f"    {entry['question']}", markup=False)
+
+
+def facts_markdown(catalog: Catalog) -> str:
+    """The reference of everything a profile may contain, as Markdown (docs/profile.md)."""
+    lines = [
+        "# Profile reference",
+        "",
+        "<!-- Generated by `audit facts --format markdown`; do not edit by hand. -->",
+        "",
+        "A profile is a TOML file with the tables `[company]`, `[answers]`, `[facts]` and,",
+        "optionally, `[thresholds]`. Everything left out is unknown, never false.",
+        "",
+        "## [company]",
+        "",
+        "| key | type | meaning |",
+        "| --- | --- | --- |",
+        "| `name` | text | Name of the company (required) |",
+        "| `sector` | text | Sector, e.g. `fahrradhandel`; selects a sector ruleset |",
+        "| `channels` | list | Any of `laden`, `onlineshop`, `marktplatz` (required) |",
+        "| `location` | text | Place (optional) |",
+        "",
+    ]
+    entries = fact_entries(catalog)
+    for phase in PHASES:
+        lines += [f"## {text('phase.' + phase)}", ""]
+        for kind, heading in (
+            ("answers.", "Checklist (`[answers]`)"),
+            ("facts.", "Facts (`[facts]`)"),
+            ("thresholds.", "Thresholds (`[thresholds]`)"),
+        ):
+            rows = [e for e in entries if e["phase"] == phase and e["path"].startswith(kind)]
+            if not rows:
+                continue
+            lines += [
+                f"### {heading}",
+                "",
+                "| key | type | question | values |",
+                "| --- | --- | --- | --- |",
+            ]
+            for e in rows:
+                values = ", ".join(f"`{v}`" for v in e.get("values") or [])
+                if kind == "thresholds.":
+                    values = f"default {e['default']:g}" + (
+                        " (our default)" if e["our_default"] else ""
+                    )
+                elif e.get("unit"):
+                    values = (values + " " if values else "") + f"unit: {e['unit']}"
+                question = e["question"].replace("|", "\\|")
+                if e.get("sectors"):
+                    question += " (sector " + ", ".join(f"`{x}`" for x in e["sectors"]) + " only)"
+                key = e["path"].split(".", 1)[1]
+                lines.append(f"| `{key}` | {e['type']} | {question} | {values} |")
+            lines.append("")
+    other = [e for e in entries if e["phase"] is None]
+    if other:
+        lines += ["## Other", "", "| key | type | question |", "| --- | --- | --- |"]
+        lines += [f"| `{e['path']}` | {e['type']} | {e['question']} |" for e in other]
+        lines.append("")
+    return "\n".join(lines)

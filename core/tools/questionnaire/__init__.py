@@ -1,0 +1,1 @@
+"""The interactive questionnaire behind ``audit init``: questions, session, prompts and the profile template."""
