@@ -284,6 +284,6 @@ def test_a_collision_that_keeps_coming_back_is_an_audit_error(engine, monkeypatc
 
     monkeypatch.setattr(runner._host, "assert_facts", always_colliding)
     with pytest.raises(AuditError, match="MessageObservedException"):
-        engine.audit(str(ROOT / "examples" / "radhaus.toml"))
+        engine.audit(ROOT / "examples" / "radhaus.toml")
     assert len(calls) == MAX_RUNS
     assert runner.live_states == 0
