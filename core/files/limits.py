@@ -29,7 +29,7 @@ MAX_DEPTH = 32
 MAX_INTEGER_DIGITS = 19
 #: Longest text value.
 MAX_TEXT_LENGTH = 10_000
-#: Most entries of one list or table.
+#: Most entries of one list.
 MAX_ITEMS = 10_000
 
 #: Explicit bidirectional formatting (embeddings, overrides, isolates): they reorder how
@@ -151,7 +151,7 @@ def check_text(
     """
     if len(value) > max_length:
         raise InputLimitError(
-            path, f"text is too long ({len(value):,} characters; at most {max_length:,})"
+            path, f"text is too long ({len(value)} characters; at most {max_length})"
         )
     allowed_controls = "\n\t\r" if multiline else ""
     for position, char in enumerate(value, start=1):
@@ -193,7 +193,8 @@ def check_tree(data: Any, path: str = "", limits: Limits = DEFAULT_LIMITS) -> No
                 raise InputLimitError(
                     where, f"nested too deeply (more than {limits.max_depth} levels)"
                 )
-            if len(value) > limits.max_items:
+            # Tables are bounded by the size of the document and checked key by key.
+            if not isinstance(value, Mapping) and len(value) > limits.max_items:
                 raise InputLimitError(
                     where, f"has {len(value):,} entries; at most {limits.max_items:,}"
                 )
@@ -219,7 +220,9 @@ def check_tree(data: Any, path: str = "", limits: Limits = DEFAULT_LIMITS) -> No
         elif isinstance(value, int):
             check_integer(value, printable(where), limits.max_integer_digits)
         elif isinstance(value, float) and not math.isfinite(value):
-            raise InputLimitError(printable(where), f"expected a finite number, got {value!r}")
+            raise InputLimitError(
+                printable(where), f"expected a number, got {value!r} (not a finite number)"
+            )
 
 
 def long_number_position(text: str, digits: int = MAX_INTEGER_DIGITS) -> tuple[int, int] | None:

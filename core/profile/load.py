@@ -58,10 +58,12 @@ UNKNOWN = "unbekannt"
 MAX_TEXT_LENGTH = 2_000
 MAX_NUMBER = 1e12
 MAX_DEPTH = 4
-#: Most keys in one table of a profile (a catalogue has a few hundred items and facts).
-MAX_KEYS = 2_000
+#: Most entries of a list in a profile (the longest allowed list has a few dozen values).
+MAX_LIST_ITEMS = 1_000
 #: The limits every profile is checked against before its content is.
-PROFILE_LIMITS = Limits(max_depth=MAX_DEPTH, max_text_length=MAX_TEXT_LENGTH, max_items=MAX_KEYS)
+PROFILE_LIMITS = Limits(
+    max_depth=MAX_DEPTH, max_text_length=MAX_TEXT_LENGTH, max_items=MAX_LIST_ITEMS
+)
 
 Channel = Literal["laden", "onlineshop", "marktplatz"]
 
