@@ -225,21 +225,21 @@ def test_run_shows_markup_from_a_profile_literally(tmp_path: Path) -> None:
 
 
 def test_escape_sequences_in_a_file_name_stay_visible(tmp_path: Path) -> None:
-    name = "\x1b[31m[/x]\x1b]8;;https://example.invalid\x07.toml"
+    name = "\x1b[31m[/x]\x1b]8;;example.invalid\x07.toml"
     result = run_cli("run", str(tmp_path / name))
     assert result.returncode == 2, result.stderr
     _clean_terminal_output(result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "\\x1b[31m[/x]\\x1b]8;;https://example.invalid\\x07.toml" in lines[0]
+    assert "\\x1b[31m[/x]\\x1b]8;;example.invalid\\x07.toml" in lines[0]
 
 
 def test_batch_messages_show_file_names_visibly(tmp_path: Path) -> None:
     folder = tmp_path / "profile"
     folder.mkdir()
-    bad = folder / "\x1b[2J[bold]kaputt[/bold].toml"
+    bad = folder / "\x1b[2J[blink]kaputt[u].toml"
     bad.write_text("[company\n", encoding="utf-8")
     result = run_cli("batch", str(folder), "-o", str(tmp_path / "out.jsonl"))
     assert result.returncode == 2, result.stderr
     _clean_terminal_output(result.stderr)
-    assert "\\x1b[2J[bold]kaputt[/bold].toml" in result.stderr
+    assert "\\x1b[2J[blink]kaputt[u].toml" in result.stderr

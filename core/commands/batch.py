@@ -40,8 +40,8 @@ def batch(
 
     from kundenkompass.errors import OutputError, ProfileError
     from kundenkompass.files.atomic import write_atomically
-    from kundenkompass.tools import batch as batching
     from kundenkompass.render.terminal import make_console, visible
+    from kundenkompass.tools import batch as batching
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,

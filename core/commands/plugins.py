@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 from kundenkompass.cli import RulesetOption, app, handles_errors, stdout_console
+from kundenkompass.render.terminal import escape, visible
 from kundenkompass.texts import text
 from kundenkompass.tools.inventory import Inventory, LoadedSource
 from kundenkompass.tools.lint_sources import shown_path
-from kundenkompass.render.terminal import escape, visible
 from rich.console import Console
 from rich.table import Table
 

@@ -67,7 +67,9 @@ def render_diff_text(
     t = _texts(language)
     console.print(data_text(f"{t('diff.title')}: {diff.company.name}", style="bold"))
     if before_name and after_name:
-        console.print(data_text(f"{t('diff.before')}: {before_name} · {t('diff.after')}: {after_name}"))
+        console.print(
+            data_text(f"{t('diff.before')}: {before_name} · {t('diff.after')}: {after_name}")
+        )
     console.print(data_text(f"{t('diff.overall')}: {_score_line(t, diff.overall)}", style="bold"))
     if diff.rules_changed:
         console.print(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from typing import Literal
 
-from kundenkompass.results import AuditResult
 from kundenkompass.render.terminal import make_console
+from kundenkompass.results import AuditResult
 from rich.console import Console
 
 Format = Literal["text", "markdown", "html", "json"]

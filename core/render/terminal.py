@@ -72,9 +72,7 @@ def data_text(value: object, style: str = "", *, multiline: bool = False) -> Tex
     return Text(visible(value, multiline=multiline), style=style)
 
 
-def make_console(
-    *, file: IO[str] | None = None, stderr: bool = False, **options: Any
-) -> Console:
+def make_console(*, file: IO[str] | None = None, stderr: bool = False, **options: Any) -> Console:
     """A console for data: ``:name:`` stays text (no emoji codes), numbers are not highlighted."""
     options.setdefault("highlight", False)
     options.setdefault("emoji", False)

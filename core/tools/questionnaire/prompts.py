@@ -103,7 +103,11 @@ class TerminalPrompter:
         self.console.print(data_text(line, style="cyan"))
         if question.help:
             self.console.print(
-                Padding(data_text(question.help, style="dim", multiline=True), (0, 0, 0, 2), expand=False)
+                Padding(
+                    data_text(question.help, style="dim", multiline=True),
+                    (0, 0, 0, 2),
+                    expand=False,
+                )
             )
 
     # ---------------------------------------------------------------- prompts
