@@ -71,6 +71,8 @@ class Limits:
     max_integer_digits: int = MAX_INTEGER_DIGITS
     max_text_length: int = MAX_TEXT_LENGTH
     max_items: int = MAX_ITEMS
+    #: Refuse NaN and infinities (data files leave them to the checks that know the key).
+    finite_numbers: bool = True
 
 
 DEFAULT_LIMITS = Limits()
@@ -219,7 +221,7 @@ def check_tree(data: Any, path: str = "", limits: Limits = DEFAULT_LIMITS) -> No
             continue
         elif isinstance(value, int):
             check_integer(value, printable(where), limits.max_integer_digits)
-        elif isinstance(value, float) and not math.isfinite(value):
+        elif isinstance(value, float) and limits.finite_numbers and not math.isfinite(value):
             raise InputLimitError(
                 printable(where), f"expected a number, got {value!r} (not a finite number)"
             )

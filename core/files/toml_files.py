@@ -11,6 +11,7 @@ from typing import Any
 from kundenkompass.files.limits import (
     MAX_INTEGER_DIGITS,
     InputLimitError,
+    Limits,
     check_tree,
     long_number_position,
 )
@@ -33,6 +34,8 @@ _CLEARER = {
     "Cannot overwrite a value": "a key is set twice (or a value is redefined)",
 }
 _UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+#: Rulesets and plugin data: their own checks name the rule or entry of a NaN or infinity.
+_DATA_FILE_LIMITS = Limits(finite_numbers=False)
 #: Longest integer literal int() converts (Python 3.10.7 and later; 0 means no limit).
 _INT_STRING_DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 4300)() or 4300
 
@@ -184,7 +187,7 @@ def load_toml_file(path: Path) -> dict[str, Any]:
     """Read a TOML data file (a ruleset, a plugin's data) with the input limits checked."""
     data = parse_toml_text(read_toml_text(path))
     try:
-        check_tree(data)
+        check_tree(data, "", _DATA_FILE_LIMITS)
     except InputLimitError as error:
         raise TomlFileError(str(error)) from None
     return data

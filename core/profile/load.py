@@ -194,7 +194,7 @@ class _Validator:
         self._reject_unknown(table, ("name", "sector", "channels", "location"), "company")
         if "name" not in table:
             raise self.fail("company.name", "missing; expected the company's name")
-        name = self._text(table["name"], "company.name", limit=200, line=True)
+        name = self._text(table["name"], "company.name", limit=200, line=True, required=True)
         sector = table.get("sector")
         if sector is not None:
             sector = self._text(sector, "company.sector", limit=100, line=True)
@@ -321,13 +321,19 @@ class _Validator:
         return tuple(value for value in allowed if value in seen)
 
     def _text(
-        self, raw: Any, path: str, limit: int = MAX_TEXT_LENGTH, *, line: bool = False
+        self,
+        raw: Any,
+        path: str,
+        limit: int = MAX_TEXT_LENGTH,
+        *,
+        line: bool = False,
+        required: bool = False,
     ) -> str:
-        """A text value; ``line`` for names: one line, with at least one visible character."""
+        """A text value; ``line``: a single line; ``required``: with a visible character."""
         if not isinstance(raw, str):
             raise self.fail(path, f"expected a text, got {describe(raw)}")
         try:
-            return check_text(raw, path, max_length=limit, multiline=not line, required=line)
+            return check_text(raw, path, max_length=limit, multiline=not line, required=required)
         except InputLimitError as error:
             raise self.fail(error.key_path, error.message) from None
 

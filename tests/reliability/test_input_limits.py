@@ -51,7 +51,7 @@ def audit(werkstatt, monkeypatch):
         ('name = "Werkstatt Beispiel"', 'name = "Werk\\u2066statt"', ("company.name", "U+2066")),
         ('name = "Werkstatt Beispiel"', 'name = "Werk\\u0000statt"', ("company.name", "U+0000")),
         ('name = "Werkstatt Beispiel"', 'name = "Zeile\\nzwei"', ("company.name", "U+000A")),
-        ('sector = "fahrradhandel"', 'sector = "\u200b"', ("company.sector", "empty")),
+        ('sector = "fahrradhandel"', 'sector = "a\u202eb"', ("company.sector", "U+202E")),
         ('notiz = "gut"', 'notiz = "a\\u202eb"', ("beratung.notiz", "U+202E")),
     ],
     ids=[
@@ -64,7 +64,7 @@ def audit(werkstatt, monkeypatch):
         "isolate-name",
         "nul-name",
         "newline-name",
-        "zero-width-sector",
+        "rlo-sector",
         "rlo-note",
     ],
 )
