@@ -34,6 +34,8 @@ class Firing(ResultModel):
     priority: Literal["hoch", "mittel", "niedrig"]
     reason: str | None
     evidence: list[Evidence]
+    #: The inputs the rule's ``unless`` tests (none of them known to contradict it).
+    unless: list[Evidence] = []
 
 
 class WhatIf(ResultModel):
@@ -127,10 +129,15 @@ class RuleCheck(ResultModel):
     rule: str
     plugin: str
     origin: str
-    outcome: Literal["fired", "false", "unknown"]
+    #: ``blocked``: the rule's ``unless`` is known true, so it cannot fire.
+    outcome: Literal["fired", "false", "unknown", "blocked"]
     reason: str | None
     #: The rule's alternatives (any of them suffices), each a list of conditions.
     alternatives: list[list[LeafCheck]]
+    #: The conditions of the rule's ``unless`` (what contradicts it), each evaluated.
+    unless: list[LeafCheck] = []
+    #: Whether ``unless`` holds; None for rules without one.
+    unless_truth: Literal["true", "false", "unknown"] | None = None
 
 
 class MeasureExplanation(ResultModel):

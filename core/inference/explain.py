@@ -20,8 +20,8 @@ from kundenkompass.results import (
     OpenQuestion,
     RuleCheck,
 )
-from kundenkompass.rules.evaluate import evaluate, evaluate_leaf
-from kundenkompass.rules.language import Leaf, Rule, to_alternatives
+from kundenkompass.rules.evaluate import blocked, evaluate, evaluate_leaf
+from kundenkompass.rules.language import Leaf, Rule, iter_leaves, to_alternatives
 from kundenkompass.texts import text
 
 
@@ -86,6 +86,16 @@ def evidence_for(
     return evidence
 
 
+def unless_evidence(
+    rule: Rule, values: Mapping[str, Any], inference: Inference, catalog: Catalog
+) -> list[Evidence]:
+    """The inputs a rule's ``unless`` tests, with their values (each input once)."""
+    if rule.unless is None:
+        return []
+    leaves = tuple(dict.fromkeys(iter_leaves(rule.unless)))
+    return evidence_for(leaves, values, inference, catalog)
+
+
 def firings(
     compiled: CompiledRules,
     inference: Inference,
@@ -112,7 +122,8 @@ def firings(
                 origin=portable_origin(rule.origin),
                 priority=rule.priority,
                 reason=text_in(rule.reason) if rule.reason else None,
-                evidence=evidence_for(alternative.leaves, values, inference, catalog),
+                evidence=evidence_for(alternative.when_leaves, values, inference, catalog),
+                unless=unless_evidence(rule, values, inference, catalog),
             )
         )
     rank = {"hoch": 0, "mittel": 1, "niedrig": 2}
@@ -129,8 +140,11 @@ def _alternative_order(name: str) -> tuple[str, int]:
 def unknown_inputs(
     rule: Rule, values: Mapping[str, Any], catalog: Catalog, visiting: frozenset[str] = frozenset()
 ) -> set[str]:
-    """Unanswered inputs whose answers could make ``rule`` true (empty if it cannot fire)."""
-    if evaluate(rule.when, values) is not None:
+    """Unanswered inputs whose answers could make ``rule`` true (empty if it cannot fire).
+
+    Inputs that ``unless`` tests are not among them: they can only silence the rule.
+    """
+    if evaluate(rule.when, values) is not None or blocked(rule, values):
         return set()
     found: set[str] = set()
     for leaves in to_alternatives(rule.when):
@@ -237,7 +251,7 @@ def derived_facts(
             steps.append(
                 DerivationStep(
                     rule=alternative.rule.id,
-                    evidence=evidence_for(alternative.leaves, values, inference, catalog),
+                    evidence=evidence_for(alternative.when_leaves, values, inference, catalog),
                 )
             )
         found.append(
@@ -269,29 +283,12 @@ def check_rule(
     }
     # Unknown only while some unanswered input could still make the rule fire.
     outcome = "fired" if rule.id in fired_rules else "unknown" if rule_open else "false"
-    alternatives = []
-    for leaves in to_alternatives(rule.when):
-        row = []
-        for leaf in leaves:
-            truth = _truth(evaluate_leaf(leaf, values))
-            shown = show_value(leaf.ref, values.get(leaf.ref), catalog)
-            derived_by_rules = leaf.subject == "fact" and leaf.key in catalog.rule_derived_facts
-            if (
-                derived_by_rules
-                and truth == "unknown"
-                and not _inputs_behind(leaf.ref, values, catalog, frozenset())
-            ):
-                truth, shown = "false", text("answer.nicht_abgeleitet")
-            row.append(
-                LeafCheck(
-                    test=leaf.describe(),
-                    ref=leaf.ref,
-                    label=label_of(leaf.ref, catalog).rstrip(".?"),
-                    shown=shown,
-                    truth=truth,  # type: ignore[arg-type]
-                )
-            )
-        alternatives.append(row)
+    if outcome != "fired" and blocked(rule, values) and evaluate(rule.when, values) is not False:
+        outcome = "blocked"
+    alternatives = [_leaf_checks(leaves, values, catalog) for leaves in to_alternatives(rule.when)]
+    unless: list[LeafCheck] = []
+    if rule.unless is not None:
+        unless = _leaf_checks(tuple(dict.fromkeys(iter_leaves(rule.unless))), values, catalog)
     check = RuleCheck(
         rule=rule.id,
         plugin=rule.plugin,
@@ -299,8 +296,36 @@ def check_rule(
         outcome=outcome,  # type: ignore[arg-type]
         reason=text_in(rule.reason) if rule.reason else None,
         alternatives=alternatives,
+        unless=unless,
+        unless_truth=None if rule.unless is None else _truth(evaluate(rule.unless, values)),  # type: ignore[arg-type]
     )
     return check, rule_open
+
+
+def _leaf_checks(
+    leaves: tuple[Leaf, ...], values: Mapping[str, Any], catalog: Catalog
+) -> list[LeafCheck]:
+    row = []
+    for leaf in leaves:
+        truth = _truth(evaluate_leaf(leaf, values))
+        shown = show_value(leaf.ref, values.get(leaf.ref), catalog)
+        derived_by_rules = leaf.subject == "fact" and leaf.key in catalog.rule_derived_facts
+        if (
+            derived_by_rules
+            and truth == "unknown"
+            and not _inputs_behind(leaf.ref, values, catalog, frozenset())
+        ):
+            truth, shown = "false", text("answer.nicht_abgeleitet")
+        row.append(
+            LeafCheck(
+                test=leaf.describe(),
+                ref=leaf.ref,
+                label=label_of(leaf.ref, catalog).rstrip(".?"),
+                shown=shown,
+                truth=truth,  # type: ignore[arg-type]
+            )
+        )
+    return row
 
 
 def explain_measure(
