@@ -298,3 +298,56 @@ def test_cli_lint_reports_an_unless_on_a_derived_fact(tmp_path):
     done = run_cli("lint", str(folder), cwd=tmp_path)
     assert done.returncode == 1
     assert "unless: facts.schwach is derived by rules" in done.stdout
+
+
+def test_a_ruled_out_fact_is_ignored_and_never_asked(small):
+    text = profile('eigene_website = "nein"\nwebsite_mobil = false', 'website_aktuell = "nein"')
+    result = small.audit(text)
+    assert "website_mobil_machen" not in [r.measure for r in result.recommendations]
+    assert "website_mobil" not in result.facts
+    assert [(i.ref, i.shown, i.because) for i in result.ignored_inputs] == [
+        ("answers.website_aktuell", "nein", "Hat das Unternehmen eine eigene Website: nein"),
+        ("facts.website_mobil", "nein", "Hat das Unternehmen eine eigene Website: nein"),
+    ]
+    (phase,) = [p for p in result.phases if p.phase == "informationssuche"]
+    (item,) = [c for c in phase.checklist if c.item == "website_aktuell"]
+    assert item.answer == "entfaellt"
+    assert item.note == "Entfällt, weil: Hat das Unternehmen eine eigene Website: nein"
+    assert phase.score is None  # nothing else is answered: nothing to score
+
+
+def test_open_questions_leave_out_what_the_profile_rules_out(small):
+    asked = [q.ref for q in small.audit(profile('eigene_website = "nein"')).open_questions]
+    assert "facts.website_mobil" not in asked
+    asked = [q.ref for q in small.audit(profile('eigene_website = "ja"')).open_questions]
+    assert "facts.website_mobil" in asked
+    # Unknown is not false: with the website unknown, its quality is still asked.
+    asked = [q.ref for q in small.audit(profile()).open_questions]
+    assert "facts.website_mobil" in asked
+
+
+def test_open_questions_never_ask_for_derived_facts(engine):
+    from kundenkompass.engine import Engine as _Engine  # noqa: F401  (the built-in engine)
+
+    result = engine.audit(
+        '[company]\nname = "Leer"\nchannels = ["laden", "onlineshop", "marktplatz"]\n'
+    )
+    derived = {f"facts.{f.key}" for f in engine.catalog.facts.values() if f.source == "derived"}
+    assert not derived & {q.ref for q in result.open_questions}
+
+
+def test_open_questions_are_grouped_by_phase_and_ranked(engine):
+    from kundenkompass.models import PHASES
+
+    result = engine.audit('[company]\nname = "Leer"\nchannels = ["laden", "onlineshop"]\n')
+    questions = result.open_questions
+    assert questions
+    phases = [PHASES.index(q.phase) if q.phase else len(PHASES) for q in questions]
+    assert phases == sorted(phases)
+    assert sorted(q.rank for q in questions) == list(range(1, len(questions) + 1))
+    order = {"hoch": 0, "mittel": 1, "niedrig": 2}
+    by_rank = sorted(questions, key=lambda q: q.rank)
+    assert [order[q.priority] for q in by_rank] == sorted(order[q.priority] for q in by_rank)
+    for phase in set(phases):
+        ranks = [q.rank for q, p in zip(questions, phases, strict=True) if p == phase]
+        assert ranks == sorted(ranks)

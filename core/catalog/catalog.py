@@ -77,7 +77,7 @@ class Catalog:
     #: Loaded rulesets, by name; their content is among the contributions above.
     rulesets: list[Ruleset] = field(default_factory=list)
     #: Key path of a checklist item or fact (``answers.x``, ``facts.y``) → its parsed
-    #: ``applies_when``, in the order the catalog lists them.
+    #: ``applies_when``; a precondition comes after those of the inputs it tests.
     preconditions: dict[str, Condition] = field(default_factory=dict)
     _rule_derived: tuple[dict[str, Rule], frozenset[str]] | None = field(
         default=None, repr=False, compare=False
@@ -350,7 +350,19 @@ def _preconditions(catalog: Catalog) -> dict[str, Condition]:
             catalog.owners.get((kind, key), "?"),
             f"{kind} {key!r}: applies_when depends on itself: {' → '.join(circle)}",
         )
-    return found
+    # Preconditions that others depend on come first, so that one pass decides them all.
+    ordered: dict[str, Condition] = {}
+
+    def place(ref: str) -> None:
+        if ref in ordered or ref not in found:
+            return
+        for dependency in sorted(depends[ref]):
+            place(dependency)
+        ordered[ref] = found[ref]
+
+    for ref in found:
+        place(ref)
+    return ordered
 
 
 def _circle(depends: dict[str, set[str]]) -> list[str]:

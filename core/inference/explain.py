@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.inference.compile import CompiledRules
 from kundenkompass.inference.runner import Inference
-from kundenkompass.models import text_in
+from kundenkompass.models import PHASES, text_in
 from kundenkompass.results import (
     DerivationStep,
     DerivedFact,
@@ -178,12 +178,24 @@ def _inputs_behind(
     return {ref}
 
 
-def asked_of(ref: str, catalog: Catalog, channels: set[str]) -> bool:
-    """Whether the question behind ``ref`` applies to a company with these channels."""
+def asked_of(
+    ref: str, catalog: Catalog, channels: set[str], ruled_out: Collection[str] = ()
+) -> bool:
+    """Whether the question behind ``ref`` is asked of a company with these channels.
+
+    Derived facts are never asked, nor questions whose precondition the profile rules out.
+    """
     kind, key = ref.split(".", 1)
+    if ref in ruled_out:
+        return False
+    if kind == "facts" and key in catalog.facts and catalog.facts[key].source == "derived":
+        return False
     source = catalog.checklist.get(key) if kind == "answers" else catalog.facts.get(key)
     wanted = set(getattr(source, "channels", ()) or ())
     return not wanted or bool(wanted & channels)
+
+
+_RANK = {"hoch": 0, "mittel": 1, "niedrig": 2}
 
 
 def open_questions(
@@ -192,22 +204,34 @@ def open_questions(
     recommended: set[str],
     applicable: set[str],
     channels: set[str],
+    ruled_out: Collection[str] = (),
 ) -> list[OpenQuestion]:
     """Unanswered questions whose answers could recommend a measure not yet recommended.
 
-    Questions meant only for channels the company does not have are left out.
+    Questions meant only for channels the company does not have, questions the profile
+    rules out (``applies_when``) and derived facts are left out. The questions are
+    grouped by phase; within a phase, those that could change the plan most come first
+    (the highest priority of a rule they could make fire, then the number of measures).
     """
     could: dict[str, set[str]] = {}
+    best: dict[str, int] = {}
     for rule in catalog.rules.values():
         measure = rule.recommend
         if measure is None or measure in recommended or measure not in applicable:
             continue
         for ref in unknown_inputs(rule, values, catalog):
-            if asked_of(ref, catalog, channels):
+            if asked_of(ref, catalog, channels, ruled_out):
                 could.setdefault(ref, set()).add(measure)
-    questions = []
+                best[ref] = min(best.get(ref, 2), _RANK[rule.priority])
     order = {ref: position for position, ref in enumerate(catalog.subjects)}
-    for ref in sorted(could, key=lambda r: (order.get(r, len(order)), r)):
+    phases = {phase: position for position, phase in enumerate(PHASES)}
+
+    def weight(ref: str) -> tuple[int, int, int, str]:
+        return (best[ref], -len(could[ref]), order.get(ref, len(order)), ref)
+
+    ranks = {ref: number for number, ref in enumerate(sorted(could, key=weight), start=1)}
+    questions = []
+    for ref in could:
         phase = None
         key = ref.split(".", 1)[1]
         if ref.startswith("answers.") and key in catalog.checklist:
@@ -224,8 +248,11 @@ def open_questions(
                 could_recommend_titles=[
                     text_in(catalog.measures[m].title) for m in measures_in_order
                 ],
+                priority=("hoch", "mittel", "niedrig")[best[ref]],  # type: ignore[arg-type]
+                rank=ranks[ref],
             )
         )
+    questions.sort(key=lambda q: (phases.get(q.phase or "", len(phases)), q.rank))
     return questions
 
 
@@ -276,10 +303,13 @@ def check_rule(
     values: Mapping[str, Any],
     catalog: Catalog,
     channels: set[str],
+    ruled_out: Collection[str] = (),
 ) -> tuple[RuleCheck, set[str]]:
     """Evaluate one rule for explanation; also return the open inputs that could fire it."""
     rule_open = {
-        ref for ref in unknown_inputs(rule, values, catalog) if asked_of(ref, catalog, channels)
+        ref
+        for ref in unknown_inputs(rule, values, catalog)
+        if asked_of(ref, catalog, channels, ruled_out)
     }
     # Unknown only while some unanswered input could still make the rule fire.
     outcome = "fired" if rule.id in fired_rules else "unknown" if rule_open else "false"
@@ -335,6 +365,7 @@ def explain_measure(
     values: Mapping[str, Any],
     catalog: Catalog,
     channels: set[str],
+    ruled_out: Collection[str] = (),
 ) -> MeasureExplanation:
     """The whole chain for one measure: rules that fired, derived facts, inputs; or why not."""
     measure = catalog.measures[measure_id]
@@ -357,11 +388,12 @@ def explain_measure(
     ]
     checks, open_inputs = [], set()
     for rule in rules:
-        check, rule_open = check_rule(rule, fired_rules, values, catalog, channels)
+        check, rule_open = check_rule(rule, fired_rules, values, catalog, channels, ruled_out)
         checks.append(check)
         open_inputs |= rule_open
     derivation_checks = [
-        check_rule(rule, fired_rules, values, catalog, channels)[0] for rule in derivation_rules
+        check_rule(rule, fired_rules, values, catalog, channels, ruled_out)[0]
+        for rule in derivation_rules
     ]
     return MeasureExplanation(
         measure=measure_id,
