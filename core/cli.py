@@ -117,6 +117,7 @@ def main() -> None:
 # Command modules register themselves on ``app`` when imported.
 from kundenkompass.commands import (  # noqa: E402, F401
     batch,
+    collect,
     explain,
     init,
     listing,
