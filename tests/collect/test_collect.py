@@ -99,7 +99,7 @@ def test_robots_txt_is_honoured_and_the_tool_names_itself(engine):
 
 
 def test_redirects_within_the_site_are_followed(engine):
-    result, profile, site = collected(engine, sites.REDIRECTING)
+    _, profile, site = collected(engine, sites.REDIRECTING)
     assert site.requested[:3] == ["/robots.txt", "/", "/start"]
     assert profile["company"]["name"] == "Optik Scharf"
     assert all(e["url"].endswith("/start") for e in profile["website_evidence"])
@@ -134,7 +134,7 @@ def test_page_limit(engine):
 
 
 def test_what_cannot_be_seen_stays_unknown(engine):
-    result, profile, _ = collected(engine, sites.BARE)
+    _, profile, _ = collected(engine, sites.BARE)
     assert profile["answers"] == {"eigene_website": "ja"}
     # Nothing found is not "nein": no list, no false, no channel guessed.
     # The one conclusive negative: a page without a viewport declaration is not built for phones.
