@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from kundenkompass.cli import RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
+from kundenkompass.commands.app import (
+    RulesetOption,
+    SkipBrokenOption,
+    app,
+    handles_errors,
+    make_engine,
+)
 from kundenkompass.errors import KundenkompassError
 
 
@@ -44,6 +50,7 @@ def collect(
     """Check a website from outside and write a pre-filled profile."""
     from kundenkompass.files.atomic import write_atomically
     from kundenkompass.files.toml_files import read_toml_text
+    from kundenkompass.render.terminal import visible
 
     try:
         from kundenkompass.tools.collect import collect_profile
@@ -68,11 +75,18 @@ def collect(
     )
     write_atomically(output, collected.text, force=force)
     err = sys.stderr
-    err.write(f"Profil geschrieben: {output} ({len(collected.findings)} Angaben von der Website)\n")
+    err.write(
+        visible(f"Profil geschrieben: {output} ({len(collected.findings)} Angaben von der Website)")
+        + "\n"
+    )
     for item in collected.contradictions:
+        # Website text is data: never control sequences on the terminal.
         err.write(
-            f"Widerspruch: {item.key}: Profil sagt {item.profile_value!r}, "
-            f"die Website zeigt {item.website_value!r} ({item.url})\n"
+            visible(
+                f"Widerspruch: {item.key}: Profil sagt {item.profile_value!r}, "
+                f"die Website zeigt {item.website_value!r} ({item.url})"
+            )
+            + "\n"
         )
     if "channels" not in collected.text.split("[website]")[0]:
         err.write("Hinweis: Kanäle nicht erkennbar – bitte unter [company] channels eintragen.\n")

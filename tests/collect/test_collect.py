@@ -241,3 +241,27 @@ def test_signatures_are_data(engine):
         (Path(__file__).parents[2] / "core/tools/collect/signatures.toml").read_text("utf-8")
     )
     assert {"shopify", "shopware", "woocommerce"} <= set(data["shop_systems"])
+
+
+def test_hostile_website_text_never_reaches_the_profile_or_terminal(tmp_path):
+    pages = {
+        "/": Response(
+            sites.page(
+                "\u202eLaden\x1b[31m [link=https://evil.example]klick[/link]",
+                '<p>Newsletter</p><form><input type="email"> Newsletter \x1b]8;;x\x07</form>'
+                "<p>Im Laden zahlen Sie bar.</p><p>Marktstraße 1, 10115 Berlin, Öffnungszeiten 9-18 Uhr</p>",
+                sites.VIEWPORT,
+            )
+        )
+    }
+    output = tmp_path / "laden.toml"
+    with serve(pages) as site:
+        result = run_cli("collect", site.base + "/", "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    text = output.read_text("utf-8")
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    tomllib.loads(text)
+    audit = run_cli("run", str(output))
+    assert audit.returncode == 0, audit.stderr
+    assert "Selbsteinschätzung und Website" in audit.stdout
+    assert "\x1b" not in audit.stdout and "[link=" in audit.stdout

@@ -38,6 +38,18 @@ _STORE_CONTEXT = re.compile(
 )
 
 
+# Control, format and separator characters (escape sequences, bidirectional overrides,
+# zero-width characters): website text is hostile data and must not carry them on.
+_UNPRINTABLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]"
+)
+
+
+def clean(text: str) -> str:
+    """``text`` on one line, without invisible or control characters."""
+    return " ".join(_UNPRINTABLE.sub(" ", text).split())
+
+
 @dataclass(frozen=True)
 class Finding:
     """One value the website shows for a profile key, with where and how it was seen."""
@@ -46,6 +58,12 @@ class Finding:
     value: Any
     url: str
     snippet: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "snippet", clean(self.snippet))
+        object.__setattr__(self, "url", clean(self.url))
+        if isinstance(self.value, str):
+            object.__setattr__(self, "value", clean(self.value))
 
 
 @dataclass
