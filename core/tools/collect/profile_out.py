@@ -11,7 +11,7 @@ from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.models import CHANNELS, FactType
 from kundenkompass.profile.load import parse_profile_text
 from kundenkompass.tools.collect.detect import Finding
-from tomlkit.items import Table
+from tomlkit.items import Item, Table
 
 SNIPPET_LIMIT = 200
 
@@ -85,12 +85,12 @@ def build_profile(
         used.append(finding)
         if field_name not in company:
             company.add(field_name, finding.value)
-            company.item(field_name).comment(_comment(finding))
+            _annotate(company, field_name, _comment(finding))
     channels = _channels(findings)
     channel_findings = [f for f in findings if f.key.startswith("company.channels.")]
     used.extend(channel_findings)
     if "channels" in company:
-        stated = [str(c) for c in company["channels"]]  # type: ignore[union-attr]
+        stated = [str(c) for c in company["channels"]]
         for finding in channel_findings:
             channel = finding.key.rsplit(".", 1)[1]
             if channel not in stated:
@@ -100,7 +100,7 @@ def build_profile(
         effective = stated
     elif channels:
         company.add("channels", channels)
-        company.item("channels").comment("; ".join(_comment(f) for f in channel_findings)[:300])
+        _annotate(company, "channels", "; ".join(_comment(f) for f in channel_findings)[:300])
         effective = channels
     else:
         effective = []
@@ -126,19 +126,19 @@ def build_profile(
         used.append(finding)
         table = _table(document, section)
         if name in table:
-            if not _agrees(table.item(name).unwrap(), value, definition.type):  # type: ignore[union-attr]
+            if not _agrees(table.item(name).unwrap(), value, definition.type):
                 contradictions.append(
                     Contradiction(
                         finding.key,
                         table.item(name).unwrap(),
                         value,
                         finding.url,
-                        finding.snippet,  # type: ignore[union-attr]
+                        finding.snippet,
                     )
                 )
             continue
         table.add(name, value)
-        table.item(name).comment(_comment(finding))
+        _annotate(table, name, _comment(finding))
 
     evidence = tomlkit.aot()
     for finding in used:
@@ -161,6 +161,12 @@ def build_profile(
     # Never write a profile that audit run would refuse.
     parse_profile_text(text, catalog, base_source) if effective else None
     return CollectedProfile(text, tuple(used), tuple(contradictions), tuple(skipped))
+
+
+def _annotate(table: Table, key: str, comment: str) -> None:
+    item = table.item(key)
+    if isinstance(item, Item):
+        item.comment(comment)
 
 
 def _table(document: tomlkit.TOMLDocument, name: str) -> Table:
