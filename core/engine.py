@@ -26,12 +26,11 @@ from kundenkompass.inference.explain import (
     explain_measure,
     firings,
     open_questions,
-    show_value,
 )
 from kundenkompass.inference.prioritize import RULE_PRIORITY, TOP_STEPS, rank
 from kundenkompass.inference.runner import RuleRunner
 from kundenkompass.inference.score import maturity, overall_score, phase_scores
-from kundenkompass.models import PHASES, Measure, text_in
+from kundenkompass.models import Measure, text_in
 from kundenkompass.profile.known_values import known_values
 from kundenkompass.profile.load import Profile, load_profile, parse_profile_text, validate_profile
 from kundenkompass.profile.scope import (
@@ -53,6 +52,7 @@ from kundenkompass.results import (
     WhatIf,
 )
 from kundenkompass.texts import text
+from kundenkompass.vocabulary import PHASES
 from pydantic import BaseModel
 
 _engine_numbers = itertools.count(1)
@@ -330,9 +330,6 @@ class Engine:
             overall_gain=round((new_overall or 0.0) - (overall or 0.0), 1),
             items=items,
         )
-
-    def show(self, ref: str, value: Any) -> str:
-        return show_value(ref, value, self.catalog, self.language)
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from kundenkompass.vocabulary import AnswerValue, Horizon, Priority, Truth
 from pydantic import BaseModel, ConfigDict
 
 SCHEMA_VERSION = "1.0"
@@ -31,7 +32,7 @@ class Firing(ResultModel):
     rule: str
     plugin: str
     origin: str
-    priority: Literal["hoch", "mittel", "niedrig"]
+    priority: Priority
     reason: str | None
     evidence: list[Evidence]
 
@@ -52,7 +53,7 @@ class Recommendation(ResultModel):
     phase: str
     phase_title: str
     reference: str
-    priority: Literal["hoch", "mittel", "niedrig"]
+    priority: Priority
     impact: str
     effort: str
     cost: str
@@ -61,7 +62,7 @@ class Recommendation(ResultModel):
     prerequisites: list[str]
     quick_win: bool
     score: float
-    horizon: Literal["jetzt", "als_naechstes", "spaeter"]
+    horizon: Horizon
     reasons: list[Firing]
     what_if: WhatIf
 
@@ -69,7 +70,7 @@ class Recommendation(ResultModel):
 class ChecklistAnswer(ResultModel):
     item: str
     statement: str
-    answer: Literal["ja", "teilweise", "nein", "entfaellt"] | None
+    answer: AnswerValue | None
     note: str | None = None
     weight: float
 
@@ -120,7 +121,7 @@ class LeafCheck(ResultModel):
     ref: str
     label: str
     shown: str
-    truth: Literal["true", "false", "unknown"]
+    truth: Truth
 
 
 class RuleCheck(ResultModel):

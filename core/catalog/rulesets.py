@@ -42,9 +42,9 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from kundenkompass.catalog.hookspecs import hookimpl
-from kundenkompass.catalog.plugin_data import DataFileError, parse_entries
-from kundenkompass.errors import RuleError
-from kundenkompass.files.toml_files import TomlFileError, load_toml_file
+from kundenkompass.catalog.plugin_data import parse_entries
+from kundenkompass.errors import DataFileError, RuleError, TomlFileError
+from kundenkompass.files.toml_files import load_toml_file
 from kundenkompass.models import (
     ChecklistItem,
     Derivation,
@@ -55,6 +55,7 @@ from kundenkompass.models import (
     Threshold,
 )
 from kundenkompass.rules.language import AllOf, Leaf, Rule, parse_rules
+from kundenkompass.vocabulary import Priority
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 T = TypeVar("T", bound=BaseModel)
@@ -105,7 +106,7 @@ class PriorityChange(_Entry):
     id: Identifier
     measure: Identifier
     change: Literal["raise", "lower"] | None = None
-    priority: Literal["hoch", "mittel", "niedrig"] | None = None
+    priority: Priority | None = None
     reason: LocalizedText
 
     @model_validator(mode="after")
@@ -311,7 +312,8 @@ def _entries(data: dict[str, Any], table: str, model: type[T], origin: str) -> l
     try:
         return parse_entries({table: data[table]}, table, model, origin)
     except DataFileError as error:
-        raise RuleError(origin, None, str(error).removeprefix(f"{origin}: ")) from None
+        where = f"{error.key_path}: {error.message}" if error.key_path else error.message
+        raise RuleError(origin, None, where) from None
 
 
 def _label(entry: Any) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.catalog.labels import label_of, show_value
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.inference.compile import CompiledRules
 from kundenkompass.inference.runner import Inference
@@ -31,37 +32,6 @@ def all_known(known: Mapping[str, Any], inference: Inference) -> dict[str, Any]:
     for key, derived in inference.derived.items():
         combined[f"facts.{key}"] = derived.value
     return combined
-
-
-def show_value(ref: str, value: Any, catalog: Catalog, language: str = "de") -> str:
-    definition = catalog.subjects.get(ref)
-    if value is None:
-        return text("answer.unbekannt", language)
-    if ref.startswith("answers."):
-        return text(f"answer.{value}", language)
-    if ref == "company.channels":
-        return ", ".join(text(f"channel.{v}", language) for v in value)
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, tuple | list):
-        if not value:
-            return "keine"
-        labels = [definition.label(v, language) if definition else str(v) for v in value]
-        return ", ".join(labels)
-    if isinstance(value, float):
-        shown = f"{value:g}".replace(".", ",")
-    else:
-        shown = str(value) if not definition else definition.label(str(value), language)
-    unit = definition.unit if definition and definition.unit else ""
-    return f"{shown} {unit}".strip()
-
-
-def label_of(ref: str, catalog: Catalog, language: str = "de") -> str:
-    if ref.startswith("answers."):
-        item = catalog.checklist.get(ref.split(".", 1)[1])
-        return text_in(item.statement, language) if item else ref
-    definition = catalog.subjects.get(ref)
-    return text_in(definition.question, language) if definition else ref
 
 
 def evidence_for(

@@ -24,14 +24,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import PHASES, Measure
+from kundenkompass.models import Measure
+from kundenkompass.vocabulary import HORIZONS, PHASES
 
 RULE_PRIORITY = {"hoch": 3, "mittel": 2, "niedrig": 1}
 IMPACT = {"hoch": 3, "mittel": 2, "gering": 1}
 EASE = {"gering": 3, "mittel": 2, "hoch": 1}
 AFFORDABILITY = {"kostenlos": 3.0, "unter_500": 2.5, "unter_5000": 1.5, "mehr": 1.0}
 MAX_POINTS = 10 * 3 + 6 * 3 + 3 * 3 + 3 * 3 + 10 * 1
-HORIZONS = ("jetzt", "als_naechstes", "spaeter")
 TOP_STEPS = 5
 #: (last plan position, minimum score) of the horizons "jetzt" and "als_naechstes".
 NOW = (5, 60.0)

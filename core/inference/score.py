@@ -16,18 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import PHASES
+from kundenkompass.vocabulary import MATURITY_THRESHOLDS, PHASES, AnswerValue, Maturity
 
-ANSWER_VALUE = {"ja": 1.0, "teilweise": 0.5, "nein": 0.0}
-MATURITY_THRESHOLDS: tuple[tuple[float, str], ...] = (
-    (90.0, "vorbildlich"),
-    (70.0, "fortgeschritten"),
-    (40.0, "auf_dem_weg"),
-    (0.0, "nachholbedarf"),
-)
+ANSWER_VALUE: dict[AnswerValue, float] = {"ja": 1.0, "teilweise": 0.5, "nein": 0.0}
 
 
-def maturity(score: float | None) -> str | None:
+def maturity(score: float | None) -> Maturity | None:
     if score is None:
         return None
     for lower, level in MATURITY_THRESHOLDS:

@@ -22,12 +22,13 @@ import math
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.errors import ProfileError
-from kundenkompass.files.toml_files import TomlFileError, parse_toml_text, read_toml_text
-from kundenkompass.models import CHANNELS, FactDefinition, FactType
+from kundenkompass.errors import ProfileError, TomlFileError
+from kundenkompass.files.toml_files import parse_toml_text, read_toml_text
+from kundenkompass.models import FactDefinition, FactType
+from kundenkompass.vocabulary import CHANNELS, AnswerValue, Channel
 from pydantic import BaseModel, ConfigDict, Field
 
 #: What a profile may say for a checklist item; "unbekannt" means unknown.
@@ -44,15 +45,13 @@ MAX_TEXT_LENGTH = 2_000
 MAX_NUMBER = 1e12
 MAX_DEPTH = 4
 
-Channel = Literal["laden", "onlineshop", "marktplatz"]
-
 
 class Answer(BaseModel):
     """An answer to a checklist item; ``value`` is None when unknown."""
 
     model_config = ConfigDict(frozen=True)
 
-    value: Literal["ja", "teilweise", "nein", "entfaellt"] | None = None
+    value: AnswerValue | None = None
     note: str | None = None
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import CHANNELS, FactDefinition, FactType, text_in
+from kundenkompass.models import FactDefinition, FactType, text_in
 from kundenkompass.profile.load import MAX_TEXT_LENGTH, UNKNOWN
 from kundenkompass.results import AuditResult
+from kundenkompass.vocabulary import Channel
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 #: Spellings a profile may use for a checklist answer ("unbekannt" means unknown).
@@ -23,7 +24,6 @@ ANSWER_WORDS = ("ja", "teilweise", "nein", "entfällt", "entfaellt", UNKNOWN)
 _FORBID = ConfigDict(extra="forbid")
 
 Word = Literal[ANSWER_WORDS]  # type: ignore[valid-type]
-Channel = Literal[CHANNELS]  # type: ignore[valid-type]
 
 
 def _without_default(schema: dict[str, Any]) -> None:

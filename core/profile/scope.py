@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.catalog.labels import label_of, show_value
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.catalog.rulesets import PriorityChange, Ruleset, sector_condition
 from kundenkompass.errors import ProfileError
-from kundenkompass.inference.explain import label_of, show_value
 from kundenkompass.models import text_in
 from kundenkompass.profile.load import Answer, Profile
 from kundenkompass.results import Evidence, Firing, OpenQuestion

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kundenkompass.results import AuditResult, MeasureExplanation, Recommendation
 from kundenkompass.texts import text
+from kundenkompass.vocabulary import HORIZONS
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -59,7 +60,7 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
     console.print()
 
     console.print(Text(t("report.plan"), style="bold underline"))
-    for horizon in ("jetzt", "als_naechstes", "spaeter"):
+    for horizon in HORIZONS:
         group = [r for r in result.recommendations if r.horizon == horizon]
         if not group:
             continue

@@ -23,8 +23,8 @@ from kundenkompass.catalog.rulesets import (
     expand_paths,
     load_ruleset,
 )
-from kundenkompass.errors import KundenkompassError, ProfileError, RuleError
-from kundenkompass.files.toml_files import TomlFileError, load_toml_file
+from kundenkompass.errors import KundenkompassError, ProfileError, RuleError, TomlFileError
+from kundenkompass.files.toml_files import load_toml_file
 from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
 from kundenkompass.rules.language import Rule
 from pydantic import BaseModel, ConfigDict
