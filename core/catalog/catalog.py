@@ -8,6 +8,7 @@ Everything downstream works with the :class:`Catalog`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, TypeVar
@@ -108,7 +109,7 @@ def collect(
         plugins=sorted(infos, key=lambda info: info.name),
         rulesets=sorted(rulesets, key=lambda ruleset: ruleset.name),
     )
-    order = {phase: index for index, phase in enumerate(PHASES)}
+    order: dict[str, int] = {phase: index for index, phase in enumerate(PHASES)}
 
     facts = _gather(manager, "register_facts", FactDefinition, lambda f: f.key, catalog, "fact")
     items = _gather(
@@ -180,7 +181,8 @@ def collect_skipping(
             if skipped is None:
                 raise
             if isinstance(error, PluginError):
-                culprit, reason = error.plugin, error.message
+                culprit: str | None = error.plugin
+                reason = error.message
             else:
                 culprit, reason = error.culprit, str(error)
             ruleset = next((r for r in rulesets if r.plugin_name == culprit), None)
@@ -442,7 +444,7 @@ def check_rule(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> None:
         )
 
 
-def leaf_problem(leaf: Leaf, catalog: Catalog, rule_derived: set[str]) -> str | None:
+def leaf_problem(leaf: Leaf, catalog: Catalog, rule_derived: AbstractSet[str]) -> str | None:
     definition = catalog.subjects.get(leaf.ref)
     if definition is None:
         kind = {"answer": "checklist item", "fact": "fact", "company": "company field"}[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
@@ -134,7 +135,7 @@ def _inputs_behind(
     return {ref}
 
 
-def asked_of(ref: str, catalog: Catalog, channels: set[str]) -> bool:
+def asked_of(ref: str, catalog: Catalog, channels: AbstractSet[str]) -> bool:
     """Whether the question behind ``ref`` applies to a company with these channels."""
     kind, key = ref.split(".", 1)
     source = catalog.checklist.get(key) if kind == "answers" else catalog.facts.get(key)
@@ -147,7 +148,7 @@ def open_questions(
     values: Mapping[str, Any],
     recommended: set[str],
     applicable: set[str],
-    channels: set[str],
+    channels: AbstractSet[str],
 ) -> list[OpenQuestion]:
     """Unanswered questions whose answers could recommend a measure not yet recommended.
 

@@ -73,7 +73,7 @@ def rank(
     phase_scores: Mapping[str, float | None],
 ) -> list[Ranked]:
     """Order recommended measures (``priorities``: measure id → highest rule priority)."""
-    position = {measure_id: index for index, measure_id in enumerate(catalog.measures)}
+    catalog_order = {measure_id: index for index, measure_id in enumerate(catalog.measures)}
     phase_order = {phase: index for index, phase in enumerate(PHASES)}
     scored: dict[str, float] = {}
     for measure_id, priority in priorities.items():
@@ -82,7 +82,7 @@ def rank(
 
     def key(measure_id: str) -> tuple[float, int, int]:
         measure = catalog.measures[measure_id]
-        return (-scored[measure_id], phase_order[measure.phase], position[measure_id])
+        return (-scored[measure_id], phase_order[measure.phase], catalog_order[measure_id])
 
     pending = sorted(scored, key=key)
     ordered: list[str] = []
@@ -104,12 +104,12 @@ def rank(
 
     horizons: dict[str, str] = {}
     ranked = []
-    for position, measure_id in enumerate(ordered):
+    for plan_position, measure_id in enumerate(ordered):
         measure = catalog.measures[measure_id]
         score = scored[measure_id]
-        if position < NOW[0] and score >= NOW[1]:
+        if plan_position < NOW[0] and score >= NOW[1]:
             horizon = "jetzt"
-        elif position < NEXT[0] and score >= NEXT[1]:
+        elif plan_position < NEXT[0] and score >= NEXT[1]:
             horizon = "als_naechstes"
         else:
             horizon = "spaeter"

@@ -117,7 +117,7 @@ def use_durable_json() -> None:
     durable_engine.json = _DurableJson
 
 
-class QuietHost(durable_engine.Host):
+class QuietHost(durable_engine.Host):  # type: ignore[misc]  # durable_rules is untyped
     """A durable_rules host without background dispatch threads."""
 
     def _run(self) -> None:  # the stock implementation starts timer threads

@@ -14,11 +14,12 @@ Maturity levels (see docs/scoring.md):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol
 
-from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.vocabulary import MATURITY_THRESHOLDS, PHASES, AnswerValue, Maturity
+from kundenkompass.models import ChecklistItem
+from kundenkompass.vocabulary import MATURITY_THRESHOLDS, PHASES, Maturity
 
-ANSWER_VALUE: dict[AnswerValue, float] = {"ja": 1.0, "teilweise": 0.5, "nein": 0.0}
+ANSWER_VALUE: dict[str, float] = {"ja": 1.0, "teilweise": 0.5, "nein": 0.0}
 
 
 def maturity(score: float | None) -> Maturity | None:
@@ -30,7 +31,15 @@ def maturity(score: float | None) -> Maturity | None:
     return MATURITY_THRESHOLDS[-1][1]
 
 
-def phase_scores(catalog: Catalog, answers: Mapping[str, str | None]) -> dict[str, float | None]:
+class PhaseChecklists(Protocol):
+    """What scoring needs of a catalog: the checklist items of each phase."""
+
+    def checklist_for_phase(self, phase: str) -> list[ChecklistItem]: ...
+
+
+def phase_scores(
+    catalog: PhaseChecklists, answers: Mapping[str, str | None]
+) -> dict[str, float | None]:
     """Score 0–100 per phase (None when no item of the phase is scored)."""
     scores: dict[str, float | None] = {}
     for phase in PHASES:

@@ -22,7 +22,7 @@ import math
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.errors import ProfileError, TomlFileError
@@ -31,8 +31,10 @@ from kundenkompass.models import FactDefinition, FactType
 from kundenkompass.vocabulary import CHANNELS, AnswerValue, Channel
 from pydantic import BaseModel, ConfigDict, Field
 
+Word = TypeVar("Word", bound=str)
+
 #: What a profile may say for a checklist item; "unbekannt" means unknown.
-ANSWER_SPELLINGS = {
+ANSWER_SPELLINGS: dict[str, AnswerValue | None] = {
     "ja": "ja",
     "teilweise": "teilweise",
     "nein": "nein",
@@ -267,7 +269,7 @@ class _Validator:
             )
         return raw if whole else float(raw)
 
-    def _member_list(self, raw: Any, allowed: Iterable[str], path: str) -> tuple[str, ...]:
+    def _member_list(self, raw: Any, allowed: Iterable[Word], path: str) -> tuple[Word, ...]:
         allowed = tuple(allowed)
         choices = ", ".join(f'"{v}"' for v in allowed)
         if not isinstance(raw, list):

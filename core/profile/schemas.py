@@ -9,6 +9,7 @@ whose messages name the file, line and key path.
 
 from __future__ import annotations
 
+from types import GenericAlias
 from typing import Annotated, Any, Literal
 
 from kundenkompass.catalog.catalog import Catalog
@@ -145,8 +146,9 @@ def _fact_type(fact: FactDefinition) -> Any:
         )
         return Annotated[base, number] | unknown
     if fact.type is FactType.ENUM:
-        return Literal[(*fact.values, UNKNOWN)]  # type: ignore[valid-type]
+        return Literal[(*fact.values, UNKNOWN)]
     if fact.type is FactType.ENUM_LIST:
-        members = list[Literal[fact.values]]  # type: ignore[valid-type]
+        # list[Literal[...]] of the declared values, built at run time.
+        members = GenericAlias(list, (Literal[fact.values],))
         return Annotated[members, Field(json_schema_extra={"uniqueItems": True})] | unknown
     return Annotated[str, Field(max_length=MAX_TEXT_LENGTH)] | unknown

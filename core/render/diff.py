@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from kundenkompass.render.compare import AuditDiff, MeasureChange, ScoreChange
 from kundenkompass.render.markdown import escape
 from kundenkompass.render.view import number, signed
-from kundenkompass.texts import text
+from kundenkompass.texts import Texts, texts_for
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-
-Texts = Callable[..., str]
-
-
-def _texts(language: str) -> Texts:
-    return lambda key, **values: text(key, language, **values)
 
 
 def _maturity(t: Texts, level: str | None) -> str:
@@ -62,7 +54,7 @@ def render_diff_text(
     before_name: str | None = None,
     after_name: str | None = None,
 ) -> None:
-    t = _texts(language)
+    t = texts_for(language)
     console.print(Text(f"{t('diff.title')}: {diff.company.name}", style="bold"))
     if before_name and after_name:
         console.print(f"{t('diff.before')}: {before_name} · {t('diff.after')}: {after_name}")
@@ -136,7 +128,7 @@ def render_diff_markdown(
     before_name: str | None = None,
     after_name: str | None = None,
 ) -> str:
-    t = _texts(language)
+    t = texts_for(language)
     lines = [f"# {escape(t('diff.title'))}: {escape(diff.company.name)}", ""]
     if before_name and after_name:
         lines += [

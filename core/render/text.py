@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kundenkompass.results import AuditResult, MeasureExplanation, Recommendation
-from kundenkompass.texts import text
+from kundenkompass.texts import texts_for
 from kundenkompass.vocabulary import HORIZONS
 from rich.console import Console, Group
 from rich.table import Table
@@ -15,7 +15,7 @@ def _pct(value: float | None) -> str:
 
 
 def render(result: AuditResult, console: Console, language: str = "de") -> None:
-    t = lambda key, **values: text(key, language, **values)  # noqa: E731
+    t = texts_for(language)
     company = result.company
     console.print(Text(f"{t('report.title')}: {company.name}", style="bold"))
     details = [f"{t('report.channels')}: " + ", ".join(t(f"channel.{c}") for c in company.channels)]
@@ -134,7 +134,7 @@ _TRUTH_MARK = {"true": "✓", "false": "✗", "unknown": "?"}
 def render_explanation(
     explanation: MeasureExplanation, console: Console, language: str = "de"
 ) -> None:
-    t = lambda key, **values: text(key, language, **values)  # noqa: E731
+    t = texts_for(language)
     console.print(Text(f"{explanation.title} ({explanation.measure})", style="bold"))
     if explanation.recommended:
         console.print(t("explain.recommended"))

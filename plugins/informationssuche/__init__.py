@@ -20,7 +20,8 @@ def _share_trained(values: Mapping[str, Any]) -> float | None:
     trained = values.get(_TRAINED)
     if staff is None or trained is None or staff <= 0:
         return None
-    return min(100.0, max(0.0, 100.0 * trained / staff))
+    share: float = 100.0 * trained / staff
+    return min(100.0, max(0.0, share))
 
 
 plugin = PluginData.for_package(

@@ -141,8 +141,10 @@ def build_sections(catalog: Catalog, language: str = "de") -> list[Section]:
 def known_sectors(catalog: Catalog) -> list[str]:
     """Sectors that some plugin contribution is scoped to."""
     found: set[str] = set()
-    for contribution in (*catalog.checklist.values(), *catalog.facts.values()):
-        found.update(contribution.sectors)
+    for item in catalog.checklist.values():
+        found.update(item.sectors)
+    for fact in catalog.facts.values():
+        found.update(fact.sectors)
     for measure in catalog.measures.values():
         found.update(measure.sectors)
     return sorted(found)

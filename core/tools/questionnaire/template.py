@@ -120,7 +120,7 @@ class _Renderer:
     def thresholds_table(self) -> Table:
         table = tomlkit.table()
         self.comments(table, _wrap(self.t("thresholds_intro")))
-        order = {phase: index for index, phase in enumerate(PHASES)}
+        order: dict[str, int] = {phase: index for index, phase in enumerate(PHASES)}
         thresholds = sorted(
             self.catalog.thresholds.values(),
             key=lambda t: (order.get(t.phase or "", len(order)), t.key),
