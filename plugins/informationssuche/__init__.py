@@ -7,8 +7,7 @@ of staff trained on the digital devices and programs in the store.
 from collections.abc import Mapping
 from typing import Any
 
-from kundenkompass.catalog.plugin_data import PluginData
-from kundenkompass.models import Derivation
+from kundenkompass import Derivation, PluginData
 
 _STAFF = "facts.mitarbeiter_anzahl"
 _TRAINED = "facts.mitarbeiter_geschult_anzahl"
