@@ -1,7 +1,13 @@
-"""The audit as German text for the terminal (rich)."""
+"""The audit as German text for the terminal (rich).
+
+Every value from the result is data: it reaches rich only through
+:mod:`kundenkompass.render.terminal` (``escape`` in markup strings and table cells,
+``data_text``/``visible`` in :class:`~rich.text.Text`).
+"""
 
 from __future__ import annotations
 
+from kundenkompass.render.terminal import data_text, escape, visible
 from kundenkompass.results import AuditResult, MeasureExplanation, Recommendation
 from kundenkompass.texts import texts_for
 from kundenkompass.vocabulary import HORIZONS
@@ -17,10 +23,10 @@ def _pct(value: float | None) -> str:
 def render(result: AuditResult, console: Console, language: str = "de") -> None:
     t = texts_for(language)
     company = result.company
-    console.print(Text(f"{t('report.title')}: {company.name}", style="bold"))
+    console.print(data_text(f"{t('report.title')}: {company.name}", style="bold"))
     details = [f"{t('report.channels')}: " + ", ".join(t(f"channel.{c}") for c in company.channels)]
     if company.sector:
-        details.insert(0, f"{t('report.sector')}: {company.sector}")
+        details.insert(0, f"{t('report.sector')}: {escape(company.sector)}")
     console.print(" · ".join(details))
     overall = f"{t('report.overall')}: {_pct(result.overall_score)} / 100" + (
         f" – {t('maturity.' + result.overall_maturity)}" if result.overall_maturity else ""
@@ -37,7 +43,7 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
     for phase in result.phases:
         scored = phase.answered - phase.not_applicable
         table.add_row(
-            phase.title,
+            escape(phase.title),
             _pct(phase.score),
             t(f"maturity.{phase.maturity}") if phase.maturity else t("report.no_score"),
             t("report.of", part=phase.fulfilled, whole=scored),
@@ -54,8 +60,8 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
     for measure in result.top_steps:
         recommendation = next(r for r in result.recommendations if r.measure == measure)
         reason = recommendation.reasons[0].reason or recommendation.reasons[0].rule
-        line = Text(f"{numbers[measure]}. {recommendation.title}", style="bold")
-        line.append(f" – {reason}")
+        line = data_text(f"{numbers[measure]}. {recommendation.title}", style="bold")
+        line.append(visible(f" – {reason}"))
         console.print(line)
     console.print()
 
@@ -87,13 +93,14 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
 
 
 def _indented(content: str, style: str = "", indent: int = 3) -> Text:
-    return Text(" " * indent + content, style=style)
+    return data_text(" " * indent + content, style=style)
 
 
 def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t) -> Group:  # type: ignore[no-untyped-def]
-    heading = Text(f"{number}. {rec.title}", style="bold")
+    heading = data_text(f"{number}. {rec.title}", style="bold")
     heading.append(
-        f"  [{rec.phase_title} · {t('report.priority_points')} {rec.score:.0f}]", style="dim"
+        visible(f"  [{rec.phase_title} · {t('report.priority_points')} {rec.score:.0f}]"),
+        style="dim",
     )
     if rec.quick_win:
         heading.append(f"  ★ {t('report.quick_win')}", style="green")
@@ -135,19 +142,19 @@ def render_explanation(
     explanation: MeasureExplanation, console: Console, language: str = "de"
 ) -> None:
     t = texts_for(language)
-    console.print(Text(f"{explanation.title} ({explanation.measure})", style="bold"))
+    console.print(data_text(f"{explanation.title} ({explanation.measure})", style="bold"))
     if explanation.recommended:
         console.print(t("explain.recommended"))
     elif not explanation.applicable:
         channels = ", ".join(t(f"channel.{c}") for c in explanation.channels)
-        console.print(t("explain.not_applicable", channels=channels))
+        console.print(t("explain.not_applicable", channels=channels), markup=False)
     else:
         console.print(t("explain.not_recommended"))
     for check in [*explanation.rules, *explanation.derivation_rules]:
         console.print()
         outcome = t(f"explain.outcome_{check.outcome}")
         console.print(
-            Text(f"{t('report.rule')} {check.rule} ({check.origin}): {outcome}", style="bold")
+            data_text(f"{t('report.rule')} {check.rule} ({check.origin}): {outcome}", style="bold")
         )
         if check.reason:
             console.print(_indented(f"{t('report.reason')}: {check.reason}", indent=2))
@@ -155,6 +162,21 @@ def render_explanation(
             if len(check.alternatives) > 1:
                 console.print(_indented(t("explain.alternative", number=number), indent=2))
             for leaf in alternative:
+                console.print(
+                    _indented(
+                        f"{_TRUTH_MARK[leaf.truth]} {leaf.label} = {leaf.shown}  [{leaf.test}]",
+                        indent=4,
+                    )
+                )
+        if check.outcome == "blocked":
+            decisive = [leaf for leaf in check.unless if leaf.truth == "true"] or [
+                leaf for leaf in check.unless if leaf.truth != "unknown"
+            ]
+            because = "; ".join(f"{leaf.label} = {leaf.shown}" for leaf in decisive)
+            console.print(_indented(t("explain.blocked_because", because=because), indent=2))
+        elif check.unless:
+            console.print(_indented(t("explain.unless"), indent=2))
+            for leaf in check.unless:
                 console.print(
                     _indented(
                         f"{_TRUTH_MARK[leaf.truth]} {leaf.label} = {leaf.shown}  [{leaf.test}]",
