@@ -106,7 +106,7 @@ class OpenQuestion(ResultModel):
     #: Titles of the measures in ``could_recommend``, in the same order.
     could_recommend_titles: list[str] = []
     #: The highest priority of a rule the answer could still make fire.
-    priority: Literal["hoch", "mittel", "niedrig"] = "mittel"
+    priority: Priority = "mittel"
     #: 1 for the question that could change the plan most, over all phases: by
     #: ``priority``, then by how many measures it could add.
     rank: int = 0
@@ -193,6 +193,21 @@ class PluginUsed(ResultModel):
     source: str
 
 
+class WebsiteCheck(ResultModel):
+    """What the website shows for one profile key beside what the profile states."""
+
+    key: str
+    label: str
+    #: What the website shows, as the profile would state it.
+    website_value: Any
+    #: What the profile states; None when it leaves the key unknown.
+    profile_value: Any = None
+    #: True or False when both are known; None when the profile says nothing.
+    agrees: bool | None = None
+    url: str
+    snippet: str
+
+
 class AuditResult(ResultModel):
     schema_version: str = SCHEMA_VERSION
     company: CompanyInfo
@@ -209,6 +224,8 @@ class AuditResult(ResultModel):
     plugins: list[PluginUsed]
     #: No-code rulesets applied to this audit (sector packs or ``--ruleset`` files).
     rulesets: list[PluginUsed] = []
+    #: The profile's self-assessment beside what ``audit collect`` saw on the website.
+    website_check: list[WebsiteCheck] = []
     rules_fingerprint: str
 
     def to_json(self) -> str:

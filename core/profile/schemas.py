@@ -14,13 +14,13 @@ from typing import Annotated, Any, Literal
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.models import FactDefinition, FactType, text_in
-from kundenkompass.profile.load import MAX_TEXT_LENGTH, UNKNOWN
+from kundenkompass.profile.load import ANSWER_SPELLINGS, MAX_TEXT_LENGTH, UNKNOWN, WebsiteEvidence
 from kundenkompass.results import AuditResult
 from kundenkompass.vocabulary import Channel
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 #: Spellings a profile may use for a checklist answer ("unbekannt" means unknown).
-ANSWER_WORDS = ("ja", "teilweise", "nein", "entfällt", "entfaellt", UNKNOWN)
+ANSWER_WORDS = tuple(ANSWER_SPELLINGS)
 
 _FORBID = ConfigDict(extra="forbid")
 
@@ -102,6 +102,14 @@ def profile_model(catalog: Catalog) -> type[BaseModel]:
         answers=(answers, Field(default=None, json_schema_extra=_without_default)),
         facts=(facts, Field(default=None, json_schema_extra=_without_default)),
         thresholds=(thresholds, Field(default=None, json_schema_extra=_without_default)),
+        website_evidence=(
+            list[WebsiteEvidence],
+            Field(
+                default=None,
+                json_schema_extra=_without_default,
+                description="What a website check (audit collect) saw, per profile key.",
+            ),
+        ),
     )
 
 
