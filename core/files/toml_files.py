@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kundenkompass.errors import TomlFileError
 from kundenkompass.files.limits import (
     MAX_INTEGER_DIGITS,
     InputLimitError,
@@ -38,14 +39,6 @@ _UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 _DATA_FILE_LIMITS = Limits(finite_numbers=False)
 #: Longest integer literal int() converts (Python 3.10.7 and later; 0 means no limit).
 _INT_STRING_DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 4300)() or 4300
-
-
-class TomlFileError(Exception):
-    def __init__(self, message: str, line: int | None = None, column: int | None = None):
-        self.message = message
-        self.line = line
-        self.column = column
-        super().__init__(message)
 
 
 def parse_toml_text(text: str) -> dict[str, Any]:
@@ -142,6 +135,17 @@ def _after_string(text: str, position: int, quote: str) -> int:
 def read_toml_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
     """Read a TOML file as UTF-8 text; raise :class:`TomlFileError` with a one-line reason."""
     try:
+        return _read_text(path, limit)
+    except TomlFileError as error:
+        raise _located(error, path) from None
+
+
+def _located(error: TomlFileError, path: Path) -> TomlFileError:
+    return TomlFileError(error.message, error.line, error.column, source=str(path))
+
+
+def _read_text(path: Path, limit: int) -> str:
+    try:
         status = path.stat()
         if stat.S_ISDIR(status.st_mode):
             raise TomlFileError("is a directory, expected a TOML file")
@@ -184,10 +188,12 @@ def read_toml_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
 
 
 def load_toml_file(path: Path) -> dict[str, Any]:
-    """Read a TOML data file (a ruleset, a plugin's data) with the input limits checked."""
-    data = parse_toml_text(read_toml_text(path))
+    text = read_toml_text(path)
     try:
+        data = parse_toml_text(text)
         check_tree(data, "", _DATA_FILE_LIMITS)
+    except TomlFileError as error:
+        raise _located(error, path) from None
     except InputLimitError as error:
-        raise TomlFileError(str(error)) from None
+        raise TomlFileError(str(error), source=str(path)) from None
     return data

@@ -27,10 +27,10 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.errors import ProfileError
+from kundenkompass.errors import ProfileError, TomlFileError
 from kundenkompass.files.limits import (
     InputLimitError,
     Limits,
@@ -41,12 +41,15 @@ from kundenkompass.files.limits import (
     parse_json,
     printable,
 )
-from kundenkompass.files.toml_files import TomlFileError, parse_toml_text, read_toml_text
-from kundenkompass.models import CHANNELS, FactDefinition, FactType
+from kundenkompass.files.toml_files import parse_toml_text, read_toml_text
+from kundenkompass.models import FactDefinition, FactType
+from kundenkompass.vocabulary import CHANNELS, AnswerValue, Channel
 from pydantic import BaseModel, ConfigDict, Field
 
+Word = TypeVar("Word", bound=str)
+
 #: What a profile may say for a checklist item; "unbekannt" means unknown.
-ANSWER_SPELLINGS = {
+ANSWER_SPELLINGS: dict[str, AnswerValue | None] = {
     "ja": "ja",
     "teilweise": "teilweise",
     "nein": "nein",
@@ -65,15 +68,13 @@ PROFILE_LIMITS = Limits(
     max_depth=MAX_DEPTH, max_text_length=MAX_TEXT_LENGTH, max_items=MAX_LIST_ITEMS
 )
 
-Channel = Literal["laden", "onlineshop", "marktplatz"]
-
 
 class Answer(BaseModel):
     """An answer to a checklist item; ``value`` is None when unknown."""
 
     model_config = ConfigDict(frozen=True)
 
-    value: Literal["ja", "teilweise", "nein", "entfaellt"] | None = None
+    value: AnswerValue | None = None
     note: str | None = None
 
 
@@ -360,7 +361,7 @@ class _Validator:
             )
         return raw if whole else float(raw)
 
-    def _member_list(self, raw: Any, allowed: Iterable[str], path: str) -> tuple[str, ...]:
+    def _member_list(self, raw: Any, allowed: Iterable[Word], path: str) -> tuple[Word, ...]:
         allowed = tuple(allowed)
         choices = ", ".join(f'"{v}"' for v in allowed)
         if not isinstance(raw, list):
