@@ -118,7 +118,8 @@ def describe(value: Any) -> str:
 
 def integer_too_long(value: int, digits: int = MAX_INTEGER_DIGITS) -> bool:
     """Whether ``value`` has more than ``digits`` decimal digits (without converting it)."""
-    return abs(value) >= 10**digits
+    limit: int = 10**digits
+    return abs(value) >= limit
 
 
 def check_integer(value: int, path: str, digits: int = MAX_INTEGER_DIGITS) -> int:
