@@ -311,7 +311,7 @@ class Engine:
                 ChecklistAnswer(
                     item=item.id,
                     statement=text_in(item.statement, self.language),
-                    answer=profile.answer(item.id),  # type: ignore[arg-type]
+                    answer=profile.answer(item.id),
                     note=profile.answers[item.id].note if item.id in profile.answers else None,
                     weight=item.weight,
                 )

@@ -111,7 +111,7 @@ class Profile(BaseModel):
     website_evidence: tuple[WebsiteEvidence, ...] = ()
     source: str = "<profile>"
 
-    def answer(self, item_id: str) -> str | None:
+    def answer(self, item_id: str) -> AnswerValue | None:
         answer = self.answers.get(item_id)
         return answer.value if answer else None
 
