@@ -162,4 +162,8 @@ def read_toml_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
 
 
 def load_toml_file(path: Path) -> dict[str, Any]:
-    return parse_toml_text(read_toml_text(path))
+    """A plugin's or ruleset's data file, parsed; the parse is cached by the file's content."""
+    from kundenkompass.files.cache import cached, key_of
+
+    text = read_toml_text(path)
+    return cached("toml", key_of(text), lambda: parse_toml_text(text), dict)
