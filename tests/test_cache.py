@@ -49,7 +49,7 @@ def test_changed_content_is_parsed_again_never_stale(tmp_path, cache_folder):
 
 def test_a_new_version_uses_other_entries(monkeypatch):
     before = cache.key_of("same text")
-    monkeypatch.setattr(cache, "__version__", "99.0")
+    monkeypatch.setattr(cache, "_installed_version", lambda: "99.0")
     assert cache.key_of("same text") != before
 
 

@@ -16,10 +16,10 @@ import os
 import pickle
 import tempfile
 from collections.abc import Callable
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
-
-from kundenkompass import __version__
 
 T = TypeVar("T")
 
@@ -36,9 +36,17 @@ def cache_dir() -> Path | None:
     return user_cache_path("kundenkompass", appauthor=False)
 
 
+@cache
+def _installed_version() -> str:
+    try:
+        return metadata.version("kundenkompass")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        return "uninstalled"
+
+
 def key_of(*parts: bytes | str) -> str:
-    """A hash of ``parts`` and the running version of Kundenkompass."""
-    digest = hashlib.sha256(__version__.encode())
+    """A hash of ``parts`` and the installed version of Kundenkompass."""
+    digest = hashlib.sha256(_installed_version().encode())
     for part in parts:
         data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "big"))
