@@ -4,7 +4,7 @@ Each profile in ``profiles/`` describes a shop the examples do not cover; its ex
 ``expectations/`` (same file name) states, as an advisor would, which measures must and must
 not be recommended, where some must stand in the plan, which phrases no reason may contain
 and which questions must not be asked. The file format is documented in
-``expectations/README.md``.
+``tests/advice/README.md``.
 """
 
 from __future__ import annotations
@@ -77,7 +77,9 @@ def test_plan_keeps_the_contract(profile: Path, audits, engine) -> None:
     for measure in expect.get("must_not_recommend", []):
         assert measure in engine.catalog.measures, f"unknown measure {measure}"
         if measure in plan:
-            problems.append(f"{measure} is recommended ({horizon[measure]}, #{plan.index(measure) + 1})")
+            problems.append(
+                f"{measure} is recommended ({horizon[measure]}, #{plan.index(measure) + 1})"
+            )
     top = expect.get("top", {})
     for size, measures in top.items():
         for measure in measures:
@@ -93,7 +95,9 @@ def test_plan_keeps_the_contract(profile: Path, audits, engine) -> None:
             problems.append(f"{measure} is not in 'jetzt' ({horizon.get(measure)})")
     for measure in expect.get("not_spaeter", []):
         if horizon.get(measure) not in ("jetzt", "als_naechstes"):
-            problems.append(f"{measure} is not in 'jetzt' or 'als_naechstes' ({horizon.get(measure)})")
+            problems.append(
+                f"{measure} is not in 'jetzt' or 'als_naechstes' ({horizon.get(measure)})"
+            )
     for measure in expect.get("not_jetzt", []):
         if horizon.get(measure) == "jetzt":
             problems.append(f"{measure} is in 'jetzt'")
@@ -121,7 +125,9 @@ def test_every_nein_of_the_profile_yields_a_measure(profile: Path, audits, engin
     """Each checklist item the profile answers "nein" is addressed by a recommended measure."""
     result = audits[profile.name]
     addressed = {
-        item for r in result.recommendations for item in engine.catalog.measures[r.measure].addresses
+        item
+        for r in result.recommendations
+        for item in engine.catalog.measures[r.measure].addresses
     }
     unanswered = [
         answer.item
