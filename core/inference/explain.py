@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.catalog.labels import label_of, show_value
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.inference.compile import CompiledRules
 from kundenkompass.inference.runner import Inference
-from kundenkompass.models import PHASES, text_in
+from kundenkompass.models import text_in
 from kundenkompass.results import (
     DerivationStep,
     DerivedFact,
@@ -23,6 +25,7 @@ from kundenkompass.results import (
 from kundenkompass.rules.evaluate import blocked, evaluate, evaluate_leaf
 from kundenkompass.rules.language import Leaf, Rule, iter_leaves, to_alternatives
 from kundenkompass.texts import text
+from kundenkompass.vocabulary import PHASES, PRIORITIES
 
 
 def all_known(known: Mapping[str, Any], inference: Inference) -> dict[str, Any]:
@@ -31,37 +34,6 @@ def all_known(known: Mapping[str, Any], inference: Inference) -> dict[str, Any]:
     for key, derived in inference.derived.items():
         combined[f"facts.{key}"] = derived.value
     return combined
-
-
-def show_value(ref: str, value: Any, catalog: Catalog, language: str = "de") -> str:
-    definition = catalog.subjects.get(ref)
-    if value is None:
-        return text("answer.unbekannt", language)
-    if ref.startswith("answers."):
-        return text(f"answer.{value}", language)
-    if ref == "company.channels":
-        return ", ".join(text(f"channel.{v}", language) for v in value)
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, tuple | list):
-        if not value:
-            return "keine"
-        labels = [definition.label(v, language) if definition else str(v) for v in value]
-        return ", ".join(labels)
-    if isinstance(value, float):
-        shown = f"{value:g}".replace(".", ",")
-    else:
-        shown = str(value) if not definition else definition.label(str(value), language)
-    unit = definition.unit if definition and definition.unit else ""
-    return f"{shown} {unit}".strip()
-
-
-def label_of(ref: str, catalog: Catalog, language: str = "de") -> str:
-    if ref.startswith("answers."):
-        item = catalog.checklist.get(ref.split(".", 1)[1])
-        return text_in(item.statement, language) if item else ref
-    definition = catalog.subjects.get(ref)
-    return text_in(definition.question, language) if definition else ref
 
 
 def evidence_for(
@@ -179,7 +151,7 @@ def _inputs_behind(
 
 
 def asked_of(
-    ref: str, catalog: Catalog, channels: set[str], ruled_out: Collection[str] = ()
+    ref: str, catalog: Catalog, channels: AbstractSet[str], ruled_out: Collection[str] = ()
 ) -> bool:
     """Whether the question behind ``ref`` is asked of a company with these channels.
 
@@ -203,7 +175,7 @@ def open_questions(
     values: Mapping[str, Any],
     recommended: set[str],
     applicable: set[str],
-    channels: set[str],
+    channels: AbstractSet[str],
     ruled_out: Collection[str] = (),
 ) -> list[OpenQuestion]:
     """Unanswered questions whose answers could recommend a measure not yet recommended.
@@ -224,7 +196,7 @@ def open_questions(
                 could.setdefault(ref, set()).add(measure)
                 best[ref] = min(best.get(ref, 2), _RANK[rule.priority])
     order = {ref: position for position, ref in enumerate(catalog.subjects)}
-    phases = {phase: position for position, phase in enumerate(PHASES)}
+    phases: dict[str, int] = {phase: position for position, phase in enumerate(PHASES)}
 
     def weight(ref: str) -> tuple[int, int, int, str]:
         return (best[ref], -len(could[ref]), order.get(ref, len(order)), ref)
@@ -248,7 +220,7 @@ def open_questions(
                 could_recommend_titles=[
                     text_in(catalog.measures[m].title) for m in measures_in_order
                 ],
-                priority=("hoch", "mittel", "niedrig")[best[ref]],  # type: ignore[arg-type]
+                priority=PRIORITIES[best[ref]],
                 rank=ranks[ref],
             )
         )
