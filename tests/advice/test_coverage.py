@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from kundenkompass.models import CHANNELS, PHASES
+from kundenkompass.vocabulary import CHANNELS, PHASES
 
 MIXES = [
     combination
