@@ -187,11 +187,20 @@ def _read_text(path: Path, limit: int) -> str:
         ) from None
 
 
+def _checked_data(text: str) -> dict[str, Any]:
+    data = parse_toml_text(text)
+    check_tree(data, "", _DATA_FILE_LIMITS)
+    return data
+
+
 def load_toml_file(path: Path) -> dict[str, Any]:
+    """A plugin's or ruleset's data file, parsed; the parse is cached by the file's content."""
+    from kundenkompass.files.cache import cached, key_of
+
     text = read_toml_text(path)
     try:
-        data = parse_toml_text(text)
-        check_tree(data, "", _DATA_FILE_LIMITS)
+        # Cached after the limits are checked: an entry holds only data that passed them.
+        data = cached("toml", key_of(text), lambda: _checked_data(text), dict)
     except TomlFileError as error:
         raise _located(error, path) from None
     except InputLimitError as error:
