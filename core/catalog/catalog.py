@@ -27,7 +27,13 @@ from kundenkompass.models import (
     Measure,
     Threshold,
 )
-from kundenkompass.rules.language import MAX_ALTERNATIVES, Leaf, Rule, to_alternatives
+from kundenkompass.rules.language import (
+    MAX_ALTERNATIVES,
+    Leaf,
+    Rule,
+    capacity_problem,
+    to_alternatives,
+)
 from pydantic import BaseModel
 
 T = TypeVar("T", bound=BaseModel)
@@ -446,6 +452,10 @@ def check_rule(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> None:
             f"condition expands to more than {MAX_ALTERNATIVES} alternatives; "
             "split it into several rules"
         )
+    else:
+        capacity = capacity_problem(rule)
+        if capacity:
+            fail(capacity)
 
 
 def leaf_problem(leaf: Leaf, catalog: Catalog, rule_derived: set[str]) -> str | None:
