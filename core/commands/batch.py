@@ -45,7 +45,7 @@ def batch(
     from functools import partial
 
     from kundenkompass.errors import OutputError, ProfileError
-    from kundenkompass.files.atomic import write_atomically
+    from kundenkompass.files.atomic import check_target, write_atomically
     from kundenkompass.render.terminal import make_console, visible
     from kundenkompass.tools import batch as batching
     from rich.progress import (
@@ -64,10 +64,7 @@ def batch(
     if summary is not None and summary.resolve() == output.resolve():
         raise OutputError(str(summary), "is the same file as --output")
     for target in targets:  # fail before hours of work, not after
-        if target.exists() and not force:
-            raise OutputError(str(target), "already exists; use --force to replace it")
-        if not target.parent.is_dir():
-            raise OutputError(str(target), f"folder {str(target.parent)!r} does not exist")
+        check_target(target, force=force)
 
     console = make_console(stderr=True, soft_wrap=True)
     failed = 0
