@@ -163,7 +163,7 @@ def _chains(patterns: list[dict[str, Any]]) -> list[tuple[str, tuple[str, ...]]]
         prop = ""
         paths: list[tuple[str, ...]] = [()]
         for test in tests["$and"][1:]:
-            members = test["$or"] if "$or" in test else [test]
+            members = test.get("$or", [test])
             for member in members:
                 prop = prop or _tested_property(member)
             paths = [(*path, json.dumps(m, sort_keys=True)) for path in paths for m in members]
