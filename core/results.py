@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from kundenkompass.vocabulary import (
+    AnswerValue,
+    Cost,
+    Effort,
+    Horizon,
+    Impact,
+    Maturity,
+    Priority,
+    TimeToEffect,
+    Truth,
+)
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1.0"
@@ -13,7 +24,6 @@ Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 #: A finite number (what-if gains may in principle be negative, never NaN).
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0)]
-Maturity = Literal["nachholbedarf", "auf_dem_weg", "fortgeschritten", "vorbildlich"]
 
 
 class ResultModel(BaseModel):
@@ -38,7 +48,7 @@ class Firing(ResultModel):
     rule: str
     plugin: str
     origin: str
-    priority: Literal["hoch", "mittel", "niedrig"]
+    priority: Priority
     reason: str | None
     evidence: list[Evidence]
     #: The inputs the rule's ``unless`` tests (none of them known to contradict it).
@@ -61,17 +71,17 @@ class Recommendation(ResultModel):
     phase: str
     phase_title: str
     reference: str
-    priority: Literal["hoch", "mittel", "niedrig"]
-    impact: Literal["hoch", "mittel", "gering"]
-    effort: Literal["gering", "mittel", "hoch"]
-    cost: Literal["kostenlos", "unter_500", "unter_5000", "mehr"]
-    time_to_effect: Literal["sofort", "wochen", "monate"]
+    priority: Priority
+    impact: Impact
+    effort: Effort
+    cost: Cost
+    time_to_effect: TimeToEffect
     #: Recommended measures of this plan that should be done first (they come earlier).
     prerequisites: list[str]
     quick_win: bool
     #: Priority points (0–100 by the documented model; not capped here).
     score: Annotated[float, Field(ge=0, allow_inf_nan=False)]
-    horizon: Literal["jetzt", "als_naechstes", "spaeter"]
+    horizon: Horizon
     reasons: list[Firing]
     what_if: WhatIf
 
@@ -79,7 +89,7 @@ class Recommendation(ResultModel):
 class ChecklistAnswer(ResultModel):
     item: str
     statement: str
-    answer: Literal["ja", "teilweise", "nein", "entfaellt"] | None
+    answer: AnswerValue | None
     note: str | None = None
     weight: Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
@@ -113,7 +123,7 @@ class OpenQuestion(ResultModel):
     #: Titles of the measures in ``could_recommend``, in the same order.
     could_recommend_titles: list[str] = []
     #: The highest priority of a rule the answer could still make fire.
-    priority: Literal["hoch", "mittel", "niedrig"] = "mittel"
+    priority: Priority = "mittel"
     #: 1 for the question that could change the plan most, over all phases: by
     #: ``priority``, then by how many measures it could add.
     rank: int = 0
@@ -152,7 +162,11 @@ class LeafCheck(ResultModel):
     ref: str
     label: str
     shown: str
-    truth: Literal["true", "false", "unknown"]
+    truth: Truth
+
+
+#: What became of a rule in one audit; "blocked": its ``unless`` held.
+RuleOutcome = Literal["fired", "false", "unknown", "blocked"]
 
 
 class RuleCheck(ResultModel):
@@ -160,14 +174,14 @@ class RuleCheck(ResultModel):
     plugin: str
     origin: str
     #: ``blocked``: the rule's ``unless`` is known true, so it cannot fire.
-    outcome: Literal["fired", "false", "unknown", "blocked"]
+    outcome: RuleOutcome
     reason: str | None
     #: The rule's alternatives (any of them suffices), each a list of conditions.
     alternatives: list[list[LeafCheck]]
     #: The conditions of the rule's ``unless`` (what contradicts it), each evaluated.
     unless: list[LeafCheck] = []
     #: Whether ``unless`` holds; None for rules without one.
-    unless_truth: Literal["true", "false", "unknown"] | None = None
+    unless_truth: Truth | None = None
 
 
 class MeasureExplanation(ResultModel):
