@@ -26,7 +26,6 @@ import csv
 import json
 import multiprocessing
 import os
-import secrets
 import signal
 import stat
 import threading
@@ -40,6 +39,7 @@ from typing import IO, Any, Literal
 from kundenkompass.engine import Engine
 from kundenkompass.errors import KundenkompassError, OutputError, ProfileError
 from kundenkompass.files.limits import InputLimitError, Limits, parse_json
+from kundenkompass.files.together import finish_renames, rename_together, temporary_beside
 from kundenkompass.results import AuditResult
 from kundenkompass.vocabulary import PHASES
 from pydantic import BaseModel, ConfigDict
@@ -544,7 +544,7 @@ def write_batch(
     :class:`BatchInterrupted` (raised by the caller's SIGTERM handler) stops the workers;
     the finished part is written as the outputs and the outcome says ``interrupted``.
     """
-    _finish_pending_commit(output)
+    finish_renames(output)
     check_outputs(output, summary, force=force, resume=resume, profiles=profiles)
     kept = _earlier_records(output) if resume and output.exists() else {}
     names = [profile_name(path) for path in profiles]
@@ -652,7 +652,7 @@ class _Outputs:
     def __enter__(self) -> _Outputs:
         try:
             for number, target in enumerate(self.targets):
-                temporary = _temporary_beside(target)
+                temporary = temporary_beside(target)
                 self.temporaries.append(temporary)
                 excel = number == 1 and self.summary_format == "excel"
                 # The byte order mark tells Excel the file is UTF-8 (umlauts in names).
@@ -682,24 +682,8 @@ class _Outputs:
                 stream.close()
         except OSError as error:
             raise OutputError(str(self.targets[0]), f"cannot write: {error.strerror}") from None
-        note = _commit_note(self.targets[0])
-        pairs = list(zip(self.temporaries, self.targets, strict=True))
-        # No signal may split the renames; after a hard kill the note finishes them.
-        blocked = {signal.SIGINT, signal.SIGTERM}
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-        try:
-            note.write_text(
-                json.dumps([[str(a), str(b)] for a, b in pairs], ensure_ascii=False),
-                encoding="utf-8",
-            )
-            for temporary, target in pairs:
-                os.replace(temporary, target)
-            note.unlink()
-            self.committed = True
-        except OSError as error:
-            raise OutputError(str(self.targets[0]), f"cannot write: {error.strerror}") from None
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        rename_together(list(zip(self.temporaries, self.targets, strict=True)))
+        self.committed = True
 
     def __exit__(self, *exc_info: object) -> None:
         if not self.committed:
@@ -712,41 +696,6 @@ class _Outputs:
         for temporary in self.temporaries:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
-
-
-def _temporary_beside(target: Path) -> Path:
-    folder = target.parent
-    for _ in range(100):
-        candidate = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        except FileExistsError:
-            continue
-        except OSError as error:
-            raise OutputError(str(target), f"cannot write: {error.strerror}") from None
-        return candidate
-    raise OutputError(str(target), "cannot create a temporary file beside it")  # pragma: no cover
-
-
-def _commit_note(output: Path) -> Path:
-    return output.parent / f".{output.name}.commit"
-
-
-def _finish_pending_commit(output: Path) -> None:
-    """Finish the renames of a batch killed between them (see :meth:`_Outputs.commit`)."""
-    note = _commit_note(output)
-    if not note.exists():
-        return
-    try:
-        pairs = json.loads(note.read_text(encoding="utf-8"))
-        for temporary, target in pairs:
-            if os.path.exists(temporary):
-                os.replace(temporary, target)
-        note.unlink()
-    except (OSError, ValueError, TypeError) as error:
-        raise OutputError(
-            str(note), f"cannot finish the previous batch's outputs: {error}; remove the file"
-        ) from None
 
 
 def _same_file(first: Path, second: Path) -> bool:

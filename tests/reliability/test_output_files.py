@@ -223,7 +223,8 @@ def test_every_file_the_engine_writes_goes_through_write_atomically():
     package = ROOT / "core"
     offenders = {}
     for module in sorted(package.rglob("*.py")):
-        if module == package / "files" / "atomic.py":
+        # The files step owns writing: atomic single files, files renamed together, caches.
+        if module.parent == package / "files":
             continue
         found = _writes_files(ast.parse(module.read_text(encoding="utf-8")))
         if found:
