@@ -28,6 +28,7 @@ from kundenkompass.inference.explain import (
     open_questions,
     show_value,
 )
+from kundenkompass.inference import plan
 from kundenkompass.inference.prioritize import RULE_PRIORITY, TOP_STEPS, rank
 from kundenkompass.inference.runner import RuleRunner
 from kundenkompass.inference.score import maturity, overall_score, phase_scores
@@ -43,6 +44,7 @@ from kundenkompass.profile.scope import (
     visible_questions,
 )
 from kundenkompass.results import (
+    AuditInfo,
     AuditResult,
     ChecklistAnswer,
     CompanyInfo,
@@ -139,9 +141,16 @@ class Engine:
 
     # ---------------------------------------------------------------- audits
 
-    def audit(self, profile: ProfileInput) -> AuditResult:
-        """Audit one profile and return the typed result."""
+    def audit(self, profile: ProfileInput, *, audit: AuditInfo | None = None) -> AuditResult:
+        """Audit one profile and return the typed result.
+
+        ``audit`` gives the audit's date, advisor and organisation; what it leaves out is
+        taken from the profile's ``[audit]`` table. Without a date the result has none (and
+        no follow-up date): it is never taken from the clock.
+        """
         profile, scope = self._in_scope(self.load_profile(profile))
+        given = audit.model_dump(exclude_none=True) if audit else {}
+        details = AuditInfo(**{**profile.audit.model_dump(exclude_none=True), **given})
         catalog = self.catalog
         known = known_values(profile, catalog)
         inference = self._runner.run(known)
@@ -178,10 +187,18 @@ class Engine:
             )
             for entry in ranked
         ]
+        included = {
+            item.id
+            for phase_items in (self.catalog.checklist_for_phase(p) for p in PHASES)
+            for item in phase_items
+            if scope.includes(item)
+        }
+        projects = plan.projects(catalog, recommendations, self.language)
         return AuditResult(
             company=CompanyInfo(
                 name=profile.company.name,
                 sector=profile.company.sector,
+                sector_title=_sector_title(profile.company.sector, self.catalog, self.language),
                 channels=list(profile.company.channels),
                 location=profile.company.location,
             ),
@@ -214,6 +231,11 @@ class Engine:
                 for ruleset in scope.rulesets
             ],
             rules_fingerprint=self.compiled.fingerprint,
+            audit=details,
+            strengths=plan.strengths(catalog, answers, included, self.language),
+            projects=projects,
+            roadmap=plan.roadmap(projects),
+            follow_up_date=plan.follow_up(details.date),
         )
 
     def explain(self, measure_id: str, profile: ProfileInput) -> MeasureExplanation:
@@ -351,6 +373,16 @@ class _PhasesOnly:
 
     def checklist_for_phase(self, phase: str) -> list[Any]:
         return self.catalog.checklist_for_phase(phase) if phase in self.phases else []
+
+
+def _sector_title(sector: str | None, catalog: Catalog, language: str) -> str | None:
+    """The sector's title from a ruleset of that sector, else its id in words."""
+    if not sector:
+        return None
+    for ruleset in catalog.rulesets:
+        if ruleset.sector == sector:
+            return text_in(ruleset.header.title, language)
+    return sector.replace("_", " ").capitalize()
 
 
 def _applies(measure: Measure, channels: set[str]) -> bool:

@@ -169,6 +169,32 @@ class Measure(Contribution):
     justification: LocalizedText | None = None
 
 
+#: Who in a small shop usually does the work of a project.
+ROLES: tuple[str, ...] = ("inhaber", "team", "verkauf", "dienstleister")
+
+
+class Project(Contribution):
+    """Measures grouped into one piece of work an owner can plan, staff and budget.
+
+    A report lays the projects that hold recommended measures on a 3/6/12-month roadmap;
+    effort, cost band and time to effect follow from the project's recommended measures.
+    """
+
+    id: Identifier
+    #: The phase the project belongs to (for its order and its catch-all siblings).
+    phase: Literal[PHASES]  # type: ignore[valid-type]
+    title: LocalizedText
+    #: What the project achieves, in the owner's words.
+    goal: LocalizedText
+    #: Measures of any loaded plugin; a measure belongs to at most one project.
+    measures: tuple[Identifier, ...] = Field(min_length=1)
+    #: Who in a small shop usually does the work.
+    owner: Literal[ROLES]  # type: ignore[valid-type]
+    #: What has to be in place before the project starts (beyond other projects).
+    needs: LocalizedText | None = None
+    reference: str
+
+
 class Derivation(Contribution):
     """A derived fact computed in Python, for what rules cannot express.
 

@@ -25,3 +25,14 @@ def text(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
             continue
         return template.format(**values) if values else template
     raise KeyError(key)
+
+
+def section(name: str, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Every text of one section (e.g. the glossary), German where the language has none."""
+    found: dict[str, str] = {}
+    for candidate in (DEFAULT_LANGUAGE, language):
+        try:
+            found.update(_load(candidate).get(name, {}))
+        except FileNotFoundError:
+            continue
+    return found

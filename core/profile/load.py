@@ -21,6 +21,7 @@ import difflib
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping
+import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -65,6 +66,16 @@ class Company(BaseModel):
     location: str | None = None
 
 
+class AuditDetails(BaseModel):
+    """The optional ``[audit]`` table: when the audit took place and who made it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    date: datetime.date | None = None
+    advisor: str | None = None
+    organisation: str | None = None
+
+
 class Profile(BaseModel):
     """A validated profile. Unknown answers and facts are simply absent."""
 
@@ -74,6 +85,7 @@ class Profile(BaseModel):
     answers: dict[str, Answer] = Field(default_factory=dict)
     facts: dict[str, Any] = Field(default_factory=dict)
     thresholds: dict[str, float] = Field(default_factory=dict)
+    audit: AuditDetails = AuditDetails()
     source: str = "<profile>"
 
     def answer(self, item_id: str) -> str | None:
@@ -119,15 +131,43 @@ class _Validator:
         if not isinstance(data, Mapping):
             raise self.fail("", "expected a table with [company], [answers] and [facts]")
         self._check_depth(data, "", 0)
-        self._reject_unknown(data, ("company", "answers", "facts", "thresholds"), "")
+        self._reject_unknown(data, ("company", "answers", "facts", "thresholds", "audit"), "")
         if "company" not in data:
             raise self.fail("company", "missing table [company] (with name and channels)")
         company = self.company(self._table(data["company"], "company"))
         answers = self.answers(self._table(data.get("answers", {}), "answers"))
         facts = self.facts(self._table(data.get("facts", {}), "facts"))
         thresholds = self.thresholds(self._table(data.get("thresholds", {}), "thresholds"))
+        audit = self.audit(self._table(data.get("audit", {}), "audit"))
         return Profile(
-            company=company, answers=answers, facts=facts, thresholds=thresholds, source=self.source
+            company=company,
+            answers=answers,
+            facts=facts,
+            thresholds=thresholds,
+            audit=audit,
+            source=self.source,
+        )
+
+    def audit(self, table: Mapping[str, Any]) -> AuditDetails:
+        self._reject_unknown(table, ("date", "advisor", "organisation"), "audit")
+        texts = {
+            key: self._text(table[key], f"audit.{key}", limit=200)
+            for key in ("advisor", "organisation")
+            if key in table
+        }
+        return AuditDetails(date=self._date(table["date"]) if "date" in table else None, **texts)
+
+    def _date(self, raw: Any) -> datetime.date:
+        # TOML has dates (2026-11-20); JSON and forms give the same as text.
+        if isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime):
+            return raw
+        if isinstance(raw, str):
+            try:
+                return datetime.date.fromisoformat(raw.strip())
+            except ValueError:
+                pass
+        raise self.fail(
+            "audit.date", f"expected a date like 2026-11-20 (year-month-day), got {_describe(raw)}"
         )
 
     def _check_depth(self, value: Any, path: str, depth: int) -> None:
