@@ -19,6 +19,7 @@ from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.catalog.rulesets import Ruleset, select_rulesets
 from kundenkompass.errors import PluginError, ProfileError
+from kundenkompass.inference import plan
 from kundenkompass.inference.compile import compile_rules
 from kundenkompass.inference.explain import (
     all_known,
@@ -28,7 +29,6 @@ from kundenkompass.inference.explain import (
     open_questions,
     show_value,
 )
-from kundenkompass.inference import plan
 from kundenkompass.inference.prioritize import RULE_PRIORITY, TOP_STEPS, rank
 from kundenkompass.inference.runner import RuleRunner
 from kundenkompass.inference.score import maturity, overall_score, phase_scores

@@ -88,3 +88,7 @@ class OutputError(KundenkompassError):
     def __init__(self, path: str, message: str) -> None:
         self.path = path
         super().__init__(f"{path}: {message}")
+
+
+class RenderError(KundenkompassError):
+    """A report that cannot be made on this machine, e.g. a PDF without a browser."""

@@ -133,9 +133,7 @@ def collect(
     thresholds = _gather(
         manager, "register_thresholds", Threshold, lambda t: t.key, catalog, "threshold"
     )
-    projects = _gather(
-        manager, "register_projects", Project, lambda p: p.id, catalog, "project"
-    )
+    projects = _gather(manager, "register_projects", Project, lambda p: p.id, catalog, "project")
     for plugin, position, threshold in thresholds:
         if ("fact", threshold.key) in catalog.owners:
             raise PluginError(plugin, f"threshold {threshold.key!r} has the key of a declared fact")

@@ -17,11 +17,11 @@ column for syntax errors) and what was expected.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping
-import datetime
 from pathlib import Path
 from typing import Any, Literal
 

@@ -156,11 +156,16 @@ def _level_labels(root: Any) -> Any:
             if len(lines) > 1:
                 label.text = None
                 for index, line in enumerate(lines):
-                    span = label.makeelement(f"{_SVG}tspan" if label.tag.startswith("{") else "tspan", {})
+                    span = label.makeelement(
+                        f"{_SVG}tspan" if label.tag.startswith("{") else "tspan", {}
+                    )
                     span.set("x", f"{x:.1f}")
                     if index:
                         span.set("dy", f"{LABEL_SIZE * 1.1:.1f}")
-                    span.text = line
+                    # A line broken at a space keeps it, so the label reads as one text.
+                    span.text = (
+                        line if index == len(lines) - 1 or line.endswith("/") else line + " "
+                    )
                     label.append(span)
     return root
 

@@ -100,7 +100,9 @@ def _owner(view: ReportView, console: Console) -> None:
         )
         if plan.needs or project.after:
             needs = [*project.after, *([plan.needs] if plan.needs else [])]
-            console.print(_indented(f"{t('owner.project_needs')}: " + "; ".join(needs), style="dim"))
+            console.print(
+                _indented(f"{t('owner.project_needs')}: " + "; ".join(needs), style="dim")
+            )
         for entry in project.entries:
             console.print(_indented(f"{entry.number}. {entry.recommendation.title}", indent=5))
         console.print()

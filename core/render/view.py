@@ -218,7 +218,9 @@ class ReportView:
         return next(r for r in self.result.recommendations if r.measure == measure)
 
 
-def report_view(result: AuditResult, language: str = "de", audience: Audience = "owner") -> ReportView:
+def report_view(
+    result: AuditResult, language: str = "de", audience: Audience = "owner"
+) -> ReportView:
     numbers = {r.measure: n for n, r in enumerate(result.recommendations, start=1)}
     titles = {r.measure: r.title for r in result.recommendations}
     derived = {fact.key for fact in result.derived_facts}
@@ -258,9 +260,7 @@ def report_view(result: AuditResult, language: str = "de", audience: Audience = 
     roadmap = tuple(
         RoadmapStretch(
             horizon=step.horizon,
-            label=text(
-                "owner.months", language, first=step.from_month + 1, last=step.to_month
-            ),
+            label=text("owner.months", language, first=step.from_month + 1, last=step.to_month),
             projects=tuple(by_project[p] for p in step.projects if p in by_project),
         )
         for step in result.roadmap
