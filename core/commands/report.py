@@ -5,9 +5,13 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar, cast
 
 import typer
+
+if TYPE_CHECKING:
+    from kundenkompass.results import AuditResult
+
 from kundenkompass.commands.app import app, handles_errors, stdout_console
 
 OUTPUT_HELP = "Write to this file instead of stdout (atomically: never half-written)."
@@ -92,7 +96,7 @@ def write_output(content: str | bytes, output: Path | None, *, force: bool) -> N
 
 
 def write_report(
-    result: object,
+    result: AuditResult,
     chosen: ReportFormat,
     audience: Audience | None,
     output: Path | None,
@@ -100,22 +104,29 @@ def write_report(
     force: bool,
     language: str,
 ) -> None:
-    """Render ``result`` (an AuditResult) as asked and write it to ``output`` or stdout."""
-    from kundenkompass.render.report import default_audience, render_pdf, render_report
-    from kundenkompass.results import AuditResult
+    """Render ``result`` as asked and write it to ``output`` or stdout."""
+    from kundenkompass.render.report import (
+        Format,
+        default_audience,
+        render_pdf,
+        render_report,
+    )
 
-    assert isinstance(result, AuditResult)
-    reader = audience.value if audience else default_audience(chosen.value)
+    reader: Literal["owner", "advisor"] = (
+        ("advisor" if audience is Audience.advisor else "owner")
+        if audience
+        else default_audience(cast(Format, chosen.value))
+    )
     if chosen is ReportFormat.text and output is None:
         from kundenkompass.render.text import render
 
-        render(result, stdout_console(), language, reader)  # type: ignore[arg-type]
+        render(result, stdout_console(), language, reader)
         return
     content: str | bytes
     if chosen is ReportFormat.pdf:
-        content = render_pdf(result, language, reader)  # type: ignore[arg-type]
+        content = render_pdf(result, language, reader)
     else:
-        content = render_report(result, chosen.value, language, reader)  # type: ignore[arg-type]
+        content = render_report(result, cast(Format, chosen.value), language, reader)
     write_output(content, output, force=force)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from typing import Literal, cast
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.models import PHASES, Project, text_in
@@ -29,6 +30,10 @@ ROADMAP: tuple[tuple[str, int, int], ...] = (
     ("als_naechstes", 3, 6),
     ("spaeter", 6, 12),
 )
+Effort = Literal["gering", "mittel", "hoch"]
+Cost = Literal["kostenlos", "unter_500", "unter_5000", "mehr"]
+TimeToEffect = Literal["sofort", "wochen", "monate"]
+Horizon = Literal["jetzt", "als_naechstes", "spaeter"]
 _EFFORT = ("gering", "mittel", "hoch")
 _TIME = ("sofort", "wochen", "monate")
 #: Upper bound of each cost band in euros.
@@ -103,9 +108,11 @@ def projects(
                 phase=project.phase,
                 phase_title=text(f"phase.{project.phase}", language),
                 measures=[r.measure for r in recs],
-                effort=max((r.effort for r in recs), key=_EFFORT.index),  # type: ignore[arg-type]
-                cost=_cost_band(r.cost for r in recs),  # type: ignore[arg-type]
-                time_to_effect=max((r.time_to_effect for r in recs), key=_TIME.index),  # type: ignore[arg-type]
+                effort=cast(Effort, max((r.effort for r in recs), key=_EFFORT.index)),
+                cost=cast(Cost, _cost_band(r.cost for r in recs)),
+                time_to_effect=cast(
+                    TimeToEffect, max((r.time_to_effect for r in recs), key=_TIME.index)
+                ),
                 owner=project.owner,
                 needs=text_in(project.needs, language) if project.needs else None,
                 after=after,
@@ -120,7 +127,7 @@ def roadmap(plans: Sequence[ProjectPlan]) -> list[RoadmapStep]:
     """The 3/6/12-month roadmap: each stretch with the projects that start in it."""
     return [
         RoadmapStep(
-            horizon=horizon,  # type: ignore[arg-type]
+            horizon=cast(Horizon, horizon),
             from_month=first,
             to_month=last,
             projects=[plan.project for plan in plans if plan.horizon == horizon],

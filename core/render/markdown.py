@@ -127,7 +127,7 @@ def _owner(view: ReportView) -> list[str]:
             f"{escape(t('owner.time'))}: {escape(t('time_to_effect.' + plan.time_to_effect))}"
         )
         add(f"- {escape(t('owner.project_owner'))}: {escape(view.role(plan.owner))}")
-        needs = [*project.after, *([plan.needs] if plan.needs else [])]
+        needs = project.needs(view.language)
         if needs:
             add(f"- {escape(t('owner.project_needs'))}: " + "; ".join(escape(n) for n in needs))
         add("")

@@ -98,8 +98,7 @@ def _owner(view: ReportView, console: Console) -> None:
                 style="dim",
             )
         )
-        if plan.needs or project.after:
-            needs = [*project.after, *([plan.needs] if plan.needs else [])]
+        if needs := project.needs(view.language):
             console.print(
                 _indented(f"{t('owner.project_needs')}: " + "; ".join(needs), style="dim")
             )

@@ -103,6 +103,11 @@ class ProjectView:
     #: Titles of the projects to finish first.
     after: tuple[str, ...]
 
+    def needs(self, language: str = "de") -> list[str]:
+        """What has to be in place first: earlier projects, then the project's own needs."""
+        shown = [text("owner.project_after", language, title=title) for title in self.after]
+        return shown + ([self.plan.needs] if self.plan.needs else [])
+
 
 @dataclass(frozen=True)
 class RoadmapStretch:
