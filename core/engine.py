@@ -20,6 +20,7 @@ from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.catalog.rulesets import Ruleset, select_rulesets
 from kundenkompass.errors import PluginError, ProfileError
 from kundenkompass.inference import plan
+from kundenkompass.inference.applicability import Applicability, apply_preconditions
 from kundenkompass.inference.compile import compile_rules
 from kundenkompass.inference.explain import (
     all_known,
@@ -43,6 +44,7 @@ from kundenkompass.profile.scope import (
     scope_for,
     visible_questions,
 )
+from kundenkompass.profile.website import website_checks
 from kundenkompass.results import (
     AuditInfo,
     AuditResult,
@@ -148,7 +150,7 @@ class Engine:
         taken from the profile's ``[audit]`` table. Without a date the result has none (and
         no follow-up date): it is never taken from the clock.
         """
-        profile, scope = self._in_scope(self.load_profile(profile))
+        profile, scope, applicability = self._in_scope(self.load_profile(profile))
         given = audit.model_dump(exclude_none=True) if audit else {}
         details = AuditInfo(**{**profile.audit.model_dump(exclude_none=True), **given})
         catalog = self.catalog
@@ -208,10 +210,18 @@ class Engine:
             top_steps=[entry.measure for entry in ranked[:TOP_STEPS]],
             recommendations=recommendations,
             open_questions=visible_questions(
-                open_questions(catalog, values, set(by_measure), applicable, channels),
+                open_questions(
+                    catalog,
+                    values,
+                    set(by_measure),
+                    applicable,
+                    channels,
+                    set(applicability.ruled_out),
+                ),
                 scope,
                 catalog,
             ),
+            ignored_inputs=list(applicability.ignored),
             derived_facts=derived_facts(self.compiled, inference, values, catalog),
             facts={
                 key.split(".", 1)[1]: list(v) if isinstance(v, tuple) else v
@@ -230,6 +240,7 @@ class Engine:
                 )
                 for ruleset in scope.rulesets
             ],
+            website_check=website_checks(profile, catalog, self.language),
             rules_fingerprint=self.compiled.fingerprint,
             audit=details,
             strengths=plan.strengths(catalog, answers, included, self.language),
@@ -245,7 +256,7 @@ class Engine:
                 "MEASURE_ID",
                 f"unknown measure {measure_id!r}{_did_you_mean(measure_id, self.catalog.measures)}",
             )
-        profile, _ = self._in_scope(self.load_profile(profile))
+        profile, _, applicability = self._in_scope(self.load_profile(profile))
         known = known_values(profile, self.catalog)
         inference = self._runner.run(known)
         values = all_known(known, inference)
@@ -256,13 +267,17 @@ class Engine:
             values,
             self.catalog,
             set(profile.company.channels),
+            set(applicability.ruled_out),
         )
 
-    def _in_scope(self, profile: Profile) -> tuple[Profile, SectorScope]:
-        """Check the profile against its sector and apply not-applicable marks."""
+    def _in_scope(self, profile: Profile) -> tuple[Profile, SectorScope, Applicability]:
+        """Check the profile against its sector, apply not-applicable marks and the
+        preconditions of questions (``applies_when``)."""
         scope = scope_for(profile, self.catalog)
         check_profile(profile, self.catalog, scope)
-        return mark_not_applicable(profile, scope, self.language), scope
+        marked = mark_not_applicable(profile, scope, self.language)
+        applied, applicability = apply_preconditions(marked, self.catalog, self.language)
+        return applied, scope, applicability
 
     def _phase(
         self, phase: str, profile: Profile, score: float | None, scope: SectorScope

@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from kundenkompass.errors import KundenkompassError
+from kundenkompass.render.terminal import make_console, visible
 from rich.console import Console
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,12 +35,13 @@ app = typer.Typer(
 def stdout_console() -> Console:
     terminal = sys.stdout.isatty()
     # Redirected output is not wrapped, and tables get room instead of 80 columns.
-    return Console(highlight=False, soft_wrap=not terminal, width=None if terminal else 120)
+    return make_console(soft_wrap=not terminal, width=None if terminal else 120)
 
 
 def _fail(message: str, code: int) -> None:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(
-        f"audit: error: {message}", markup=False
+    # File names, keys and values in messages are data: one line, no control sequences.
+    make_console(stderr=True, soft_wrap=True).print(
+        f"audit: error: {visible(message)}", markup=False
     )
     raise typer.Exit(code)
 
@@ -105,7 +107,8 @@ def make_engine(rulesets: Sequence[Path] | None = (), skip_broken: bool | None =
             error.plugin, f"{error.message} (--skip-broken-plugins leaves it out)"
         ) from error
     for skipped in engine.skipped_plugins:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            f"audit: warning: plugin {skipped.name!r} left out: {skipped.reason}", markup=False
+        make_console(stderr=True, soft_wrap=True).print(
+            visible(f"audit: warning: plugin {skipped.name!r} left out: {skipped.reason}"),
+            markup=False,
         )
     return engine

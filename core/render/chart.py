@@ -21,6 +21,7 @@ from typing import Any
 
 import pygal
 from kundenkompass.results import PhaseResult
+from pygal.etree import etree as pygal_etree
 from pygal.style import Style
 
 WIDTH, HEIGHT = 500, 340
@@ -60,6 +61,9 @@ def radar_chart_svg(
     ``description`` is the chart's text alternative; ``number`` formats the scores. A
     phase without a score sits at the centre and its label shows a dash.
     """
+    # pygal switches to lxml whenever it is importable (another extra may bring it), which
+    # changes the markup; the standard library's ElementTree keeps the SVG the same everywhere.
+    pygal_etree.to_etree()
     chart = pygal.Radar(
         style=_STYLE,
         js=[],  # no tooltip script: it would be fetched from the web

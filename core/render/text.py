@@ -1,7 +1,15 @@
-"""The audit as German text for the terminal (rich), built on the shared view model."""
+"""The audit as German text for the terminal (rich), built on the shared view model.
+
+Every value from the result is data: it reaches rich only through
+:mod:`kundenkompass.render.terminal` (``escape`` in markup strings and table cells,
+``data_text``/``visible`` in :class:`~rich.text.Text`).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from kundenkompass.render.terminal import data_text, escape, visible
 from kundenkompass.render.view import Audience, PlanEntry, ReportView, report_view
 from kundenkompass.results import AuditResult, MeasureExplanation
 from kundenkompass.texts import text
@@ -27,9 +35,9 @@ def _header(view: ReportView, console: Console) -> None:
     t = view.t
     result = view.result
     title = t("report.title") if view.audience == "owner" else t("worksheet.title")
-    console.print(Text(f"{title}: {result.company.name}", style="bold"))
-    console.print(" · ".join(view.meta()))
-    console.print(view.audit_line())
+    console.print(data_text(f"{title}: {result.company.name}", style="bold"))
+    console.print(data_text(" · ".join(view.meta())))
+    console.print(data_text(view.audit_line()))
     overall = f"{t('report.overall')}: {view.num(result.overall_score)} / 100" + (
         f" – {t('maturity.' + result.overall_maturity)}" if result.overall_maturity else ""
     )
@@ -48,7 +56,7 @@ def _phase_table(view: ReportView, console: Console) -> None:
     for phase in view.result.phases:
         scored = phase.answered - phase.not_applicable
         table.add_row(
-            phase.title,
+            escape(phase.title),
             view.num(phase.score),
             view.maturity(phase.maturity),
             t("report.of", part=phase.fulfilled, whole=scored),
@@ -75,8 +83,8 @@ def _owner(view: ReportView, console: Console) -> None:
     if not view.owner_steps:
         console.print(t("report.no_measures"))
     for index, entry in enumerate(view.owner_steps, start=1):
-        line = Text(f"{index}. {entry.recommendation.title}", style="bold")
-        line.append(f" – {view.first_reason(entry.recommendation)}")
+        line = data_text(f"{index}. {entry.recommendation.title}", style="bold")
+        line.append(visible(f" – {view.first_reason(entry.recommendation)}"))
         console.print(line)
     console.print()
 
@@ -87,7 +95,7 @@ def _owner(view: ReportView, console: Console) -> None:
     console.print()
     for project in view.projects:
         plan = project.plan
-        console.print(Text(f"{plan.title} ({view.months(plan.horizon)})", style="bold"))
+        console.print(data_text(f"{plan.title} ({view.months(plan.horizon)})", style="bold"))
         console.print(_indented(plan.goal))
         console.print(
             _indented(
@@ -115,14 +123,14 @@ def _owner(view: ReportView, console: Console) -> None:
     if not view.owner_questions:
         console.print(t("report.no_open_questions"))
     for group in view.owner_questions:
-        console.print(Text(group.title, style="bold"))
+        console.print(data_text(group.title, style="bold"))
         for question in group.questions:
             console.print(_indented(f"• {question.question}", indent=2))
         if group.more:
             console.print(_indented(t("owner.more_questions", count=group.more), indent=2))
     console.print()
     _heading(console, t("owner.follow_up"))
-    console.print(view.follow_up())
+    console.print(data_text(view.follow_up()))
     console.print()
     _heading(console, t("owner.support"))
     console.print(t("owner.support_text"))
@@ -135,8 +143,8 @@ def _worksheet(view: ReportView, console: Console) -> None:
     if not result.recommendations:
         console.print(t("report.no_measures"))
     for entry in view.top_steps:
-        line = Text(f"{entry.number}. {entry.recommendation.title}", style="bold")
-        line.append(f" – {view.first_reason(entry.recommendation)}")
+        line = data_text(f"{entry.number}. {entry.recommendation.title}", style="bold")
+        line.append(visible(f" – {view.first_reason(entry.recommendation)}"))
         console.print(line)
     console.print()
 
@@ -147,13 +155,15 @@ def _worksheet(view: ReportView, console: Console) -> None:
             console.print(_recommendation(entry, view))
         console.print()
 
+    if result.website_check:
+        _website_check(result, console, t)
     _heading(console, t("report.open_questions"))
     if not result.open_questions:
         console.print(t("report.no_open_questions"))
     else:
         console.print(t("report.open_question_hint"))
         for group in view.question_groups:
-            console.print(Text(group.title, style="bold"))
+            console.print(data_text(group.title, style="bold"))
             for question in group.questions:
                 measures = question.could_recommend_titles or question.could_recommend
                 console.print(
@@ -165,16 +175,43 @@ def _worksheet(view: ReportView, console: Console) -> None:
                 )
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "–"
+    return str(value)
+
+
+def _website_check(result: AuditResult, console: Console, t: Any) -> None:
+    console.print(Text(t("report.website_check"), style="bold underline"))
+    console.print(t("report.website_hint"))
+    for check in result.website_check:
+        if check.agrees is None:
+            verdict = t("report.website_only", website=_shown(check.website_value))
+        elif check.agrees:
+            verdict = t("report.website_agrees")
+        else:
+            verdict = t(
+                "report.website_differs",
+                profile=_shown(check.profile_value),
+                website=_shown(check.website_value),
+            )
+        label = check.label.rstrip(".")
+        console.print(_indented(f"• {label} – {verdict} ({check.url})", indent=2))
+    console.print()
+
+
 def _indented(content: str, style: str = "", indent: int = 3) -> Text:
-    return Text(" " * indent + content, style=style)
+    return data_text(" " * indent + content, style=style)
 
 
 def _recommendation(entry: PlanEntry, view: ReportView) -> Group:
     t = view.t
     rec = entry.recommendation
-    heading = Text(f"{entry.number}. {rec.title}", style="bold")
+    heading = data_text(f"{entry.number}. {rec.title}", style="bold")
     heading.append(
-        f"  [{rec.phase_title} · {t('report.priority_points')} {view.num(rec.score)}]",
+        visible(f"  [{rec.phase_title} · {t('report.priority_points')} {view.num(rec.score)}]"),
         style="dim",
     )
     if rec.quick_win:
@@ -211,19 +248,19 @@ def render_explanation(
     explanation: MeasureExplanation, console: Console, language: str = "de"
 ) -> None:
     t = lambda key, **values: text(key, language, **values)  # noqa: E731
-    console.print(Text(f"{explanation.title} ({explanation.measure})", style="bold"))
+    console.print(data_text(f"{explanation.title} ({explanation.measure})", style="bold"))
     if explanation.recommended:
         console.print(t("explain.recommended"))
     elif not explanation.applicable:
         channels = ", ".join(t(f"channel.{c}") for c in explanation.channels)
-        console.print(t("explain.not_applicable", channels=channels))
+        console.print(t("explain.not_applicable", channels=channels), markup=False)
     else:
         console.print(t("explain.not_recommended"))
     for check in [*explanation.rules, *explanation.derivation_rules]:
         console.print()
         outcome = t(f"explain.outcome_{check.outcome}")
         console.print(
-            Text(f"{t('report.rule')} {check.rule} ({check.origin}): {outcome}", style="bold")
+            data_text(f"{t('report.rule')} {check.rule} ({check.origin}): {outcome}", style="bold")
         )
         if check.reason:
             console.print(_indented(f"{t('report.reason')}: {check.reason}", indent=2))
@@ -231,6 +268,21 @@ def render_explanation(
             if len(check.alternatives) > 1:
                 console.print(_indented(t("explain.alternative", number=number), indent=2))
             for leaf in alternative:
+                console.print(
+                    _indented(
+                        f"{_TRUTH_MARK[leaf.truth]} {leaf.label} = {leaf.shown}  [{leaf.test}]",
+                        indent=4,
+                    )
+                )
+        if check.outcome == "blocked":
+            decisive = [leaf for leaf in check.unless if leaf.truth == "true"] or [
+                leaf for leaf in check.unless if leaf.truth != "unknown"
+            ]
+            because = "; ".join(f"{leaf.label} = {leaf.shown}" for leaf in decisive)
+            console.print(_indented(t("explain.blocked_because", because=because), indent=2))
+        elif check.unless:
+            console.print(_indented(t("explain.unless"), indent=2))
+            for leaf in check.unless:
                 console.print(
                     _indented(
                         f"{_TRUTH_MARK[leaf.truth]} {leaf.label} = {leaf.shown}  [{leaf.test}]",
