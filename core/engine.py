@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,11 @@ from kundenkompass.inference.explain import (
     explain_measure,
     firings,
     open_questions,
-    show_value,
 )
 from kundenkompass.inference.prioritize import RULE_PRIORITY, TOP_STEPS, rank
 from kundenkompass.inference.runner import RuleRunner
 from kundenkompass.inference.score import maturity, overall_score, phase_scores
-from kundenkompass.models import PHASES, Measure, text_in
+from kundenkompass.models import ChecklistItem, Measure, text_in
 from kundenkompass.profile.known_values import known_values
 from kundenkompass.profile.load import Profile, load_profile, parse_profile_text, validate_profile
 from kundenkompass.profile.scope import (
@@ -57,6 +57,7 @@ from kundenkompass.results import (
     WhatIf,
 )
 from kundenkompass.texts import text
+from kundenkompass.vocabulary import PHASES
 from pydantic import BaseModel
 
 _engine_numbers = itertools.count(1)
@@ -300,7 +301,7 @@ class Engine:
                 ChecklistAnswer(
                     item=item.id,
                     statement=text_in(item.statement, self.language),
-                    answer=profile.answer(item.id),  # type: ignore[arg-type]
+                    answer=profile.answer(item.id),
                     note=profile.answers[item.id].note if item.id in profile.answers else None,
                     weight=item.weight,
                 )
@@ -347,7 +348,7 @@ class Engine:
         scores: Mapping[str, float | None],
         overall: float | None,
     ) -> WhatIf:
-        improved = dict(answers)
+        improved: dict[str, str | None] = dict(answers)
         items = []
         for item_id in measure.addresses:
             if answers.get(item_id) not in ("ja", "entfaellt"):
@@ -358,8 +359,11 @@ class Engine:
         # Only the phases of the changed items can change: score just those (this runs for
         # every recommendation of every audit).
         changed = {self.catalog.checklist[item].phase for item in items}
-        rescored = phase_scores(_PhasesOnly(self.catalog, changed), improved)  # type: ignore[arg-type]
-        new_scores = {**scores, **{phase: rescored[phase] for phase in changed}}
+        rescored = phase_scores(_PhasesOnly(self.catalog, changed), improved)
+        new_scores: dict[str, float | None] = {
+            **scores,
+            **{phase: rescored[phase] for phase in changed},
+        }
         new_overall = overall_score(new_scores)
         phase_before = scores.get(measure.phase) or 0.0
         return WhatIf(
@@ -367,9 +371,6 @@ class Engine:
             overall_gain=round((new_overall or 0.0) - (overall or 0.0), 1),
             items=items,
         )
-
-    def show(self, ref: str, value: Any) -> str:
-        return show_value(ref, value, self.catalog, self.language)
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -382,11 +383,11 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
 class _PhasesOnly:
     """A view of the catalog's checklist limited to some phases, for ``phase_scores``."""
 
-    def __init__(self, catalog: Catalog, phases: set[str]) -> None:
+    def __init__(self, catalog: Catalog, phases: AbstractSet[str]) -> None:
         self.catalog = catalog
         self.phases = phases
 
-    def checklist_for_phase(self, phase: str) -> list[Any]:
+    def checklist_for_phase(self, phase: str) -> list[ChecklistItem]:
         return self.catalog.checklist_for_phase(phase) if phase in self.phases else []
 
 
@@ -400,7 +401,7 @@ def _sector_title(sector: str | None, catalog: Catalog, language: str) -> str | 
     return sector.replace("_", " ").capitalize()
 
 
-def _applies(measure: Measure, channels: set[str]) -> bool:
+def _applies(measure: Measure, channels: AbstractSet[str]) -> bool:
     return not measure.channels or bool(channels & set(measure.channels))
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Literal, cast
+from typing import cast
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import PHASES, Project, text_in
+from kundenkompass.models import Project, text_in
 from kundenkompass.results import (
     ProjectPlan,
     Recommendation,
@@ -20,6 +20,7 @@ from kundenkompass.results import (
     Strength,
 )
 from kundenkompass.texts import text
+from kundenkompass.vocabulary import PHASES, Cost, Effort, Horizon, Role, TimeToEffect
 
 STRENGTHS = 3
 #: Months after the audit when the follow-up audit is due.
@@ -30,16 +31,12 @@ ROADMAP: tuple[tuple[str, int, int], ...] = (
     ("als_naechstes", 3, 6),
     ("spaeter", 6, 12),
 )
-Effort = Literal["gering", "mittel", "hoch"]
-Cost = Literal["kostenlos", "unter_500", "unter_5000", "mehr"]
-TimeToEffect = Literal["sofort", "wochen", "monate"]
-Horizon = Literal["jetzt", "als_naechstes", "spaeter"]
 _EFFORT = ("gering", "mittel", "hoch")
 _TIME = ("sofort", "wochen", "monate")
 #: Upper bound of each cost band in euros.
 _COST_LIMIT = {"kostenlos": 0, "unter_500": 500, "unter_5000": 5000}
 #: The owner of the catch-all project of a phase.
-_CATCH_ALL_OWNER = "inhaber"
+_CATCH_ALL_OWNER: Role = "inhaber"
 
 
 def strengths(

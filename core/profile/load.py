@@ -23,16 +23,19 @@ import math
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.errors import ProfileError
-from kundenkompass.files.toml_files import TomlFileError, parse_toml_text, read_toml_text
-from kundenkompass.models import CHANNELS, FactDefinition, FactType
+from kundenkompass.errors import ProfileError, TomlFileError
+from kundenkompass.files.toml_files import parse_toml_text, read_toml_text
+from kundenkompass.models import FactDefinition, FactType
+from kundenkompass.vocabulary import CHANNELS, AnswerValue, Channel
 from pydantic import BaseModel, ConfigDict, Field
 
+Word = TypeVar("Word", bound=str)
+
 #: What a profile may say for a checklist item; "unbekannt" means unknown.
-ANSWER_SPELLINGS = {
+ANSWER_SPELLINGS: dict[str, AnswerValue | None] = {
     "ja": "ja",
     "teilweise": "teilweise",
     "nein": "nein",
@@ -45,15 +48,13 @@ MAX_TEXT_LENGTH = 2_000
 MAX_NUMBER = 1e12
 MAX_DEPTH = 4
 
-Channel = Literal["laden", "onlineshop", "marktplatz"]
-
 
 class Answer(BaseModel):
     """An answer to a checklist item; ``value`` is None when unknown."""
 
     model_config = ConfigDict(frozen=True)
 
-    value: Literal["ja", "teilweise", "nein", "entfaellt"] | None = None
+    value: AnswerValue | None = None
     note: str | None = None
 
 
@@ -101,7 +102,7 @@ class Profile(BaseModel):
     website_evidence: tuple[WebsiteEvidence, ...] = ()
     source: str = "<profile>"
 
-    def answer(self, item_id: str) -> str | None:
+    def answer(self, item_id: str) -> AnswerValue | None:
         answer = self.answers.get(item_id)
         return answer.value if answer else None
 
@@ -362,7 +363,7 @@ class _Validator:
             )
         return raw if whole else float(raw)
 
-    def _member_list(self, raw: Any, allowed: Iterable[str], path: str) -> tuple[str, ...]:
+    def _member_list(self, raw: Any, allowed: Iterable[Word], path: str) -> tuple[Word, ...]:
         allowed = tuple(allowed)
         choices = ", ".join(f'"{v}"' for v in allowed)
         if not isinstance(raw, list):

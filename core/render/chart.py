@@ -97,7 +97,8 @@ def radar_chart_svg(
     ordered = [phases[0], *reversed(phases[1:])] if phases else []
     chart.x_labels = [f"{phase.title} ({number(phase.score)})" for phase in ordered]
     chart.add("", [phase.score or 0 for phase in ordered])
-    return str(chart.render(is_unicode=True))
+    svg: str = chart.render(is_unicode=True)
+    return svg
 
 
 def _text_alternative(root: Any, description: str) -> Any:

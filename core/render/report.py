@@ -28,6 +28,14 @@ def plain_console() -> Console:
     )
 
 
+def captured(console: Console) -> str:
+    """The text a :func:`plain_console` has collected."""
+    file = console.file
+    if not isinstance(file, io.StringIO):
+        raise TypeError("the console does not collect its output; use plain_console()")
+    return file.getvalue()
+
+
 def default_audience(format: Format) -> Audience:
     """The advisor's worksheet on the terminal, the owner's report in documents."""
     return "advisor" if format == "text" else "owner"
@@ -56,7 +64,7 @@ def render_report(
 
         console = plain_console()
         render(result, console, language, chosen)
-        return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+        return captured(console)
     if format == "pdf":
         raise ValueError("a PDF is bytes: use render_pdf")
     raise ValueError(f"unknown report format {format!r}; expected one of {', '.join(FORMATS)}")

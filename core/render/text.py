@@ -12,7 +12,7 @@ from typing import Any
 from kundenkompass.render.terminal import data_text, escape, visible
 from kundenkompass.render.view import Audience, PlanEntry, ReportView, report_view
 from kundenkompass.results import AuditResult, MeasureExplanation
-from kundenkompass.texts import text
+from kundenkompass.texts import texts_for
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -247,7 +247,7 @@ _TRUTH_MARK = {"true": "✓", "false": "✗", "unknown": "?"}
 def render_explanation(
     explanation: MeasureExplanation, console: Console, language: str = "de"
 ) -> None:
-    t = lambda key, **values: text(key, language, **values)  # noqa: E731
+    t = texts_for(language)
     console.print(data_text(f"{explanation.title} ({explanation.measure})", style="bold"))
     if explanation.recommended:
         console.print(t("explain.recommended"))

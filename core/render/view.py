@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kundenkompass.models import PHASES
 from kundenkompass.render.numbers import NO_VALUE, long_date, number, signed
 from kundenkompass.results import (
     AuditResult,
@@ -27,6 +26,7 @@ from kundenkompass.results import (
     Recommendation,
 )
 from kundenkompass.texts import section, text
+from kundenkompass.vocabulary import HORIZONS, PHASES
 
 __all__ = [
     "NO_VALUE",
@@ -39,7 +39,6 @@ __all__ = [
 
 Audience = Literal["owner", "advisor"]
 AUDIENCES: tuple[Audience, ...] = ("owner", "advisor")
-HORIZONS: tuple[str, ...] = ("jetzt", "als_naechstes", "spaeter")
 #: Measures the owner's report shows in detail; the others are listed under "Später".
 OWNER_MEASURES = 10
 #: Steps the owner's report opens with.
