@@ -16,7 +16,7 @@ import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 
-from kundenkompass.errors import RenderError
+from kundenkompass.errors import MissingDependencyError, RenderError
 
 #: Browser names tried on the PATH, in this order.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -48,9 +48,10 @@ def _print(html: str) -> bytes:
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
-        raise RenderError(
+        raise MissingDependencyError(
+            "playwright",
             "PDF needs the optional extra 'pdf': pip install 'kundenkompass[pdf]' "
-            "(and Chromium, e.g. apt install chromium)"
+            "(and Chromium, e.g. apt install chromium)",
         ) from None
     try:
         with sync_playwright() as playwright:
