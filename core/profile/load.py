@@ -230,7 +230,7 @@ class _Validator:
             except ValueError:
                 pass
         raise self.fail(
-            "audit.date", f"expected a date like 2026-11-20 (year-month-day), got {_describe(raw)}"
+            "audit.date", f"expected a date like 2026-11-20 (year-month-day), got {describe(raw)}"
         )
 
     def website_evidence(self, raw: Any) -> tuple[WebsiteEvidence, ...]:
