@@ -204,10 +204,23 @@ def test_worksheet_is_the_default_on_the_terminal_and_keeps_the_trace(results):
 
 
 def test_worksheet_rephrases_derived_facts_as_findings(results):
-    text = render_report(results["radhaus"], "text")
-    assert "Befund „Holt das Unternehmen weder im Gespräch noch über eine Befragung" in text
-    assert "gezielt Rückmeldungen seiner Kunden ein: ja" not in text
-    assert "Befund „" in render_markdown(results["radhaus"], audience="advisor")
+    result = results["radhaus"]
+    text = render_report(result, "text")
+    derived = {fact.key: fact for fact in result.derived_facts if isinstance(fact.value, bool)}
+    shown = [
+        e
+        for rec in result.recommendations
+        for firing in rec.reasons
+        for e in firing.evidence
+        if e.ref.split(".", 1)[-1] in derived
+    ]
+    assert shown, "the example's reasons rest on derived facts"
+    for evidence in shown:
+        finding = evidence.label.rstrip("?").strip()
+        holds = "trifft zu" if evidence.value else "trifft nicht zu"
+        assert f"Befund „{finding}“: {holds}" in text
+        assert f"{evidence.label}: {evidence.shown}" not in text
+    assert "Befund „" in render_markdown(result, audience="advisor")
 
 
 def test_html_and_markdown_default_to_the_owner(results):
