@@ -20,7 +20,7 @@ from kundenkompass.results import (
     Strength,
 )
 from kundenkompass.texts import text
-from kundenkompass.vocabulary import PHASES, Cost, Effort, Horizon, Role, TimeToEffect
+from kundenkompass.vocabulary import PHASES, Cost, Horizon, Role
 
 STRENGTHS = 3
 #: Months after the audit when the follow-up audit is due.
@@ -105,11 +105,9 @@ def projects(
                 phase=project.phase,
                 phase_title=text(f"phase.{project.phase}", language),
                 measures=[r.measure for r in recs],
-                effort=cast(Effort, max((r.effort for r in recs), key=_EFFORT.index)),
+                effort=max((r.effort for r in recs), key=_EFFORT.index),
                 cost=cast(Cost, _cost_band(r.cost for r in recs)),
-                time_to_effect=cast(
-                    TimeToEffect, max((r.time_to_effect for r in recs), key=_TIME.index)
-                ),
+                time_to_effect=max((r.time_to_effect for r in recs), key=_TIME.index),
                 owner=project.owner,
                 needs=text_in(project.needs, language) if project.needs else None,
                 after=after,

@@ -12,6 +12,8 @@ from rich.console import Console
 
 Format = Literal["text", "markdown", "html", "json", "pdf"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "html", "json", "pdf")
+#: The formats :func:`render_report` returns as text (a PDF is :func:`render_pdf`).
+TEXT_FORMATS: tuple[Format, ...] = ("text", "markdown", "html", "json")
 
 #: Width of text reports written to a file (a terminal uses its own width).
 TEXT_WIDTH = 100
