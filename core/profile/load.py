@@ -290,11 +290,12 @@ class _Validator:
         if "name" not in table:
             raise self.fail("company.name", "missing; expected the company's name")
         name = self._text(table["name"], "company.name", limit=200, line=True, required=True)
+        # Optional keys are left out when unknown; a JSON null is not a text.
         sector = table.get("sector")
-        if sector is not None:
+        if "sector" in table:
             sector = self._text(sector, "company.sector", limit=100, line=True)
         location = table.get("location")
-        if location is not None:
+        if "location" in table:
             location = self._text(location, "company.location", limit=200, line=True)
         if "channels" not in table:
             raise self.fail(
