@@ -6,7 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from kundenkompass.cli import RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
+from kundenkompass.commands.app import (
+    RulesetOption,
+    SkipBrokenOption,
+    app,
+    handles_errors,
+    make_engine,
+)
 
 
 @app.command()

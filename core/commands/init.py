@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from kundenkompass.cli import app, handles_errors, make_engine, stdout_console
+from kundenkompass.commands.app import app, handles_errors, make_engine, stdout_console
 from kundenkompass.errors import OutputError, ProfileError
 
 #: Exit code of an interrupted questionnaire (as for Ctrl-C elsewhere).

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from kundenkompass.cli import RulesetOption, app, handles_errors, stdout_console
+from kundenkompass.commands.app import RulesetOption, app, handles_errors, stdout_console
 from kundenkompass.texts import text
 from kundenkompass.tools.inventory import Inventory, LoadedSource
 from kundenkompass.tools.lint_sources import shown_path

@@ -7,7 +7,13 @@ from enum import Enum
 from typing import Annotated
 
 import typer
-from kundenkompass.cli import RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
+from kundenkompass.commands.app import (
+    RulesetOption,
+    SkipBrokenOption,
+    app,
+    handles_errors,
+    make_engine,
+)
 
 INSTALL_HINT = "pip install 'kundenkompass[server]'"
 
