@@ -53,7 +53,9 @@ def durable_rules_requirement(argv: list[str]) -> str:
     if not wheels:
         compiler = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
         environment = {**os.environ, "CC": f"{compiler} {DURABLE_RULES_DEFINE}"}
-        print(f"building {DURABLE_RULES} for Python {sys.version.split()[0]} with {DURABLE_RULES_DEFINE}")
+        print(
+            f"building {DURABLE_RULES} for Python {sys.version.split()[0]} with {DURABLE_RULES_DEFINE}"
+        )
         subprocess.run(
             [
                 sys.executable,

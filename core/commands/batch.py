@@ -20,27 +20,27 @@ from kundenkompass.commands.app import (
 def batch(
     profiles: Annotated[
         list[Path],
-        typer.Argument(help="Profile files (TOML); a folder stands for its *.toml files."),
+        typer.Argument(help="Profildateien (TOML); ein Ordner steht für seine *.toml-Dateien."),
     ],
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", help="Results as JSON Lines: one line per profile."),
+        typer.Option("--output", "-o", help="Die Ergebnisse als JSON Lines: eine Zeile je Profil."),
     ],
     summary: Annotated[
         Path | None,
-        typer.Option(help="Also write a CSV summary: one row per company."),
+        typer.Option(help="Zusätzlich eine CSV-Übersicht schreiben: eine Zeile je Unternehmen."),
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+        typer.Option("--jobs", "-j", min=1, help="Arbeitsprozesse (Vorgabe: alle Kerne)."),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    force: Annotated[bool, typer.Option(help="Vorhandene Ausgabedateien ersetzen.")] = False,
     ruleset: RulesetOption = None,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
-    """Audit many profiles in parallel; bad profiles are reported and skipped.
+    """Viele Profile parallel prüfen; fehlerhafte Profile werden gemeldet und übersprungen.
 
-    Each line of the output is {"profile", "status": "ok", "result"} with the result as `audit run` computes it, or {"profile", "status": "error", "error"}. The exit code is 0 when every profile was audited, otherwise that of the worst failure (2 bad input, 3 plugin error, 4 audit failure); the outputs are written either way.
+    Jede Zeile der Ausgabe ist {"profile", "status": "ok", "result"} mit dem Ergebnis, wie `audit run` es berechnet, oder {"profile", "status": "error", "error"}. Der Exit-Code ist 0, wenn jedes Profil geprüft wurde, sonst der des schwersten Fehlers (2 fehlerhafte Eingabe, 3 Plugin-Fehler, 4 Audit-Fehler); die Ausgaben werden in jedem Fall geschrieben.
     """
     from functools import partial
 
@@ -59,15 +59,15 @@ def batch(
 
     paths = batching.expand_profiles(profiles)
     if not paths:
-        raise ProfileError(" ".join(map(str, profiles)), "no profiles found (*.toml)")
+        raise ProfileError(" ".join(map(str, profiles)), "keine Profile gefunden (*.toml)")
     targets = [output] if summary is None else [output, summary]
     if summary is not None and summary.resolve() == output.resolve():
-        raise OutputError(str(summary), "is the same file as --output")
+        raise OutputError(str(summary), "ist dieselbe Datei wie --output")
     for target in targets:  # fail before hours of work, not after
         if target.exists() and not force:
-            raise OutputError(str(target), "already exists; use --force to replace it")
+            raise OutputError(str(target), "gibt es schon; --force ersetzt sie")
         if not target.parent.is_dir():
-            raise OutputError(str(target), f"folder {str(target.parent)!r} does not exist")
+            raise OutputError(str(target), f"den Ordner {str(target.parent)!r} gibt es nicht")
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     failed = 0
@@ -87,7 +87,9 @@ def batch(
         def advance(record: batching.BatchRecord) -> None:
             nonlocal failed
             failed += not record.ok
-            progress.update(task, advance=1, failed=f"[red]{failed} failed[/red]" if failed else "")
+            progress.update(
+                task, advance=1, failed=f"[red]{failed} fehlgeschlagen[/red]" if failed else ""
+            )
 
         # The display's refresh thread starts once the workers exist (see audit_many).
         records = batching.audit_many(
@@ -105,11 +107,14 @@ def batch(
     if summary is not None:
         write_atomically(summary, batching.summary_csv(records), force=force)
 
-    written = " and ".join(str(target) for target in targets)
-    console.print(f"{len(records) - failed} of {len(records)} profiles audited; wrote {written}")
+    written = " und ".join(str(target) for target in targets)
+    console.print(
+        f"{len(records) - failed} von {len(records)} Profilen geprüft; geschrieben: {written}",
+        markup=False,
+    )
     if failed:
         worst = max(r.error.exit_code for r in records if r.error is not None)
         for record in records:
             if record.error is not None:
-                console.print(f"audit: error: {record.error.message}", markup=False)
+                console.print(f"audit: Fehler: {record.error.message}", markup=False)
         raise typer.Exit(worst)

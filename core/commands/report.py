@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from kundenkompass.commands.app import app, handles_errors, stdout_console
+from kundenkompass.commands.app import app, handles_errors, stdout_console, wrote
+from kundenkompass.errors import OutputError
 
-OUTPUT_HELP = "Write to this file instead of stdout (atomically: never half-written)."
-FORCE_HELP = "Replace the --output file if it exists."
+OUTPUT_HELP = (
+    "In diese Datei schreiben statt auf die Standardausgabe (atomar: nie halb geschrieben)."
+)
+FORCE_HELP = "Eine vorhandene --output-Datei ersetzen."
 
 
 class ReportFormat(str, Enum):
@@ -34,19 +37,38 @@ _EXTENSIONS = {
     ".html": "html",
     ".htm": "html",
     ".json": "json",
+    ".pdf": "pdf",
 }
 
 F = TypeVar("F", ReportFormat, DiffFormat)
 
 
 def choose_format(chosen: F | None, output: Path | None, formats: type[F]) -> F:
-    """The --format given, else the one the output file's extension names, else text."""
+    """The --format given, else the one the output file's extension names, else text.
+
+    A file extension that names another format than the one chosen is refused: a report
+    written as text into ``bericht.pdf`` cannot be opened.
+    """
+    named = _EXTENSIONS.get(output.suffix.lower()) if output is not None else None
     if chosen is not None:
+        if output is not None and named is not None and named != chosen.value:
+            wanted = ", ".join(ext for ext, name in _EXTENSIONS.items() if name == chosen.value)
+            raise OutputError(
+                str(output),
+                f"die Endung {output.suffix} passt nicht zum Format {chosen.value}"
+                + (f"; erwartet: {wanted}" if wanted else ""),
+            )
         return chosen
-    if output is not None:
-        name = _EXTENSIONS.get(output.suffix.lower())
-        if name in formats.__members__:
-            return formats(name)
+    if output is not None and named is not None:
+        if named not in formats.__members__:
+            possible = ", ".join(
+                ext for ext, name in _EXTENSIONS.items() if name in formats.__members__
+            )
+            raise OutputError(
+                str(output),
+                f"als {output.suffix} kann dieser Befehl nicht schreiben; möglich: {possible}",
+            )
+        return formats(named)
     return formats("text")
 
 
@@ -58,31 +80,32 @@ def write_output(content: str, output: Path | None, *, force: bool) -> None:
     from kundenkompass.files.atomic import write_atomically
 
     write_atomically(output, content, force=force)
+    wrote(output)
 
 
 @app.command()
 @handles_errors
 def diff(
     before: Annotated[
-        Path, typer.Argument(help="The earlier audit (JSON of `audit run --format json`).")
+        Path, typer.Argument(help="Das frühere Audit (JSON von `audit run --format json`).")
     ],
-    after: Annotated[Path, typer.Argument(help="The later audit of the same company (JSON).")],
+    after: Annotated[Path, typer.Argument(help="Das spätere Audit desselben Unternehmens (JSON).")],
     format: Annotated[
         DiffFormat | None,
         typer.Option(
             "--format",
             "-f",
-            help="text (the default), markdown or json. Without it, the extension of "
-            "--output decides.",
+            help="text (Vorgabe), markdown oder json. Ohne Angabe entscheidet die Endung "
+            "von --output.",
         ),
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
-    """Show the progress between two audits of the same company.
+    """Den Fortschritt zwischen zwei Audits desselben Unternehmens zeigen.
 
-    Score changes per phase and overall, measures done, new and still open, and the
-    answers that changed.
+    Punkteänderungen je Phase und insgesamt, erledigte, neue und noch offene Maßnahmen und
+    die geänderten Antworten.
     """
     from kundenkompass.render.compare import diff_files
     from kundenkompass.render.diff import render_diff_markdown, render_diff_text

@@ -13,6 +13,7 @@ from kundenkompass.commands.app import (
     handles_errors,
     make_engine,
     stdout_console,
+    warn_unknown_sector,
 )
 from kundenkompass.commands.report import (
     FORCE_HELP,
@@ -26,14 +27,14 @@ from kundenkompass.commands.report import (
 @app.command()
 @handles_errors
 def run(
-    profile: Annotated[Path, typer.Argument(help="The company profile (TOML).")],
+    profile: Annotated[Path, typer.Argument(help="Das Unternehmensprofil (TOML).")],
     format: Annotated[
         ReportFormat | None,
         typer.Option(
             "--format",
             "-f",
-            help="text (the default), markdown, html (one self-contained file) or json. "
-            "Without it, the extension of --output decides (.md, .html, .json, .txt).",
+            help="text (Vorgabe), markdown, html (eine eigenständige Datei) oder json. "
+            "Ohne Angabe entscheidet die Endung von --output (.txt, .md, .html, .json).",
         ),
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
@@ -41,12 +42,14 @@ def run(
     ruleset: RulesetOption = None,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
-    """Audit a company profile and show the result in German."""
+    """Ein Unternehmensprofil prüfen und das Ergebnis zeigen (oder als Bericht schreiben)."""
     from kundenkompass.render.report import render_report
 
     chosen = choose_format(format, output, ReportFormat)
     engine = make_engine(ruleset, skip_broken_plugins)
-    result = engine.audit(engine.load_profile(profile))
+    loaded = engine.load_profile(profile)
+    warn_unknown_sector(engine, loaded)
+    result = engine.audit(loaded)
     if chosen is ReportFormat.text and output is None:
         from kundenkompass.render.text import render
 

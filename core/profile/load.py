@@ -237,6 +237,8 @@ class _Validator:
         if kind in (FactType.INT, FactType.FLOAT):
             return self._number(raw, definition, path)
         if kind is FactType.ENUM:
+            if isinstance(raw, str) and raw.strip().lower() in definition.values:
+                raw = raw.strip().lower()
             if not isinstance(raw, str) or raw not in definition.values:
                 raise self.fail(
                     path,
@@ -275,6 +277,9 @@ class _Validator:
             raise self.fail(path, f"expected a list of {choices}; got {_describe(raw)}")
         seen: list[str] = []
         for index, member in enumerate(raw):
+            # Spelled as forgivingly as answers: case and surrounding spaces do not matter.
+            if isinstance(member, str) and member.strip().lower() in allowed:
+                member = member.strip().lower()
             if not isinstance(member, str) or member not in allowed:
                 hint = _did_you_mean(member, allowed) if isinstance(member, str) else ""
                 raise self.fail(
