@@ -31,7 +31,10 @@ DEPENDENCIES = [
     "pluggy>=1.3",
     "pydantic>=2.5,<3",
     "tomli>=2.0; python_version < '3.11'",
-    "typer>=0.12",
+    # typer 0.26 replaced click by a copy without gettext, so its texts cannot be
+    # translated (see kundenkompass.commands.german).
+    "typer>=0.20,<0.26",
+    "click>=8.2,<9",
     "rich>=13",
     "jinja2>=3.1",
     "pygal>=3.0",

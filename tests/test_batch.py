@@ -46,7 +46,7 @@ def test_batch_in_parallel_reports_bad_profiles_and_keeps_the_rest(folder, tmp_p
         "--jobs", "2",
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
-    assert "3 of 5 profiles audited" in done.stderr
+    assert "3 von 5 Profilen geprüft" in done.stderr
     assert "Traceback" not in done.stderr
 
     records = read_jsonl(output)
@@ -57,7 +57,7 @@ def test_batch_in_parallel_reports_bad_profiles_and_keeps_the_rest(folder, tmp_p
     # The same message and exit code as `audit run` on the bad profile.
     alone = run_cli("run", str(folder / "p0_kaputt.toml"))
     assert records[0]["error"]["exit_code"] == alone.returncode == 2
-    assert alone.stderr.strip() == f"audit: error: {records[0]['error']['message']}"
+    assert alone.stderr.strip() == f"audit: Fehler: {records[0]['error']['message']}"
     assert records[0]["error"]["message"] in done.stderr
     assert records[4]["error"]["kind"] == "ProfileError"
 
@@ -96,7 +96,7 @@ def test_existing_output_is_kept_without_force(tmp_path):
     output.write_text("keep me", encoding="utf-8")
     done = run_cli("batch", str(RADHAUS), "-o", str(output))
     assert done.returncode == 2
-    assert "already exists; use --force" in done.stderr
+    assert "gibt es schon; --force ersetzt sie" in done.stderr
     assert output.read_text(encoding="utf-8") == "keep me"
     assert run_cli("batch", str(RADHAUS), "-o", str(output), "--force").returncode == 0
     assert read_jsonl(output)[0]["status"] == "ok"
@@ -105,14 +105,14 @@ def test_existing_output_is_kept_without_force(tmp_path):
 def test_no_profiles_is_an_input_error(tmp_path):
     done = run_cli("batch", str(tmp_path), "-o", str(tmp_path / "out.jsonl"))
     assert done.returncode == 2
-    assert "no profiles found" in done.stderr
+    assert "keine Profile gefunden" in done.stderr
     assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_missing_output_folder_fails_before_auditing(tmp_path):
     done = run_cli("batch", str(RADHAUS), "-o", str(tmp_path / "nope" / "out.jsonl"))
     assert done.returncode == 2
-    assert "does not exist" in done.stderr
+    assert "gibt es nicht" in done.stderr
 
 
 # ---------------------------------------------------------------- library API
