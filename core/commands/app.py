@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from kundenkompass.errors import KundenkompassError
+from kundenkompass.render.terminal import visible
 from rich.console import Console
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,12 +71,13 @@ class _Console(Console):
 
 
 def stderr_console() -> Console:
-    return _Console(stderr=True, highlight=False, soft_wrap=True)
+    return _Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 
 
 def notice(message: str) -> None:
-    """One line for the user on stderr (never mixed into the output on stdout)."""
-    stderr_console().print(message, markup=False)
+    """One line for the user on stderr (never mixed into the output on stdout); names and
+    values in it are data, so control characters are shown, not obeyed."""
+    stderr_console().print(visible(message), markup=False)
 
 
 def warn(message: str) -> None:
@@ -85,11 +87,14 @@ def warn(message: str) -> None:
 def stdout_console() -> Console:
     terminal = sys.stdout.isatty()
     # Redirected output is not wrapped, and tables get room instead of 80 columns.
-    return _Console(highlight=False, soft_wrap=not terminal, width=None if terminal else 120)
+    return _Console(
+        highlight=False, emoji=False, soft_wrap=not terminal, width=None if terminal else 120
+    )
 
 
 def _fail(message: str, code: int) -> None:
-    notice(f"audit: Fehler: {message}")
+    # File names, keys and values in messages are data: one line, no control sequences.
+    notice(f"audit: Fehler: {visible(message)}")
     raise typer.Exit(code)
 
 
@@ -219,7 +224,7 @@ def make_engine(rulesets: Sequence[Path] | None = (), skip_broken: bool | None =
             error.plugin, f"{error.message} (--skip-broken-plugins lässt es aus)"
         ) from error
     for skipped in engine.skipped_plugins:
-        warn(f"Plugin {skipped.name!r} ausgelassen: {skipped.reason}")
+        warn(visible(f"Plugin {skipped.name!r} ausgelassen: {skipped.reason}"))
     return engine
 
 

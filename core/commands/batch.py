@@ -46,8 +46,8 @@ def batch(
 
     from kundenkompass.errors import OutputError, ProfileError
     from kundenkompass.files.atomic import write_atomically
+    from kundenkompass.render.terminal import make_console, visible
     from kundenkompass.tools import batch as batching
-    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -69,7 +69,7 @@ def batch(
         if not target.parent.is_dir():
             raise OutputError(str(target), f"den Ordner {str(target.parent)!r} gibt es nicht")
 
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console = make_console(stderr=True, soft_wrap=True)
     failed = 0
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -109,12 +109,14 @@ def batch(
 
     written = " und ".join(str(target) for target in targets)
     console.print(
-        f"{len(records) - failed} von {len(records)} Profilen geprüft; geschrieben: {written}",
+        visible(
+            f"{len(records) - failed} von {len(records)} Profilen geprüft; geschrieben: {written}"
+        ),
         markup=False,
     )
     if failed:
         worst = max(r.error.exit_code for r in records if r.error is not None)
         for record in records:
             if record.error is not None:
-                console.print(f"audit: Fehler: {record.error.message}", markup=False)
+                console.print(f"audit: Fehler: {visible(record.error.message)}", markup=False)
         raise typer.Exit(worst)
