@@ -233,9 +233,9 @@ def warn_unknown_sector(engine: Any, profile: Any) -> None:
     ruleset or sector content applies."""
     sector = profile.company.sector
     known = list(engine.catalog.sectors)
-    if sector is None or sector in known:
+    if sector is None or not known or sector in known:
         return
-    listed = ", ".join(known) if known else "keine"
+    listed = ", ".join(known)
     warn(
         f"Branche {sector!r} ist unbekannt{did_you_mean(sector, known)}; für sie gelten weder "
         f"ein Branchen-Regelwerk noch Branchen-Inhalte. Bekannte Branchen: {listed}"

@@ -176,7 +176,9 @@ class _Validator:
             raise self.fail(
                 "company.channels", "missing; expected a list of: " + ", ".join(CHANNELS)
             )
-        channels = self._member_list(table["channels"], CHANNELS, "company.channels")
+        channels = self._member_list(
+            table["channels"], CHANNELS, "company.channels", forgiving=True
+        )
         if not channels:
             raise self.fail(
                 "company.channels", "needs at least one channel: " + ", ".join(CHANNELS)
@@ -237,8 +239,6 @@ class _Validator:
         if kind in (FactType.INT, FactType.FLOAT):
             return self._number(raw, definition, path)
         if kind is FactType.ENUM:
-            if isinstance(raw, str) and raw.strip().lower() in definition.values:
-                raw = raw.strip().lower()
             if not isinstance(raw, str) or raw not in definition.values:
                 raise self.fail(
                     path,
@@ -270,15 +270,17 @@ class _Validator:
             )
         return raw if whole else float(raw)
 
-    def _member_list(self, raw: Any, allowed: Iterable[str], path: str) -> tuple[str, ...]:
+    def _member_list(
+        self, raw: Any, allowed: Iterable[str], path: str, *, forgiving: bool = False
+    ) -> tuple[str, ...]:
         allowed = tuple(allowed)
         choices = ", ".join(f'"{v}"' for v in allowed)
         if not isinstance(raw, list):
             raise self.fail(path, f"expected a list of {choices}; got {_describe(raw)}")
         seen: list[str] = []
         for index, member in enumerate(raw):
-            # Spelled as forgivingly as answers: case and surrounding spaces do not matter.
-            if isinstance(member, str) and member.strip().lower() in allowed:
+            # Channels are read as forgivingly as answers: case and spaces do not matter.
+            if forgiving and isinstance(member, str) and member.strip().lower() in allowed:
                 member = member.strip().lower()
             if not isinstance(member, str) or member not in allowed:
                 hint = _did_you_mean(member, allowed) if isinstance(member, str) else ""
