@@ -19,6 +19,7 @@ from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.catalog.rulesets import Ruleset, select_rulesets
 from kundenkompass.errors import PluginError, ProfileError
+from kundenkompass.inference.applicability import Applicability, apply_preconditions
 from kundenkompass.inference.compile import compile_rules
 from kundenkompass.inference.explain import (
     all_known,
@@ -141,7 +142,7 @@ class Engine:
 
     def audit(self, profile: ProfileInput) -> AuditResult:
         """Audit one profile and return the typed result."""
-        profile, scope = self._in_scope(self.load_profile(profile))
+        profile, scope, applicability = self._in_scope(self.load_profile(profile))
         catalog = self.catalog
         known = known_values(profile, catalog)
         inference = self._runner.run(known)
@@ -191,10 +192,18 @@ class Engine:
             top_steps=[entry.measure for entry in ranked[:TOP_STEPS]],
             recommendations=recommendations,
             open_questions=visible_questions(
-                open_questions(catalog, values, set(by_measure), applicable, channels),
+                open_questions(
+                    catalog,
+                    values,
+                    set(by_measure),
+                    applicable,
+                    channels,
+                    set(applicability.ruled_out),
+                ),
                 scope,
                 catalog,
             ),
+            ignored_inputs=list(applicability.ignored),
             derived_facts=derived_facts(self.compiled, inference, values, catalog),
             facts={
                 key.split(".", 1)[1]: list(v) if isinstance(v, tuple) else v
@@ -223,7 +232,7 @@ class Engine:
                 "MEASURE_ID",
                 f"unknown measure {measure_id!r}{_did_you_mean(measure_id, self.catalog.measures)}",
             )
-        profile, _ = self._in_scope(self.load_profile(profile))
+        profile, _, applicability = self._in_scope(self.load_profile(profile))
         known = known_values(profile, self.catalog)
         inference = self._runner.run(known)
         values = all_known(known, inference)
@@ -234,13 +243,17 @@ class Engine:
             values,
             self.catalog,
             set(profile.company.channels),
+            set(applicability.ruled_out),
         )
 
-    def _in_scope(self, profile: Profile) -> tuple[Profile, SectorScope]:
-        """Check the profile against its sector and apply not-applicable marks."""
+    def _in_scope(self, profile: Profile) -> tuple[Profile, SectorScope, Applicability]:
+        """Check the profile against its sector, apply not-applicable marks and the
+        preconditions of questions (``applies_when``)."""
         scope = scope_for(profile, self.catalog)
         check_profile(profile, self.catalog, scope)
-        return mark_not_applicable(profile, scope, self.language), scope
+        marked = mark_not_applicable(profile, scope, self.language)
+        applied, applicability = apply_preconditions(marked, self.catalog, self.language)
+        return applied, scope, applicability
 
     def _phase(
         self, phase: str, profile: Profile, score: float | None, scope: SectorScope

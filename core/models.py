@@ -100,6 +100,10 @@ class FactDefinition(Contribution):
     sectors: tuple[Identifier, ...] = ()
     #: ``input``: given in the profile; ``derived``: produced by rules or a derivation.
     source: Literal["input", "derived"] = "input"
+    #: A precondition in the rule language's syntax (like a rule's ``when``): the fact is
+    #: asked only while it is not known to be false. It may test answers, input facts and
+    #: company fields; the catalog validates it.
+    applies_when: dict[str, Any] | None = None
     #: True when a threshold or default is the project's own, not a number from the guide.
     our_default: bool = False
     reference: str | None = None
@@ -141,6 +145,9 @@ class ChecklistItem(Contribution):
     channels: tuple[Literal[CHANNELS], ...] = ()  # type: ignore[valid-type]
     #: Only for companies of one of these sectors (``[company] sector``); empty means all.
     sectors: tuple[Identifier, ...] = ()
+    #: A precondition like a fact's ``applies_when``: where it is known to be false, the
+    #: item is not asked and not scored (it counts as "entfällt").
+    applies_when: dict[str, Any] | None = None
 
 
 class Measure(Contribution):

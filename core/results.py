@@ -34,6 +34,8 @@ class Firing(ResultModel):
     priority: Literal["hoch", "mittel", "niedrig"]
     reason: str | None
     evidence: list[Evidence]
+    #: The inputs the rule's ``unless`` tests (none of them known to contradict it).
+    unless: list[Evidence] = []
 
 
 class WhatIf(ResultModel):
@@ -90,12 +92,34 @@ class PhaseResult(ResultModel):
 
 
 class OpenQuestion(ResultModel):
+    """An unanswered question whose answer could still add a measure to the plan.
+
+    Open questions are listed by phase (in the guide's order, questions without a phase
+    last) and within a phase by ``rank``.
+    """
+
     ref: str
     question: str
     phase: str | None
     could_recommend: list[str]
     #: Titles of the measures in ``could_recommend``, in the same order.
     could_recommend_titles: list[str] = []
+    #: The highest priority of a rule the answer could still make fire.
+    priority: Literal["hoch", "mittel", "niedrig"] = "mittel"
+    #: 1 for the question that could change the plan most, over all phases: by
+    #: ``priority``, then by how many measures it could add.
+    rank: int = 0
+
+
+class IgnoredInput(ResultModel):
+    """A value the profile gives for a question that its other answers rule out."""
+
+    ref: str
+    label: str
+    value: Any
+    shown: str
+    #: The answers that rule the question out, e.g. "Eigene Website: nein".
+    because: str
 
 
 class DerivationStep(ResultModel):
@@ -127,10 +151,15 @@ class RuleCheck(ResultModel):
     rule: str
     plugin: str
     origin: str
-    outcome: Literal["fired", "false", "unknown"]
+    #: ``blocked``: the rule's ``unless`` is known true, so it cannot fire.
+    outcome: Literal["fired", "false", "unknown", "blocked"]
     reason: str | None
     #: The rule's alternatives (any of them suffices), each a list of conditions.
     alternatives: list[list[LeafCheck]]
+    #: The conditions of the rule's ``unless`` (what contradicts it), each evaluated.
+    unless: list[LeafCheck] = []
+    #: Whether ``unless`` holds; None for rules without one.
+    unless_truth: Literal["true", "false", "unknown"] | None = None
 
 
 class MeasureExplanation(ResultModel):
@@ -172,6 +201,8 @@ class AuditResult(ResultModel):
     top_steps: list[str]
     recommendations: list[Recommendation]
     open_questions: list[OpenQuestion]
+    #: Values given for questions that other answers rule out (``applies_when``): not used.
+    ignored_inputs: list[IgnoredInput] = []
     derived_facts: list[DerivedFact]
     facts: dict[str, Any]
     plugins: list[PluginUsed]

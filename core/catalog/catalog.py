@@ -27,7 +27,14 @@ from kundenkompass.models import (
     Measure,
     Threshold,
 )
-from kundenkompass.rules.language import MAX_ALTERNATIVES, Leaf, Rule, to_alternatives
+from kundenkompass.rules.language import (
+    MAX_ALTERNATIVES,
+    Condition,
+    Leaf,
+    Rule,
+    iter_leaves,
+    parse_condition,
+)
 from pydantic import BaseModel
 
 T = TypeVar("T", bound=BaseModel)
@@ -69,6 +76,9 @@ class Catalog:
     subjects: dict[str, FactDefinition] = field(default_factory=dict)
     #: Loaded rulesets, by name; their content is among the contributions above.
     rulesets: list[Ruleset] = field(default_factory=list)
+    #: Key path of a checklist item or fact (``answers.x``, ``facts.y``) → its parsed
+    #: ``applies_when``; a precondition comes after those of the inputs it tests.
+    preconditions: dict[str, Condition] = field(default_factory=dict)
     _rule_derived: tuple[dict[str, Rule], frozenset[str]] | None = field(
         default=None, repr=False, compare=False
     )
@@ -158,6 +168,7 @@ def collect(
     catalog.derivations = {d.fact: d for _, _, d in sorted(derivations, key=lambda e: e[2].fact)}
     catalog.thresholds = {t.key: t for _, _, t in sorted(thresholds, key=lambda e: e[2].key)}
     catalog.subjects = _subjects(catalog)
+    catalog.preconditions = _preconditions(catalog)
     validate(catalog)
     validate_rulesets(catalog)
     return catalog
@@ -288,6 +299,93 @@ def _subjects(catalog: Catalog) -> dict[str, FactDefinition]:
     for fact in catalog.facts.values():
         subjects[f"facts.{fact.key}"] = fact
     return subjects
+
+
+def _preconditions(catalog: Catalog) -> dict[str, Condition]:
+    """Parse and check every ``applies_when``; raise naming the plugin on the first problem.
+
+    A precondition decides what is asked, before any rule fires: it may test answers,
+    input facts and company fields, but no derived fact, and preconditions may not depend
+    on each other in a circle.
+    """
+    found: dict[str, Condition] = {}
+    entries: list[tuple[str, str, str, dict[str, Any] | None]] = [
+        ("checklist item", item.id, f"answers.{item.id}", item.applies_when)
+        for item in catalog.checklist.values()
+    ]
+    entries += [
+        ("fact", fact.key, f"facts.{fact.key}", fact.applies_when)
+        for fact in catalog.facts.values()
+    ]
+    for kind, key, ref, raw in entries:
+        if raw is None:
+            continue
+        owner = catalog.owners.get((kind, key), "?")
+        label = f"{kind} {key!r}"
+        try:
+            condition = parse_condition(raw, owner, label, "applies_when")
+        except RuleError as error:
+            raise PluginError(owner, f"{label}: {error.message}") from None
+        if kind == "fact" and catalog.facts[key].source == "derived":
+            raise PluginError(owner, f"{label}: applies_when: a derived fact is never asked")
+        for leaf in iter_leaves(condition):
+            problem = leaf_problem(leaf, catalog, set())
+            derived = leaf.subject == "fact" and leaf.key in catalog.facts
+            if problem is None and derived and catalog.facts[leaf.key].source == "derived":
+                problem = (
+                    f"{leaf.ref} is derived; a precondition may test answers, input "
+                    "facts and company fields (it decides what is asked)"
+                )
+            if problem is None and leaf.ref == ref:
+                problem = f"{leaf.ref} is the {kind} itself"
+            if problem:
+                raise PluginError(owner, f"{label}: applies_when: {problem}")
+        found[ref] = condition
+    depends = {ref: {leaf.ref for leaf in iter_leaves(c)} for ref, c in found.items()}
+    circle = _circle(depends)
+    if circle:
+        kind = "fact" if circle[0].startswith("facts.") else "checklist item"
+        key = circle[0].split(".", 1)[1]
+        raise PluginError(
+            catalog.owners.get((kind, key), "?"),
+            f"{kind} {key!r}: applies_when depends on itself: {' → '.join(circle)}",
+        )
+    # Preconditions that others depend on come first, so that one pass decides them all.
+    ordered: dict[str, Condition] = {}
+
+    def place(ref: str) -> None:
+        if ref in ordered or ref not in found:
+            return
+        for dependency in sorted(depends[ref]):
+            place(dependency)
+        ordered[ref] = found[ref]
+
+    for ref in found:
+        place(ref)
+    return ordered
+
+
+def _circle(depends: dict[str, set[str]]) -> list[str]:
+    """A circle in the graph (first node repeated at the end), or an empty list."""
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str]:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
+            return []
+        for successor in sorted(depends.get(node, ())):
+            found = visit(successor, [*path, node])
+            if found:
+                return found
+        done.add(node)
+        return []
+
+    for node in sorted(depends):
+        found = visit(node, [])
+        if found:
+            return found
+    return []
 
 
 # ---------------------------------------------------------------------------- checks
@@ -441,11 +539,32 @@ def check_rule(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> None:
         problem = leaf_problem(leaf, catalog, rule_derived)
         if problem:
             fail(problem)
-    if len(to_alternatives(rule.when)) > MAX_ALTERNATIVES:
+    problem = unless_problem(rule, catalog)
+    if problem:
+        fail(problem)
+    if len(rule.alternatives()) > MAX_ALTERNATIVES:
         fail(
             f"condition expands to more than {MAX_ALTERNATIVES} alternatives; "
             "split it into several rules"
         )
+
+
+def unless_problem(rule: Rule, catalog: Catalog) -> str | None:
+    """Why the rule's ``unless`` cannot be decided before inference, or None.
+
+    ``unless`` silences a rule only when known true, so it may not test a fact that rules
+    derive: whether that fact is known yet would depend on the order in which rules fire.
+    """
+    if rule.unless is None:
+        return None
+    for leaf in iter_leaves(rule.unless):
+        if leaf.subject == "fact" and leaf.key in catalog.rule_derived_facts:
+            return (
+                f"unless: {leaf.ref} is derived by rules; 'unless' may test answers, input "
+                "facts, company fields, thresholds and derivations, which are known before "
+                "rules fire"
+            )
+    return None
 
 
 def leaf_problem(leaf: Leaf, catalog: Catalog, rule_derived: set[str]) -> str | None:

@@ -155,4 +155,6 @@ def visible_questions(
         if entry is not None and not scope.includes(entry):
             continue
         visible.append(question)
-    return visible
+    # Ranks count the questions shown: 1 to n without gaps.
+    ranks = {q.ref: n for n, q in enumerate(sorted(visible, key=lambda q: q.rank), start=1)}
+    return [q.model_copy(update={"rank": ranks[q.ref]}) for q in visible]

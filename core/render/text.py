@@ -167,6 +167,21 @@ def render_explanation(
                         indent=4,
                     )
                 )
+        if check.outcome == "blocked":
+            decisive = [leaf for leaf in check.unless if leaf.truth == "true"] or [
+                leaf for leaf in check.unless if leaf.truth != "unknown"
+            ]
+            because = "; ".join(f"{leaf.label} = {leaf.shown}" for leaf in decisive)
+            console.print(_indented(t("explain.blocked_because", because=because), indent=2))
+        elif check.unless:
+            console.print(_indented(t("explain.unless"), indent=2))
+            for leaf in check.unless:
+                console.print(
+                    _indented(
+                        f"{_TRUTH_MARK[leaf.truth]} {leaf.label} = {leaf.shown}  [{leaf.test}]",
+                        indent=4,
+                    )
+                )
     if explanation.derived_facts:
         console.print()
         console.print(Text(t("explain.derived"), style="bold"))

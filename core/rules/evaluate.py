@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kundenkompass.rules.language import AllOf, AnyOf, Condition, Leaf, Not
+from kundenkompass.rules.language import AllOf, AnyOf, Condition, Leaf, Not, Rule
 
 Truth = bool | None
 
@@ -76,3 +76,15 @@ def evaluate(condition: Condition, known: Mapping[str, Any]) -> Truth:
     if True in results:
         return True
     return None if None in results else False
+
+
+def rule_truth(rule: Rule, known: Mapping[str, Any]) -> Truth:
+    """Whether ``rule`` holds: its ``when``, unless its ``unless`` is known to be true."""
+    if rule.unless is not None and evaluate(rule.unless, known) is True:
+        return False
+    return evaluate(rule.when, known)
+
+
+def blocked(rule: Rule, known: Mapping[str, Any]) -> bool:
+    """Whether the rule's ``unless`` is known to be true (the rule cannot fire)."""
+    return rule.unless is not None and evaluate(rule.unless, known) is True

@@ -36,10 +36,11 @@ from kundenkompass.catalog.catalog import (
     _suggest,
     leaf_problem,
     threshold_fact,
+    unless_problem,
     value_problem,
 )
 from kundenkompass.models import FactType
-from kundenkompass.rules.language import MAX_ALTERNATIVES, Rule, to_alternatives
+from kundenkompass.rules.language import MAX_ALTERNATIVES, Rule
 from kundenkompass.rules.satisfiability import ValueSpace, never_fires
 from kundenkompass.tools.lint_sources import Problem, Source, gather
 from pydantic import BaseModel, ConfigDict
@@ -292,7 +293,10 @@ def rule_problems(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> list[
         )
         code = "unknown-reference" if definition is None or unknown_value else "invalid-condition"
         problems.append((code, problem))
-    if len(to_alternatives(rule.when)) > MAX_ALTERNATIVES:
+    unless = unless_problem(rule, catalog)
+    if unless:
+        problems.append(("invalid-condition", unless))
+    if len(rule.alternatives()) > MAX_ALTERNATIVES:
         problems.append(
             (
                 "invalid-condition",
