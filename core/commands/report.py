@@ -46,12 +46,13 @@ F = TypeVar("F", ReportFormat, DiffFormat)
 def choose_format(chosen: F | None, output: Path | None, formats: type[F]) -> F:
     """The --format given, else the one the output file's extension names, else text.
 
-    A file extension that names another format than the one chosen is refused: a report
-    written as text into ``bericht.pdf`` cannot be opened.
+    A file extension that names another format than the one chosen is refused (a report
+    written as text into ``bericht.pdf`` cannot be opened); ``.txt`` takes any of them.
     """
     named = _EXTENSIONS.get(output.suffix.lower()) if output is not None else None
     if chosen is not None:
-        if output is not None and named is not None and named != chosen.value:
+        # A .txt file takes any textual format; other extensions name exactly one.
+        if output is not None and named not in (None, "text", chosen.value):
             wanted = ", ".join(ext for ext, name in _EXTENSIONS.items() if name == chosen.value)
             raise OutputError(
                 str(output),
