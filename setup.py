@@ -40,6 +40,7 @@ DEPENDENCIES = [
     "pygal>=3.0",
     "questionary>=2.0",
     "tomlkit>=0.12",
+    "platformdirs>=3",
 ]
 
 

@@ -12,6 +12,7 @@ import click
 import typer
 from kundenkompass.commands import (  # noqa: F401 - importing a command module registers it
     batch,
+    collect,
     explain,
     init,
     listing,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,11 @@ from kundenkompass.commands.app import (
     handles_errors,
     make_engine,
 )
+
+
+class SummaryFormat(str, Enum):
+    excel = "excel"
+    csv = "csv"
 
 
 @app.command()
@@ -28,26 +34,40 @@ def batch(
     ],
     summary: Annotated[
         Path | None,
-        typer.Option(help="Zusätzlich eine CSV-Übersicht schreiben: eine Zeile je Unternehmen."),
+        typer.Option(help="Zusätzlich eine Übersicht (CSV) schreiben: eine Zeile je Unternehmen."),
     ] = None,
+    summary_format: Annotated[
+        SummaryFormat,
+        typer.Option(
+            help="excel: Semikolons, Dezimalkommas und eine Byte-Order-Mark, wie ein deutsches "
+            "Excel es öffnet; csv: einfaches CSV mit Kommas."
+        ),
+    ] = SummaryFormat.excel,
     jobs: Annotated[
         int | None,
         typer.Option("--jobs", "-j", min=1, help="Arbeitsprozesse (Vorgabe: alle Kerne)."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Vorhandene Ausgabedateien ersetzen.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Die Einträge einer vorhandenen Ausgabe (etwa eines unterbrochenen Laufs) "
+            "behalten und nur die fehlenden Profile prüfen."
+        ),
+    ] = False,
     ruleset: RulesetOption = None,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Viele Profile parallel prüfen; fehlerhafte Profile werden gemeldet und übersprungen.
 
-    Jede Zeile der Ausgabe ist {"profile", "status": "ok", "result"} mit dem Ergebnis, wie `audit run` es berechnet, oder {"profile", "status": "error", "error"}. Der Exit-Code ist 0, wenn jedes Profil geprüft wurde, sonst der des schwersten Fehlers (2 fehlerhafte Eingabe, 3 Plugin-Fehler, 4 Audit-Fehler); die Ausgaben werden in jedem Fall geschrieben.
+    Jede Zeile der Ausgabe ist {"profile", "status": "ok", "result"} mit dem Ergebnis, wie `audit run` es berechnet, oder {"profile", "status": "error", "error"}, in der Reihenfolge der Profile. Der Exit-Code ist 0, wenn jedes Profil geprüft wurde, sonst der des schwersten Fehlers (2 fehlerhafte Eingabe, 3 Plugin-Fehler, 4 Audit-Fehler); die Ausgaben werden in jedem Fall geschrieben. Strg-C oder SIGTERM beendet den Lauf und behält den fertigen Teil (Exit-Code 130 oder 143); --resume prüft dann nur den Rest.
     """
+    import signal
     from functools import partial
 
-    from kundenkompass.errors import OutputError, ProfileError
-    from kundenkompass.files.atomic import write_atomically
-    from kundenkompass.render.terminal import make_console, visible
+    from kundenkompass.errors import ProfileError
     from kundenkompass.tools import batch as batching
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -60,16 +80,10 @@ def batch(
     paths = batching.expand_profiles(profiles)
     if not paths:
         raise ProfileError(" ".join(map(str, profiles)), "keine Profile gefunden (*.toml)")
-    targets = [output] if summary is None else [output, summary]
-    if summary is not None and summary.resolve() == output.resolve():
-        raise OutputError(str(summary), "ist dieselbe Datei wie --output")
-    for target in targets:  # fail before hours of work, not after
-        if target.exists() and not force:
-            raise OutputError(str(target), "gibt es schon; --force ersetzt sie")
-        if not target.parent.is_dir():
-            raise OutputError(str(target), f"den Ordner {str(target.parent)!r} gibt es nicht")
+    # Fail before hours of work, not after.
+    batching.check_outputs(output, summary, force=force, resume=resume, profiles=paths)
 
-    console = make_console(stderr=True, soft_wrap=True)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     failed = 0
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -82,18 +96,27 @@ def batch(
         transient=False,
     )
     task = progress.add_task("Audits", total=len(paths), failed="")
+
+    def advance(record: batching.BatchRecord) -> None:
+        nonlocal failed
+        failed += not record.ok
+        progress.update(
+            task, advance=1, failed=f"[red]{failed} fehlgeschlagen[/red]" if failed else ""
+        )
+
+    def terminated(number: int, frame: object) -> None:
+        raise batching.BatchInterrupted(number)
+
+    previous = signal.signal(signal.SIGTERM, terminated)
     try:
-
-        def advance(record: batching.BatchRecord) -> None:
-            nonlocal failed
-            failed += not record.ok
-            progress.update(
-                task, advance=1, failed=f"[red]{failed} fehlgeschlagen[/red]" if failed else ""
-            )
-
-        # The display's refresh thread starts once the workers exist (see audit_many).
-        records = batching.audit_many(
+        # The display's refresh thread starts once the workers exist (see iter_records).
+        outcome = batching.write_batch(
             paths,
+            output,
+            summary,
+            force=force,
+            resume=resume,
+            summary_format=summary_format.value,
             jobs=jobs,
             # Each worker builds the engine `audit run` would use, with the same options.
             engine_factory=partial(make_engine, ruleset, skip_broken_plugins),
@@ -102,21 +125,24 @@ def batch(
         )
     finally:
         progress.stop()
+        signal.signal(signal.SIGTERM, previous)
 
-    write_atomically(output, batching.jsonl(records), force=force)
-    if summary is not None:
-        write_atomically(summary, batching.summary_csv(records), force=force)
-
+    targets = [output] if summary is None else [output, summary]
     written = " und ".join(str(target) for target in targets)
+    done = outcome.total - outcome.failed
+    if outcome.interrupted is not None:
+        console.print(
+            f"audit: {outcome.interrupted}: {outcome.written} von {outcome.total} Profilen "
+            f"fertig und geschrieben in {written}; weiter mit --resume",
+            markup=False,
+        )
+        raise typer.Exit(outcome.interrupted.exit_code)
+    resumed = f" ({outcome.resumed} aus der früheren Ausgabe behalten)" if outcome.resumed else ""
     console.print(
-        visible(
-            f"{len(records) - failed} von {len(records)} Profilen geprüft; geschrieben: {written}"
-        ),
+        f"{done} von {outcome.total} Profilen geprüft{resumed}; geschrieben: {written}",
         markup=False,
     )
-    if failed:
-        worst = max(r.error.exit_code for r in records if r.error is not None)
-        for record in records:
-            if record.error is not None:
-                console.print(f"audit: Fehler: {visible(record.error.message)}", markup=False)
-        raise typer.Exit(worst)
+    if outcome.failed:
+        for message in outcome.errors:
+            console.print(f"audit: Fehler: {message}", markup=False)
+        raise typer.Exit(outcome.worst_exit_code)

@@ -7,9 +7,12 @@ Every value from the result is data: it reaches rich only through
 
 from __future__ import annotations
 
+from typing import Any
+
 from kundenkompass.render.terminal import data_text, escape, visible
 from kundenkompass.results import AuditResult, MeasureExplanation, Recommendation
-from kundenkompass.texts import text
+from kundenkompass.texts import Texts, texts_for
+from kundenkompass.vocabulary import HORIZONS
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -20,7 +23,7 @@ def _pct(value: float | None) -> str:
 
 
 def render(result: AuditResult, console: Console, language: str = "de") -> None:
-    t = lambda key, **values: text(key, language, **values)  # noqa: E731
+    t = texts_for(language)
     company = result.company
     console.print(data_text(f"{t('report.title')}: {company.name}", style="bold"))
     details = [f"{t('report.channels')}: " + ", ".join(t(f"channel.{c}") for c in company.channels)]
@@ -65,7 +68,7 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
     console.print()
 
     console.print(Text(t("report.plan"), style="bold underline"))
-    for horizon in ("jetzt", "als_naechstes", "spaeter"):
+    for horizon in HORIZONS:
         group = [r for r in result.recommendations if r.horizon == horizon]
         if not group:
             continue
@@ -76,6 +79,8 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
             )
         console.print()
 
+    if result.website_check:
+        _website_check(result, console, t)
     console.print(Text(t("report.open_questions"), style="bold underline"))
     if not result.open_questions:
         console.print(t("report.no_open_questions"))
@@ -91,11 +96,38 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
             )
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "–"
+    return str(value)
+
+
+def _website_check(result: AuditResult, console: Console, t: Any) -> None:
+    console.print(Text(t("report.website_check"), style="bold underline"))
+    console.print(t("report.website_hint"))
+    for check in result.website_check:
+        if check.agrees is None:
+            verdict = t("report.website_only", website=_shown(check.website_value))
+        elif check.agrees:
+            verdict = t("report.website_agrees")
+        else:
+            verdict = t(
+                "report.website_differs",
+                profile=_shown(check.profile_value),
+                website=_shown(check.website_value),
+            )
+        label = check.label.rstrip(".")
+        console.print(_indented(f"• {label} – {verdict} ({check.url})", indent=2))
+    console.print()
+
+
 def _indented(content: str, style: str = "", indent: int = 3) -> Text:
     return data_text(" " * indent + content, style=style)
 
 
-def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t) -> Group:  # type: ignore[no-untyped-def]
+def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t: Texts) -> Group:
     heading = data_text(f"{number}. {rec.title}", style="bold")
     heading.append(
         visible(f"  [{rec.phase_title} · {t('report.priority_points')} {rec.score:.0f}]"),
@@ -140,7 +172,7 @@ _TRUTH_MARK = {"true": "✓", "false": "✗", "unknown": "?"}
 def render_explanation(
     explanation: MeasureExplanation, console: Console, language: str = "de"
 ) -> None:
-    t = lambda key, **values: text(key, language, **values)  # noqa: E731
+    t = texts_for(language)
     console.print(data_text(f"{explanation.title} ({explanation.measure})", style="bold"))
     if explanation.recommended:
         console.print(t("explain.recommended"))
