@@ -103,7 +103,7 @@ def test_existing_output_is_kept_without_force(tmp_path):
     output.write_text("keep me", encoding="utf-8")
     done = run_cli("batch", str(RADHAUS), "-o", str(output))
     assert done.returncode == 2
-    assert "gibt es schon; --force ersetzt sie" in done.stderr
+    assert "already exists; use --force" in done.stderr
     assert output.read_text(encoding="utf-8") == "keep me"
     assert run_cli("batch", str(RADHAUS), "-o", str(output), "--force").returncode == 0
     assert read_jsonl(output)[0]["status"] == "ok"
@@ -119,7 +119,7 @@ def test_no_profiles_is_an_input_error(tmp_path):
 def test_missing_output_folder_fails_before_auditing(tmp_path):
     done = run_cli("batch", str(RADHAUS), "-o", str(tmp_path / "nope" / "out.jsonl"))
     assert done.returncode == 2
-    assert "gibt es nicht" in done.stderr
+    assert "does not exist" in done.stderr
 
 
 # ---------------------------------------------------------------- library API
