@@ -40,6 +40,8 @@ DEPENDENCIES = [
     "pygal>=3.0",
     "questionary>=2.0",
     "tomlkit>=0.12",
+    # Numbers and dates the German way in every report format.
+    "babel>=2.12",
     "platformdirs>=3",
 ]
 

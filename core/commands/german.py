@@ -204,6 +204,10 @@ METAVARS = {
     "max_body_size": "BYTES",
     "log_level": "STUFE",
     "audience": "LESER",
+    "result": "ERGEBNIS",
+    "audit_date": "DATUM",
+    "advisor": "NAME",
+    "organisation": "NAME",
 }
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar, cast
 
 import typer
+
+if TYPE_CHECKING:
+    from kundenkompass.results import AuditResult
+
 from kundenkompass.commands.app import app, handles_errors, stdout_console, wrote
 from kundenkompass.errors import OutputError
 
@@ -22,6 +26,28 @@ class ReportFormat(str, Enum):
     markdown = "markdown"
     html = "html"
     json = "json"
+    pdf = "pdf"
+
+
+class Audience(str, Enum):
+    owner = "owner"
+    advisor = "advisor"
+
+
+FORMAT_HELP = (
+    "text (Vorgabe), markdown, html (eine eigenständige Datei), pdf (braucht das Extra "
+    "'pdf' und Chromium) oder json. Ohne Angabe entscheidet die Endung von --output (.txt, "
+    ".md, .html, .pdf, .json)."
+)
+AudienceOption = Annotated[
+    Audience | None,
+    typer.Option(
+        "--audience",
+        help="owner: der Bericht für die Inhaberin oder den Inhaber (Vorgabe für markdown, "
+        "html und pdf); advisor: das Arbeitsblatt mit jeder Regel und Antwort (Vorgabe für "
+        "text). JSON enthält immer alles.",
+    ),
+]
 
 
 class DiffFormat(str, Enum):
@@ -73,8 +99,16 @@ def choose_format(chosen: F | None, output: Path | None, formats: type[F]) -> F:
     return formats("text")
 
 
-def write_output(content: str, output: Path | None, *, force: bool) -> None:
+def write_output(content: str | bytes, output: Path | None, *, force: bool) -> None:
     if output is None:
+        if isinstance(content, bytes):
+            if sys.stdout.isatty():
+                from kundenkompass.errors import OutputError
+
+                raise OutputError("stdout", "a PDF is binary: write it with --output FILE.pdf")
+            sys.stdout.buffer.write(content)
+            sys.stdout.buffer.flush()
+            return
         sys.stdout.write(content)
         sys.stdout.flush()
         return
@@ -82,6 +116,62 @@ def write_output(content: str, output: Path | None, *, force: bool) -> None:
 
     write_atomically(output, content, force=force)
     wrote(output)
+
+
+def write_report(
+    result: AuditResult,
+    chosen: ReportFormat,
+    audience: Audience | None,
+    output: Path | None,
+    *,
+    force: bool,
+    language: str,
+) -> None:
+    """Render ``result`` as asked and write it to ``output`` or stdout."""
+    from kundenkompass.render.report import (
+        Format,
+        default_audience,
+        render_pdf,
+        render_report,
+    )
+
+    reader: Literal["owner", "advisor"] = (
+        ("advisor" if audience is Audience.advisor else "owner")
+        if audience
+        else default_audience(chosen.value)
+    )
+    if chosen is ReportFormat.text and output is None:
+        from kundenkompass.render.text import render
+
+        render(result, stdout_console(), language, reader)
+        return
+    content: str | bytes
+    if chosen is ReportFormat.pdf:
+        content = render_pdf(result, language, reader)
+    else:
+        content = render_report(result, cast(Format, chosen.value), language, reader)
+    write_output(content, output, force=force)
+
+
+@app.command()
+@handles_errors
+def report(
+    result: Annotated[
+        Path, typer.Argument(help="Ein gespeichertes Audit (JSON von `audit run --format json`).")
+    ],
+    format: Annotated[ReportFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+    audience: AudienceOption = None,
+) -> None:
+    """Ein gespeichertes Audit als Bericht zeigen, ohne erneut zu prüfen.
+
+    Ein JSON-Ergebnis ergibt den Bericht für die Inhaber wie das Arbeitsblatt für die Beratung.
+    """
+    from kundenkompass.render.compare import load_result
+
+    chosen = choose_format(format, output, ReportFormat)
+    write_report(load_result(result), chosen, audience, output, force=force, language="de")
 
 
 @app.command()
