@@ -168,7 +168,7 @@ def test_audit_run_output_refuses_to_replace_a_report_without_force(tmp_path):
     done = run_cli("run", str(profile), "--output", str(report))
     assert done.returncode == 2, done.stderr
     assert (
-        done.stderr.strip() == f"audit: error: {report}: already exists; use --force to replace it"
+        done.stderr.strip() == f"audit: Fehler: {report}: already exists; use --force to replace it"
     )
     assert report.read_text() == "alt"
     forced = run_cli("run", str(profile), "--output", str(report), "--force")
