@@ -116,7 +116,6 @@ class RoadmapStretch:
 
 
 @dataclass(frozen=True)
-@dataclass(frozen=True)
 class WebsiteLine:
     """One piece of website evidence beside the self-assessment, worded for the reader."""
 
@@ -127,6 +126,7 @@ class WebsiteLine:
     agrees: bool | None
 
 
+@dataclass(frozen=True)
 class ReportView:
     result: AuditResult
     language: str
