@@ -156,8 +156,10 @@ def _worksheet(view: ReportView, console: Console) -> None:
     if view.website:
         _heading(console, t("report.website_check"))
         console.print(t("report.website_hint"))
-        for line in view.website:
-            console.print(_indented(f"• {line.label} – {line.verdict} ({line.url})", indent=2))
+        for site_line in view.website:
+            console.print(
+                _indented(f"• {site_line.label} – {site_line.verdict} ({site_line.url})", indent=2)
+            )
         console.print()
     _heading(console, t("report.open_questions"))
     if not result.open_questions:
