@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from kundenkompass.commands.app import app, handles_errors, stdout_console
+from kundenkompass.commands.app import app, handles_errors, make_engine, stdout_console
+from kundenkompass.errors import KundenkompassError
 
 OUTPUT_HELP = "Write to this file instead of stdout (atomically: never half-written)."
 FORCE_HELP = "Replace the --output file if it exists."
@@ -89,7 +90,11 @@ def diff(
     from kundenkompass.render.report import plain_console
 
     chosen = choose_format(format, output, DiffFormat)
-    result = diff_files(before, after)
+    try:  # the installed plugins name the facts that changed; the diff works without them
+        catalog = make_engine(None, True).catalog
+    except KundenkompassError:
+        catalog = None
+    result = diff_files(before, after, catalog)
     names = {"before_name": str(before), "after_name": str(after)}
     if chosen is DiffFormat.json:
         content = result.to_json()
