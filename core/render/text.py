@@ -8,6 +8,7 @@ Every value from the result is data: it reaches rich only through
 from __future__ import annotations
 
 from kundenkompass.render.terminal import data_text, escape, visible
+from kundenkompass.render.view import report_view
 from kundenkompass.results import AuditResult, MeasureExplanation, Recommendation
 from kundenkompass.texts import text
 from rich.console import Console, Group
@@ -81,14 +82,16 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
         console.print(t("report.no_open_questions"))
     else:
         console.print(t("report.open_question_hint"))
-        for question in result.open_questions:
-            console.print(
-                _indented(
-                    f"• {question.question} ({question.ref}) – {t('report.could_recommend')}: "
-                    + ", ".join(question.could_recommend),
-                    indent=2,
+        for group in report_view(result, language).question_groups:
+            console.print(data_text(group.title, style="bold"))
+            for question in group.questions:
+                console.print(
+                    _indented(
+                        f"• {question.question} ({question.ref}) – "
+                        f"{t('report.could_recommend')}: " + ", ".join(question.could_recommend),
+                        indent=2,
+                    )
                 )
-            )
 
 
 def _indented(content: str, style: str = "", indent: int = 3) -> Text:
