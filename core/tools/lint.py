@@ -21,7 +21,9 @@ its own and reports all problems at once. Problem classes (the ``code`` of a
     a measure that no rule recommends, or only rules that never fire;
 ``cycle``
     derived facts that depend on each other in a circle, or measures that are each
-    other's prerequisites.
+    other's prerequisites;
+``uncovered-answer``, ``untested-mention``, ``invalid-precondition``
+    gaps in the advice itself (see :mod:`kundenkompass.tools.lint_advice`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from kundenkompass.catalog.catalog import (
     _subjects,
     _suggest,
     leaf_problem,
+    mentions_problem,
     threshold_fact,
     unless_problem,
     value_problem,
@@ -42,6 +45,7 @@ from kundenkompass.catalog.catalog import (
 from kundenkompass.models import FactType
 from kundenkompass.rules.language import MAX_ALTERNATIVES, Rule
 from kundenkompass.rules.satisfiability import ValueSpace, never_fires
+from kundenkompass.tools.lint_advice import advice_problems
 from kundenkompass.tools.lint_sources import Problem, Source, gather
 from pydantic import BaseModel, ConfigDict
 
@@ -91,6 +95,7 @@ def check(sources: list[Source]) -> LintReport:
                 problems.append(source.problem("never-fires", never[rule.id], "rule", rule.id))
         problems.extend(_unreachable(source, catalog, never))
     problems.extend(_cycles(sources, catalog, owner_of))
+    problems.extend(advice_problems(sources, catalog))
     unique = {(p.file, p.line, p.code, p.kind, p.id, p.message): p for p in problems}
     ordered = sorted(
         unique.values(),
@@ -296,6 +301,9 @@ def rule_problems(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> list[
     unless = unless_problem(rule, catalog)
     if unless:
         problems.append(("invalid-condition", unless))
+    mentioned = mentions_problem(rule, catalog)
+    if mentioned:
+        problems.append(("unknown-reference", mentioned))
     if len(rule.alternatives()) > MAX_ALTERNATIVES:
         problems.append(
             (
