@@ -27,7 +27,7 @@ PROFILES = sorted(
     {
         *(ROOT / "examples").glob("*.toml"),
         ROOT / "examples" / "kundenkompass-fahrradhandel" / "radwerk.toml",
-        *(TESTS / "advice").glob("**/*.toml"),
+        *(TESTS / "advice" / "profiles").glob("**/*.toml"),
     }
 )
 CHANNEL_MIXES = (("laden",), ("onlineshop",), ("laden", "onlineshop"))

@@ -145,7 +145,40 @@ def build_sections(catalog: Catalog, language: str = "de") -> list[Section]:
             id=OTHER_SECTION, title=text("init.other_section", language), questions=tuple(others)
         )
         sections.append(_with_preconditions(section, catalog, language))
-    return sections
+    return _after_their_preconditions(sections)
+
+
+def _after_their_preconditions(sections: list[Section]) -> list[Section]:
+    """Move a question whose precondition tests a question of a later section right
+    behind that question, so that the answer it depends on is known when it is asked."""
+    lists = [list(section.questions) for section in sections]
+    moved = True
+    while moved:
+        moved = False
+        where = {
+            q.path: (s, i) for s, questions in enumerate(lists) for i, q in enumerate(questions)
+        }
+        for s, questions in enumerate(lists):
+            for question in questions:
+                if question.precondition is None:
+                    continue
+                later = [
+                    where[leaf.ref]
+                    for leaf in iter_leaves(question.precondition)
+                    if leaf.ref in where and where[leaf.ref][0] > s
+                ]
+                if later:
+                    target, position = max(later)
+                    questions.remove(question)
+                    lists[target].insert(position + 1, question)
+                    moved = True
+                    break
+            if moved:
+                break
+    return [
+        section.model_copy(update={"questions": tuple(questions)})
+        for section, questions in zip(sections, lists, strict=True)
+    ]
 
 
 def _with_preconditions(section: Section, catalog: Catalog, language: str) -> Section:
