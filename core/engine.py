@@ -43,6 +43,7 @@ from kundenkompass.profile.scope import (
     scope_for,
     visible_questions,
 )
+from kundenkompass.profile.website import website_checks
 from kundenkompass.results import (
     AuditResult,
     ChecklistAnswer,
@@ -222,6 +223,7 @@ class Engine:
                 )
                 for ruleset in scope.rulesets
             ],
+            website_check=website_checks(profile, catalog, self.language),
             rules_fingerprint=self.compiled.fingerprint,
         )
 

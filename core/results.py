@@ -192,6 +192,21 @@ class PluginUsed(ResultModel):
     source: str
 
 
+class WebsiteCheck(ResultModel):
+    """What the website shows for one profile key beside what the profile states."""
+
+    key: str
+    label: str
+    #: What the website shows, as the profile would state it.
+    website_value: Any
+    #: What the profile states; None when it leaves the key unknown.
+    profile_value: Any = None
+    #: True or False when both are known; None when the profile says nothing.
+    agrees: bool | None = None
+    url: str
+    snippet: str
+
+
 class AuditResult(ResultModel):
     schema_version: str = SCHEMA_VERSION
     company: CompanyInfo
@@ -208,6 +223,8 @@ class AuditResult(ResultModel):
     plugins: list[PluginUsed]
     #: No-code rulesets applied to this audit (sector packs or ``--ruleset`` files).
     rulesets: list[PluginUsed] = []
+    #: The profile's self-assessment beside what ``audit collect`` saw on the website.
+    website_check: list[WebsiteCheck] = []
     rules_fingerprint: str
 
     def to_json(self) -> str:

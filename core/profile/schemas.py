@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.models import CHANNELS, FactDefinition, FactType, text_in
-from kundenkompass.profile.load import MAX_TEXT_LENGTH, UNKNOWN
+from kundenkompass.profile.load import MAX_TEXT_LENGTH, UNKNOWN, WebsiteEvidence
 from kundenkompass.results import AuditResult
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -101,6 +101,14 @@ def profile_model(catalog: Catalog) -> type[BaseModel]:
         answers=(answers, Field(default=None, json_schema_extra=_without_default)),
         facts=(facts, Field(default=None, json_schema_extra=_without_default)),
         thresholds=(thresholds, Field(default=None, json_schema_extra=_without_default)),
+        website_evidence=(
+            list[WebsiteEvidence],
+            Field(
+                default=None,
+                json_schema_extra=_without_default,
+                description="What a website check (audit collect) saw, per profile key.",
+            ),
+        ),
     )
 
 

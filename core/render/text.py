@@ -7,6 +7,8 @@ Every value from the result is data: it reaches rich only through
 
 from __future__ import annotations
 
+from typing import Any
+
 from kundenkompass.render.terminal import data_text, escape, visible
 from kundenkompass.render.view import report_view
 from kundenkompass.results import AuditResult, MeasureExplanation, Recommendation
@@ -77,6 +79,8 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
             )
         console.print()
 
+    if result.website_check:
+        _website_check(result, console, t)
     console.print(Text(t("report.open_questions"), style="bold underline"))
     if not result.open_questions:
         console.print(t("report.no_open_questions"))
@@ -92,6 +96,33 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
                         indent=2,
                     )
                 )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "–"
+    return str(value)
+
+
+def _website_check(result: AuditResult, console: Console, t: Any) -> None:
+    console.print(Text(t("report.website_check"), style="bold underline"))
+    console.print(t("report.website_hint"))
+    for check in result.website_check:
+        if check.agrees is None:
+            verdict = t("report.website_only", website=_shown(check.website_value))
+        elif check.agrees:
+            verdict = t("report.website_agrees")
+        else:
+            verdict = t(
+                "report.website_differs",
+                profile=_shown(check.profile_value),
+                website=_shown(check.website_value),
+            )
+        label = check.label.rstrip(".")
+        console.print(_indented(f"• {label} – {verdict} ({check.url})", indent=2))
+    console.print()
 
 
 def _indented(content: str, style: str = "", indent: int = 3) -> Text:
