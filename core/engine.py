@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from kundenkompass.catalog import plugin_manager
@@ -27,14 +27,19 @@ from kundenkompass.inference.explain import (
     explain_measure,
     firings,
     open_questions,
-    show_value,
 )
 from kundenkompass.inference.prioritize import RULE_PRIORITY, TOP_STEPS, rank
 from kundenkompass.inference.runner import RuleRunner
 from kundenkompass.inference.score import maturity, overall_score, phase_scores
-from kundenkompass.models import PHASES, Measure, text_in
+from kundenkompass.models import ChecklistItem, Measure, text_in
 from kundenkompass.profile.known_values import known_values
-from kundenkompass.profile.load import Profile, load_profile, parse_profile_text, validate_profile
+from kundenkompass.profile.load import (
+    Profile,
+    load_profile,
+    parse_profile_json,
+    parse_profile_text,
+    validate_profile,
+)
 from kundenkompass.profile.scope import (
     SectorScope,
     adjust_priorities,
@@ -55,6 +60,7 @@ from kundenkompass.results import (
     WhatIf,
 )
 from kundenkompass.texts import text
+from kundenkompass.vocabulary import PHASES
 from pydantic import BaseModel
 
 _engine_numbers = itertools.count(1)
@@ -115,16 +121,19 @@ class Engine:
     # -------------------------------------------------------------- profiles
 
     def load_profile(self, profile: ProfileInput, *, source: str | None = None) -> Profile:
-        """Accept a validated profile, a path, TOML text (str or bytes), a mapping (e.g.
-        parsed JSON) or another pydantic model of a profile (see ``audit schema profile``).
+        """Accept a validated profile, a path (``os.PathLike``, e.g. ``pathlib.Path``), TOML
+        text (``str`` or UTF-8 ``bytes``), a mapping (e.g. parsed JSON) or another pydantic
+        model of a profile (see ``audit schema profile``).
 
-        ``source`` names text and mappings in error messages (default ``<profile>``).
+        A ``str`` is always TOML text, never a path: reading a file takes a ``Path`` or
+        :meth:`load_profile_file`. ``source`` names text and mappings in error messages
+        (default ``<profile>``).
         """
         name = source or "<profile>"
         if isinstance(profile, Profile):
             return profile
         if isinstance(profile, os.PathLike):
-            return load_profile(Path(profile), self.catalog)
+            return load_profile(profile, self.catalog)
         if isinstance(profile, bytes):
             try:
                 profile = profile.decode("utf-8")
@@ -132,12 +141,36 @@ class Engine:
                 raise ProfileError(name, f"is not UTF-8 text (byte {error.start + 1})") from None
             return parse_profile_text(profile, self.catalog, name)
         if isinstance(profile, str):
-            if "\n" in profile or "[company]" in profile:
+            try:
                 return parse_profile_text(profile, self.catalog, name)
-            return load_profile(Path(profile), self.catalog)
+            except ProfileError as error:
+                if "\n" in profile.strip() or error.line is None:
+                    raise
+                # One line that is not TOML: most likely a file name given as str.
+                raise ProfileError(
+                    name,
+                    f"{error.message} (a str is read as TOML text; to read a file, pass "
+                    "a pathlib.Path or use load_profile_file)",
+                    line=error.line,
+                    column=error.column,
+                ) from None
         if isinstance(profile, BaseModel):
             profile = profile.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if not isinstance(profile, Mapping):
+            raise ProfileError(
+                name,
+                f"expected a profile (mapping, TOML text, Path or Profile), "
+                f"got {type(profile).__name__}",
+            )
         return validate_profile(profile, self.catalog, name)
+
+    def load_profile_file(self, path: str | os.PathLike[str]) -> Profile:
+        """Read and validate the profile file (TOML) at ``path``."""
+        return load_profile(path, self.catalog)
+
+    def load_profile_json(self, text: str | bytes, *, source: str | None = None) -> Profile:
+        """Parse and validate a profile given as JSON text (with the input limits applied)."""
+        return parse_profile_json(text, self.catalog, source or "<profile>")
 
     # ---------------------------------------------------------------- audits
 
@@ -278,7 +311,7 @@ class Engine:
                 ChecklistAnswer(
                     item=item.id,
                     statement=text_in(item.statement, self.language),
-                    answer=profile.answer(item.id),  # type: ignore[arg-type]
+                    answer=profile.answer(item.id),
                     note=profile.answers[item.id].note if item.id in profile.answers else None,
                     weight=item.weight,
                 )
@@ -325,7 +358,7 @@ class Engine:
         scores: Mapping[str, float | None],
         overall: float | None,
     ) -> WhatIf:
-        improved = dict(answers)
+        improved: dict[str, str | None] = dict(answers)
         items = []
         for item_id in measure.addresses:
             if answers.get(item_id) not in ("ja", "entfaellt"):
@@ -336,8 +369,11 @@ class Engine:
         # Only the phases of the changed items can change: score just those (this runs for
         # every recommendation of every audit).
         changed = {self.catalog.checklist[item].phase for item in items}
-        rescored = phase_scores(_PhasesOnly(self.catalog, changed), improved)  # type: ignore[arg-type]
-        new_scores = {**scores, **{phase: rescored[phase] for phase in changed}}
+        rescored = phase_scores(_PhasesOnly(self.catalog, changed), improved)
+        new_scores: dict[str, float | None] = {
+            **scores,
+            **{phase: rescored[phase] for phase in changed},
+        }
         new_overall = overall_score(new_scores)
         phase_before = scores.get(measure.phase) or 0.0
         return WhatIf(
@@ -345,9 +381,6 @@ class Engine:
             overall_gain=round((new_overall or 0.0) - (overall or 0.0), 1),
             items=items,
         )
-
-    def show(self, ref: str, value: Any) -> str:
-        return show_value(ref, value, self.catalog, self.language)
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -360,15 +393,15 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
 class _PhasesOnly:
     """A view of the catalog's checklist limited to some phases, for ``phase_scores``."""
 
-    def __init__(self, catalog: Catalog, phases: set[str]) -> None:
+    def __init__(self, catalog: Catalog, phases: AbstractSet[str]) -> None:
         self.catalog = catalog
         self.phases = phases
 
-    def checklist_for_phase(self, phase: str) -> list[Any]:
+    def checklist_for_phase(self, phase: str) -> list[ChecklistItem]:
         return self.catalog.checklist_for_phase(phase) if phase in self.phases else []
 
 
-def _applies(measure: Measure, channels: set[str]) -> bool:
+def _applies(measure: Measure, channels: AbstractSet[str]) -> bool:
     return not measure.channels or bool(channels & set(measure.channels))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from kundenkompass.vocabulary import AnswerValue, Horizon, Priority, Truth
 from pydantic import BaseModel, ConfigDict
 
 SCHEMA_VERSION = "1.0"
@@ -31,7 +32,7 @@ class Firing(ResultModel):
     rule: str
     plugin: str
     origin: str
-    priority: Literal["hoch", "mittel", "niedrig"]
+    priority: Priority
     reason: str | None
     evidence: list[Evidence]
     #: The inputs the rule's ``unless`` tests (none of them known to contradict it).
@@ -54,7 +55,7 @@ class Recommendation(ResultModel):
     phase: str
     phase_title: str
     reference: str
-    priority: Literal["hoch", "mittel", "niedrig"]
+    priority: Priority
     impact: str
     effort: str
     cost: str
@@ -63,7 +64,7 @@ class Recommendation(ResultModel):
     prerequisites: list[str]
     quick_win: bool
     score: float
-    horizon: Literal["jetzt", "als_naechstes", "spaeter"]
+    horizon: Horizon
     reasons: list[Firing]
     what_if: WhatIf
 
@@ -71,7 +72,7 @@ class Recommendation(ResultModel):
 class ChecklistAnswer(ResultModel):
     item: str
     statement: str
-    answer: Literal["ja", "teilweise", "nein", "entfaellt"] | None
+    answer: AnswerValue | None
     note: str | None = None
     weight: float
 
@@ -105,7 +106,7 @@ class OpenQuestion(ResultModel):
     #: Titles of the measures in ``could_recommend``, in the same order.
     could_recommend_titles: list[str] = []
     #: The highest priority of a rule the answer could still make fire.
-    priority: Literal["hoch", "mittel", "niedrig"] = "mittel"
+    priority: Priority = "mittel"
     #: 1 for the question that could change the plan most, over all phases: by
     #: ``priority``, then by how many measures it could add.
     rank: int = 0
@@ -144,7 +145,11 @@ class LeafCheck(ResultModel):
     ref: str
     label: str
     shown: str
-    truth: Literal["true", "false", "unknown"]
+    truth: Truth
+
+
+#: What became of a rule in one audit; "blocked": its ``unless`` held.
+RuleOutcome = Literal["fired", "false", "unknown", "blocked"]
 
 
 class RuleCheck(ResultModel):
@@ -152,14 +157,14 @@ class RuleCheck(ResultModel):
     plugin: str
     origin: str
     #: ``blocked``: the rule's ``unless`` is known true, so it cannot fire.
-    outcome: Literal["fired", "false", "unknown", "blocked"]
+    outcome: RuleOutcome
     reason: str | None
     #: The rule's alternatives (any of them suffices), each a list of conditions.
     alternatives: list[list[LeafCheck]]
     #: The conditions of the rule's ``unless`` (what contradicts it), each evaluated.
     unless: list[LeafCheck] = []
     #: Whether ``unless`` holds; None for rules without one.
-    unless_truth: Literal["true", "false", "unknown"] | None = None
+    unless_truth: Truth | None = None
 
 
 class MeasureExplanation(ResultModel):

@@ -337,7 +337,7 @@ def test_open_questions_never_ask_for_derived_facts(engine):
 
 
 def test_open_questions_are_grouped_by_phase_and_ranked(engine):
-    from kundenkompass.models import PHASES
+    from kundenkompass.vocabulary import PHASES
 
     result = engine.audit('[company]\nname = "Leer"\nchannels = ["laden", "onlineshop"]\n')
     questions = result.open_questions

@@ -8,6 +8,7 @@ Everything downstream works with the :class:`Catalog`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, TypeVar
@@ -17,9 +18,6 @@ from kundenkompass.catalog.plugin_manager import PluginInfo, SkippedPlugin
 from kundenkompass.catalog.rulesets import Ruleset
 from kundenkompass.errors import KundenkompassError, PluginError, RuleError
 from kundenkompass.models import (
-    ANSWERS,
-    CHANNELS,
-    PHASES,
     ChecklistItem,
     Derivation,
     FactDefinition,
@@ -35,12 +33,13 @@ from kundenkompass.rules.language import (
     iter_leaves,
     parse_condition,
 )
+from kundenkompass.vocabulary import ANSWERS, CHANNELS, PHASES, Operator
 from pydantic import BaseModel
 
 T = TypeVar("T", bound=BaseModel)
 
 #: Operators that make sense for each value type.
-OPERATORS_BY_TYPE: dict[FactType, frozenset[str]] = {
+OPERATORS_BY_TYPE: dict[FactType, frozenset[Operator]] = {
     FactType.BOOL: frozenset({"equals", "not_equals", "is_unknown"}),
     FactType.INT: frozenset(
         {"equals", "not_equals", "in", "not_in", "lt", "lte", "gt", "gte", "is_unknown"}
@@ -52,8 +51,6 @@ OPERATORS_BY_TYPE: dict[FactType, frozenset[str]] = {
     FactType.ENUM_LIST: frozenset({"contains", "not_contains", "is_unknown"}),
     FactType.TEXT: frozenset({"equals", "not_equals", "in", "not_in", "is_unknown"}),
 }
-
-ANSWER_DEFINITION_VALUES = ANSWERS
 
 #: The distribution whose plugins are the built-in ones.
 BUILT_IN_DISTRIBUTION = "kundenkompass"
@@ -122,7 +119,7 @@ def collect(
         plugins=sorted(infos, key=lambda info: info.name),
         rulesets=sorted(rulesets, key=lambda ruleset: ruleset.name),
     )
-    order = {phase: index for index, phase in enumerate(PHASES)}
+    order: dict[str, int] = {phase: index for index, phase in enumerate(PHASES)}
 
     facts = _gather(manager, "register_facts", FactDefinition, lambda f: f.key, catalog, "fact")
     items = _gather(
@@ -195,9 +192,10 @@ def collect_skipping(
             if skipped is None:
                 raise
             if isinstance(error, PluginError):
-                culprit, reason = error.plugin, error.message
+                culprit: str | None = error.plugin
+                reason = error.message
             else:
-                culprit, reason = getattr(error, "culprit", None), str(error)
+                culprit, reason = error.culprit, str(error)
             ruleset = next((r for r in rulesets if r.plugin_name == culprit), None)
             installed = any(info.name == culprit and info.installed for info in infos)
             if not installed and (ruleset is None or ruleset.selection != "sector"):
@@ -443,8 +441,7 @@ def validate(catalog: Catalog) -> None:
             check_rule(rule, catalog, rule_derived)
         except RuleError as error:
             # Lets --skip-broken-plugins leave out the plugin that owns the rule.
-            error.culprit = rule.plugin  # type: ignore[attr-defined]
-            raise
+            raise RuleError(error.origin, error.rule, error.message, culprit=rule.plugin) from error
 
 
 def validate_rulesets(catalog: Catalog) -> None:
@@ -479,19 +476,19 @@ def validate_rulesets(catalog: Catalog) -> None:
                         f"{_suggest(mark.item, catalog.checklist)}",
                     )
         except RuleError as error:
-            error.culprit = ruleset.plugin_name  # type: ignore[attr-defined]
-            raise
+            raise RuleError(
+                error.origin, error.rule, error.message, culprit=ruleset.plugin_name
+            ) from error
     change_ids: dict[str, str] = {}
     for ruleset in catalog.rulesets:
         for change in ruleset.priority_changes:
             if change.id in change_ids:
-                error = RuleError(
+                raise RuleError(
                     str(ruleset.path),
                     change.id,
                     f"the id is already used in ruleset {change_ids[change.id]!r}",
+                    culprit=ruleset.plugin_name,
                 )
-                error.culprit = ruleset.plugin_name  # type: ignore[attr-defined]
-                raise error
             change_ids[change.id] = ruleset.name
     for first, second in combinations(catalog.rulesets, 2):
         together = (first.selection == second.selection == "explicit") or (
@@ -503,14 +500,13 @@ def validate_rulesets(catalog: Catalog) -> None:
             c.measure for c in second.priority_changes
         }
         if common:
-            error = RuleError(
+            raise RuleError(
                 str(second.path),
                 None,
                 f"ruleset {second.name!r} and ruleset {first.name!r} ({first.path}) both "
                 f"change the priority of measure {sorted(common)[0]!r}; keep one of the changes",
+                culprit=second.plugin_name,
             )
-            error.culprit = second.plugin_name  # type: ignore[attr-defined]
-            raise error
 
 
 def check_rule(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> None:
@@ -576,7 +572,7 @@ def mentions_problem(rule: Rule, catalog: Catalog) -> str | None:
     return None
 
 
-def leaf_problem(leaf: Leaf, catalog: Catalog, rule_derived: set[str]) -> str | None:
+def leaf_problem(leaf: Leaf, catalog: Catalog, rule_derived: AbstractSet[str]) -> str | None:
     definition = catalog.subjects.get(leaf.ref)
     if definition is None:
         kind = {"answer": "checklist item", "fact": "fact", "company": "company field"}[

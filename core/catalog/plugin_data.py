@@ -25,8 +25,8 @@ from typing import Any, TypeVar
 
 from kundenkompass.catalog.hookspecs import hookimpl
 from kundenkompass.catalog.origins import register_package_folder
-from kundenkompass.errors import RuleError
-from kundenkompass.files.toml_files import TomlFileError, load_toml_file
+from kundenkompass.errors import DataFileError, RuleError, TomlFileError
+from kundenkompass.files.toml_files import load_toml_file
 from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
 from kundenkompass.rules.language import Rule, parse_rules
 from pydantic import BaseModel, ValidationError
@@ -40,10 +40,6 @@ TABLES_BY_FILE = {
     "checklist.toml": ("item",),
     "measures.toml": ("measure",),
 }
-
-
-class DataFileError(ValueError):
-    """A plugin data file that does not match its schema."""
 
 
 class PluginData:
@@ -107,12 +103,14 @@ class PluginData:
         try:
             return load_toml_file(path)
         except TomlFileError as error:
-            where = str(path)
-            if error.line is not None:
-                where += f":{error.line}:{error.column}"
             if path.name == "rules.toml":
+                where = str(path)
+                if error.line is not None:
+                    where += f":{error.line}:{error.column}"
                 raise RuleError(where, None, error.message) from None
-            raise DataFileError(f"{where}: {error.message}") from None
+            raise DataFileError(
+                str(path), error.message, line=error.line, column=error.column
+            ) from None
 
 
 def parse_entries(
@@ -124,19 +122,20 @@ def parse_entries(
     if unknown:
         expected = ", ".join(f"[[{name}]]" for name in tables)
         raise DataFileError(
-            f"{origin}: unknown top-level key(s) {sorted(unknown)}; expected "
-            f"{expected} tables and optionally phase"
+            origin,
+            f"unknown top-level key(s) {sorted(unknown)}; expected "
+            f"{expected} tables and optionally phase",
         )
     default_phase = data.get("phase")
     entries = data.get(table, [])
     if not isinstance(entries, list):
-        raise DataFileError(f"{origin}: '{table}' must be an array of tables ([[{table}]])")
+        raise DataFileError(origin, f"'{table}' must be an array of tables ([[{table}]])")
     parsed: list[ModelT] = []
     for index, entry in enumerate(entries):
         label = entry.get("id") or entry.get("key") if isinstance(entry, dict) else None
-        where = f"{origin}: {table}[{index}]" + (f" {label!r}" if label else "")
+        where = f"{table}[{index}]" + (f" {label!r}" if label else "")
         if not isinstance(entry, dict):
-            raise DataFileError(f"{where}: must be a table")
+            raise DataFileError(origin, "must be a table", key_path=where)
         if default_phase and "phase" in model.model_fields and "phase" not in entry:
             entry = {**entry, "phase": default_phase}
         try:
@@ -145,7 +144,6 @@ def parse_entries(
             first = error.errors()[0]
             location = ".".join(str(part) for part in first["loc"])
             message = first["msg"].removeprefix("Value error, ")
-            raise DataFileError(
-                f"{where}: {location}: {message}" if location else f"{where}: {message}"
-            ) from None
+            key_path = f"{where}: {location}" if location else where
+            raise DataFileError(origin, message, key_path=key_path) from None
     return parsed

@@ -35,6 +35,7 @@ bundled ruleset of the same sector.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.resources import files
@@ -42,9 +43,9 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from kundenkompass.catalog.hookspecs import hookimpl
-from kundenkompass.catalog.plugin_data import DataFileError, parse_entries
-from kundenkompass.errors import RuleError
-from kundenkompass.files.toml_files import TomlFileError, load_toml_file
+from kundenkompass.catalog.plugin_data import parse_entries
+from kundenkompass.errors import DataFileError, RuleError, TomlFileError
+from kundenkompass.files.toml_files import load_toml_file
 from kundenkompass.models import (
     ChecklistItem,
     Derivation,
@@ -55,6 +56,7 @@ from kundenkompass.models import (
     Threshold,
 )
 from kundenkompass.rules.language import AllOf, Leaf, Rule, parse_rules
+from kundenkompass.vocabulary import PRIORITIES, Priority
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 T = TypeVar("T", bound=BaseModel)
@@ -65,7 +67,7 @@ BUNDLED_PACKAGE = "kundenkompass.bundled_rulesets"
 #: Prefix of a ruleset's name where it stands next to plugin names (owners, firings).
 PLUGIN_PREFIX = "ruleset:"
 
-PRIORITY_STEPS: tuple[str, ...] = ("niedrig", "mittel", "hoch")
+PRIORITY_STEPS: tuple[Priority, ...] = tuple(reversed(PRIORITIES))
 
 #: Top-level tables of a ruleset file and the model of their entries.
 TABLES: dict[str, type[BaseModel]] = {
@@ -105,7 +107,7 @@ class PriorityChange(_Entry):
     id: Identifier
     measure: Identifier
     change: Literal["raise", "lower"] | None = None
-    priority: Literal["hoch", "mittel", "niedrig"] | None = None
+    priority: Priority | None = None
     reason: LocalizedText
 
     @model_validator(mode="after")
@@ -116,7 +118,7 @@ class PriorityChange(_Entry):
             )
         return self
 
-    def apply(self, current: str) -> str:
+    def apply(self, current: Priority) -> Priority:
         if self.priority is not None:
             return self.priority
         step = 1 if self.change == "raise" else -1
@@ -311,7 +313,8 @@ def _entries(data: dict[str, Any], table: str, model: type[T], origin: str) -> l
     try:
         return parse_entries({table: data[table]}, table, model, origin)
     except DataFileError as error:
-        raise RuleError(origin, None, str(error).removeprefix(f"{origin}: ")) from None
+        where = f"{error.key_path}: {error.message}" if error.key_path else error.message
+        raise RuleError(origin, None, where) from None
 
 
 def _label(entry: Any) -> str:
@@ -394,7 +397,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def select_rulesets(
-    explicit: Iterable[str | Path | Ruleset] = (), *, bundled: bool = True
+    explicit: Iterable[str | os.PathLike[str] | Ruleset] = (), *, bundled: bool = True
 ) -> list[Ruleset]:
     """The rulesets an engine loads: explicit ones first, then the bundled ones.
 
@@ -407,7 +410,7 @@ def select_rulesets(
         if isinstance(given, Ruleset):
             chosen.append(replace(given, selection="explicit"))
         else:
-            paths.append(given)
+            paths.append(Path(given))
     chosen.extend(load_ruleset(path, "explicit") for path in expand_paths(paths))
     if bundled:
         covered = {ruleset.sector for ruleset in chosen}

@@ -87,7 +87,7 @@ def diff(
     """
     from kundenkompass.render.compare import diff_files
     from kundenkompass.render.diff import render_diff_markdown, render_diff_text
-    from kundenkompass.render.report import plain_console
+    from kundenkompass.render.report import captured, plain_console
 
     chosen = choose_format(format, output, DiffFormat)
     try:  # the installed plugins name the facts that changed; the diff works without them
@@ -106,5 +106,5 @@ def diff(
     else:
         console = plain_console()
         render_diff_text(result, console, **names)
-        content = console.file.getvalue()  # type: ignore[attr-defined]
+        content = captured(console)
     write_output(content, output, force=force)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.inference.explain import label_of, show_value
+from kundenkompass.catalog.labels import label_of, show_value
 from kundenkompass.profile.load import Answer, Profile
 from kundenkompass.results import IgnoredInput
 from kundenkompass.rules.evaluate import evaluate

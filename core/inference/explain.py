@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.catalog.labels import label_of, show_value
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.inference.compile import CompiledRules
 from kundenkompass.inference.runner import Inference
-from kundenkompass.models import PHASES, text_in
+from kundenkompass.models import text_in
 from kundenkompass.results import (
     DerivationStep,
     DerivedFact,
@@ -19,10 +21,12 @@ from kundenkompass.results import (
     MeasureExplanation,
     OpenQuestion,
     RuleCheck,
+    RuleOutcome,
 )
 from kundenkompass.rules.evaluate import blocked, evaluate, evaluate_leaf
 from kundenkompass.rules.language import Leaf, Rule, iter_leaves, to_alternatives
 from kundenkompass.texts import text
+from kundenkompass.vocabulary import PHASES, PRIORITIES, Truth
 
 
 def all_known(known: Mapping[str, Any], inference: Inference) -> dict[str, Any]:
@@ -31,37 +35,6 @@ def all_known(known: Mapping[str, Any], inference: Inference) -> dict[str, Any]:
     for key, derived in inference.derived.items():
         combined[f"facts.{key}"] = derived.value
     return combined
-
-
-def show_value(ref: str, value: Any, catalog: Catalog, language: str = "de") -> str:
-    definition = catalog.subjects.get(ref)
-    if value is None:
-        return text("answer.unbekannt", language)
-    if ref.startswith("answers."):
-        return text(f"answer.{value}", language)
-    if ref == "company.channels":
-        return ", ".join(text(f"channel.{v}", language) for v in value)
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, tuple | list):
-        if not value:
-            return "keine"
-        labels = [definition.label(v, language) if definition else str(v) for v in value]
-        return ", ".join(labels)
-    if isinstance(value, float):
-        shown = f"{value:g}".replace(".", ",")
-    else:
-        shown = str(value) if not definition else definition.label(str(value), language)
-    unit = definition.unit if definition and definition.unit else ""
-    return f"{shown} {unit}".strip()
-
-
-def label_of(ref: str, catalog: Catalog, language: str = "de") -> str:
-    if ref.startswith("answers."):
-        item = catalog.checklist.get(ref.split(".", 1)[1])
-        return text_in(item.statement, language) if item else ref
-    definition = catalog.subjects.get(ref)
-    return text_in(definition.question, language) if definition else ref
 
 
 def evidence_for(
@@ -179,7 +152,7 @@ def _inputs_behind(
 
 
 def asked_of(
-    ref: str, catalog: Catalog, channels: set[str], ruled_out: Collection[str] = ()
+    ref: str, catalog: Catalog, channels: AbstractSet[str], ruled_out: Collection[str] = ()
 ) -> bool:
     """Whether the question behind ``ref`` is asked of a company with these channels.
 
@@ -203,7 +176,7 @@ def open_questions(
     values: Mapping[str, Any],
     recommended: set[str],
     applicable: set[str],
-    channels: set[str],
+    channels: AbstractSet[str],
     ruled_out: Collection[str] = (),
 ) -> list[OpenQuestion]:
     """Unanswered questions whose answers could recommend a measure not yet recommended.
@@ -224,7 +197,7 @@ def open_questions(
                 could.setdefault(ref, set()).add(measure)
                 best[ref] = min(best.get(ref, 2), _RANK[rule.priority])
     order = {ref: position for position, ref in enumerate(catalog.subjects)}
-    phases = {phase: position for position, phase in enumerate(PHASES)}
+    phases: dict[str, int] = {phase: position for position, phase in enumerate(PHASES)}
 
     def weight(ref: str) -> tuple[int, int, int, str]:
         return (best[ref], -len(could[ref]), order.get(ref, len(order)), ref)
@@ -248,7 +221,7 @@ def open_questions(
                 could_recommend_titles=[
                     text_in(catalog.measures[m].title) for m in measures_in_order
                 ],
-                priority=("hoch", "mittel", "niedrig")[best[ref]],  # type: ignore[arg-type]
+                priority=PRIORITIES[best[ref]],
                 rank=ranks[ref],
             )
         )
@@ -293,7 +266,7 @@ def derived_facts(
     return found
 
 
-def _truth(value: bool | None) -> str:
+def _truth(value: bool | None) -> Truth:
     return "unknown" if value is None else "true" if value else "false"
 
 
@@ -312,7 +285,9 @@ def check_rule(
         if asked_of(ref, catalog, channels, ruled_out)
     }
     # Unknown only while some unanswered input could still make the rule fire.
-    outcome = "fired" if rule.id in fired_rules else "unknown" if rule_open else "false"
+    outcome: RuleOutcome = (
+        "fired" if rule.id in fired_rules else "unknown" if rule_open else "false"
+    )
     if outcome != "fired" and blocked(rule, values) and evaluate(rule.when, values) is not False:
         outcome = "blocked"
     alternatives = [_leaf_checks(leaves, values, catalog) for leaves in to_alternatives(rule.when)]
@@ -323,11 +298,11 @@ def check_rule(
         rule=rule.id,
         plugin=rule.plugin,
         origin=portable_origin(rule.origin),
-        outcome=outcome,  # type: ignore[arg-type]
+        outcome=outcome,
         reason=text_in(rule.reason) if rule.reason else None,
         alternatives=alternatives,
         unless=unless,
-        unless_truth=None if rule.unless is None else _truth(evaluate(rule.unless, values)),  # type: ignore[arg-type]
+        unless_truth=None if rule.unless is None else _truth(evaluate(rule.unless, values)),
     )
     return check, rule_open
 
@@ -352,7 +327,7 @@ def _leaf_checks(
                 ref=leaf.ref,
                 label=label_of(leaf.ref, catalog).rstrip(".?"),
                 shown=shown,
-                truth=truth,  # type: ignore[arg-type]
+                truth=truth,
             )
         )
     return row

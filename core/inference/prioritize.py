@@ -13,9 +13,10 @@ Measures are ordered by score, then by phase and catalog order (ties break
 deterministically), and then a measure is moved behind any recommended prerequisite.
 Horizons keep a plan doable: "jetzt" holds the first five measures of the plan that have
 at least 60 points, "als_naechstes" the following ones up to the fifteenth with at least
-40 points, "spaeter" the rest; a measure is never in an earlier horizon than its
-prerequisites. Quick wins have high impact, low effort
-and cost under 500 €.
+40 points, "spaeter" the rest; a quick win with at least 40 points is never "spaeter" (cheap,
+fast and effective: a small company should not postpone it); a measure is never in an earlier
+horizon than its prerequisites. The plan is then read horizon by horizon (a stable sort, so
+prerequisites still come first). Quick wins have high impact, low effort and cost under 500 €.
 """
 
 from __future__ import annotations
@@ -24,14 +25,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import PHASES, Measure
+from kundenkompass.models import Measure
+from kundenkompass.vocabulary import HORIZONS, PHASES
 
 RULE_PRIORITY = {"hoch": 3, "mittel": 2, "niedrig": 1}
 IMPACT = {"hoch": 3, "mittel": 2, "gering": 1}
 EASE = {"gering": 3, "mittel": 2, "hoch": 1}
 AFFORDABILITY = {"kostenlos": 3.0, "unter_500": 2.5, "unter_5000": 1.5, "mehr": 1.0}
 MAX_POINTS = 10 * 3 + 6 * 3 + 3 * 3 + 3 * 3 + 10 * 1
-HORIZONS = ("jetzt", "als_naechstes", "spaeter")
 TOP_STEPS = 5
 #: (last plan position, minimum score) of the horizons "jetzt" and "als_naechstes".
 NOW = (5, 60.0)
@@ -73,7 +74,7 @@ def rank(
     phase_scores: Mapping[str, float | None],
 ) -> list[Ranked]:
     """Order recommended measures (``priorities``: measure id → highest rule priority)."""
-    position = {measure_id: index for index, measure_id in enumerate(catalog.measures)}
+    catalog_order = {measure_id: index for index, measure_id in enumerate(catalog.measures)}
     phase_order = {phase: index for index, phase in enumerate(PHASES)}
     scored: dict[str, float] = {}
     for measure_id, priority in priorities.items():
@@ -82,7 +83,7 @@ def rank(
 
     def key(measure_id: str) -> tuple[float, int, int]:
         measure = catalog.measures[measure_id]
-        return (-scored[measure_id], phase_order[measure.phase], position[measure_id])
+        return (-scored[measure_id], phase_order[measure.phase], catalog_order[measure_id])
 
     pending = sorted(scored, key=key)
     ordered: list[str] = []
@@ -104,12 +105,12 @@ def rank(
 
     horizons: dict[str, str] = {}
     ranked = []
-    for position, measure_id in enumerate(ordered):
+    for plan_position, measure_id in enumerate(ordered):
         measure = catalog.measures[measure_id]
         score = scored[measure_id]
-        if position < NOW[0] and score >= NOW[1]:
+        if plan_position < NOW[0] and score >= NOW[1]:
             horizon = "jetzt"
-        elif position < NEXT[0] and score >= NEXT[1]:
+        elif score >= NEXT[1] and (plan_position < NEXT[0] or is_quick_win(measure)):
             horizon = "als_naechstes"
         else:
             horizon = "spaeter"
@@ -120,4 +121,8 @@ def rank(
         ranked.append(
             Ranked(measure_id, score, priorities[measure_id], is_quick_win(measure), horizon)
         )
+    # The plan reads horizon by horizon: a quick win kept out of "spaeter" and a measure held
+    # back by its prerequisite's horizon move to their horizon's place. The sort is stable and
+    # a measure's horizon is never earlier than its prerequisites', so they still come first.
+    ranked.sort(key=lambda entry: HORIZONS.index(entry.horizon))
     return ranked

@@ -84,7 +84,8 @@ def radar_chart_svg(phases: Sequence[PhaseResult], series_title: str) -> str:
     ordered = [phases[0], *reversed(phases[1:])] if phases else []
     chart.x_labels = [f"{phase.title} ({number(phase.score)})" for phase in ordered]
     chart.add(series_title, [phase.score or 0 for phase in ordered])
-    return chart.render(is_unicode=True)
+    svg: str = chart.render(is_unicode=True)
+    return svg
 
 
 def _static(root: Any) -> Any:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.catalog.labels import label_of, show_value
 from kundenkompass.errors import ResultFileError
-from kundenkompass.inference.explain import label_of, show_value
 from kundenkompass.results import (
     SCHEMA_VERSION,
     AuditResult,
@@ -22,12 +22,13 @@ from kundenkompass.results import (
     ResultModel,
 )
 from kundenkompass.texts import text
+from kundenkompass.vocabulary import AnswerValue, Horizon
 from pydantic import ValidationError, computed_field
 
 #: Version of the JSON form of :class:`AuditDiff`.
 DIFF_SCHEMA_VERSION = "1.0"
 
-Answer = Literal["ja", "teilweise", "nein", "entfaellt"] | None
+Answer = AnswerValue | None
 
 
 class ScoreChange(ResultModel):
@@ -52,8 +53,8 @@ class MeasureChange(ResultModel):
     #: Position in the plan before and after (1 = first); None where not recommended.
     number_before: int | None
     number_after: int | None
-    horizon_before: Literal["jetzt", "als_naechstes", "spaeter"] | None
-    horizon_after: Literal["jetzt", "als_naechstes", "spaeter"] | None
+    horizon_before: Horizon | None
+    horizon_after: Horizon | None
 
 
 class AnswerChange(ResultModel):

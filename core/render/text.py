@@ -12,7 +12,8 @@ from typing import Any
 from kundenkompass.render.terminal import data_text, escape, visible
 from kundenkompass.render.view import report_view
 from kundenkompass.results import AuditResult, MeasureExplanation, Recommendation
-from kundenkompass.texts import text
+from kundenkompass.texts import Texts, texts_for
+from kundenkompass.vocabulary import HORIZONS
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -23,7 +24,7 @@ def _pct(value: float | None) -> str:
 
 
 def render(result: AuditResult, console: Console, language: str = "de") -> None:
-    t = lambda key, **values: text(key, language, **values)  # noqa: E731
+    t = texts_for(language)
     company = result.company
     console.print(data_text(f"{t('report.title')}: {company.name}", style="bold"))
     details = [f"{t('report.channels')}: " + ", ".join(t(f"channel.{c}") for c in company.channels)]
@@ -68,7 +69,7 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
     console.print()
 
     console.print(Text(t("report.plan"), style="bold underline"))
-    for horizon in ("jetzt", "als_naechstes", "spaeter"):
+    for horizon in HORIZONS:
         group = [r for r in result.recommendations if r.horizon == horizon]
         if not group:
             continue
@@ -86,9 +87,9 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
         console.print(t("report.no_open_questions"))
     else:
         console.print(t("report.open_question_hint"))
-        for group in report_view(result, language).question_groups:
-            console.print(data_text(group.title, style="bold"))
-            for question in group.questions:
+        for questions in report_view(result, language).question_groups:
+            console.print(data_text(questions.title, style="bold"))
+            for question in questions.questions:
                 console.print(
                     _indented(
                         f"• {question.question} ({question.ref}) – "
@@ -129,7 +130,7 @@ def _indented(content: str, style: str = "", indent: int = 3) -> Text:
     return data_text(" " * indent + content, style=style)
 
 
-def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t) -> Group:  # type: ignore[no-untyped-def]
+def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t: Texts) -> Group:
     heading = data_text(f"{number}. {rec.title}", style="bold")
     heading.append(
         visible(f"  [{rec.phase_title} · {t('report.priority_points')} {rec.score:.0f}]"),
@@ -174,7 +175,7 @@ _TRUTH_MARK = {"true": "✓", "false": "✗", "unknown": "?"}
 def render_explanation(
     explanation: MeasureExplanation, console: Console, language: str = "de"
 ) -> None:
-    t = lambda key, **values: text(key, language, **values)  # noqa: E731
+    t = texts_for(language)
     console.print(data_text(f"{explanation.title} ({explanation.measure})", style="bold"))
     if explanation.recommended:
         console.print(t("explain.recommended"))

@@ -21,7 +21,9 @@ def evaluate_leaf(leaf: Leaf, known: Mapping[str, Any]) -> Truth:
         return (value is None) == leaf.value
     if value is None:
         return None
-    operator, expected = leaf.operator, leaf.value
+    operator = leaf.operator
+    # The catalog checked that the operator fits the value's type (numbers for lt, …).
+    expected: Any = leaf.value
     if operator == "equals":
         return (value == expected and type(value) is type(expected)) or _same_number(
             value, expected
@@ -39,13 +41,13 @@ def evaluate_leaf(leaf: Leaf, known: Mapping[str, Any]) -> Truth:
     if operator == "not_contains":
         return expected not in value
     if operator == "lt":
-        return value < expected
+        return bool(value < expected)
     if operator == "lte":
-        return value <= expected
+        return bool(value <= expected)
     if operator == "gt":
-        return value > expected
+        return bool(value > expected)
     if operator == "gte":
-        return value >= expected
+        return bool(value >= expected)
     raise ValueError(f"unknown operator {operator!r}")  # pragma: no cover
 
 

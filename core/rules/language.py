@@ -36,27 +36,20 @@ from typing import Annotated, Any, Literal
 
 from kundenkompass.errors import RuleError
 from kundenkompass.models import Identifier, LocalizedText
+from kundenkompass.vocabulary import (
+    OPERATORS,
+    PRIORITIES,
+    SUBJECTS,
+    Operator,
+    Priority,
+    Subject,
+)
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-SUBJECTS = ("answer", "fact", "company")
-OPERATORS = (
-    "equals",
-    "not_equals",
-    "in",
-    "not_in",
-    "contains",
-    "not_contains",
-    "lt",
-    "lte",
-    "gt",
-    "gte",
-    "is_unknown",
-)
-PRIORITIES = ("hoch", "mittel", "niedrig")
 COMBINATORS = ("all", "any", "not")
 
 #: Each operator and the operator of its negation (used to push ``not`` into the leaves).
-NEGATED_OPERATOR = {
+NEGATED_OPERATOR: dict[Operator, Operator] = {
     "equals": "not_equals",
     "not_equals": "equals",
     "in": "not_in",
@@ -105,9 +98,9 @@ class _Node(BaseModel):
 
 class Leaf(_Node):
     kind: Literal["leaf"] = "leaf"
-    subject: Literal["answer", "fact", "company"]
+    subject: Subject
     key: str
-    operator: str
+    operator: Operator
     value: Annotated[Scalar | tuple[Scalar, ...], AfterValidator(_check_scalar)]
 
     @property
@@ -176,7 +169,7 @@ class Rule(_Node):
     mentions: tuple[str, ...] = ()
     recommend: Identifier | None = None
     derive: DerivedValue | None = None
-    priority: Literal["hoch", "mittel", "niedrig"] = "mittel"
+    priority: Priority = "mittel"
     reason: LocalizedText | None = None
     #: Where the rule comes from, e.g. ``plugins/informationssuche/rules.toml``.
     origin: str = "<unknown>"

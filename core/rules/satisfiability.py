@@ -170,6 +170,8 @@ def _number_interval_holds(tests: list[Leaf], low: float, high: float, whole: bo
     lower, lower_open, upper, upper_open = low, False, high, False
     for test in tests:
         value = test.value
+        if not isinstance(value, int | float):  # equals/in were handled above
+            continue
         if test.operator in ("gt", "gte") and (
             value > lower or (value == lower and test.operator == "gt")
         ):

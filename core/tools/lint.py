@@ -29,6 +29,7 @@ its own and reports all problems at once. Problem classes (the ``code`` of a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -254,7 +255,9 @@ def _references(source: Source, catalog: Catalog) -> list[Problem]:
     return found
 
 
-def rule_problems(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> list[tuple[str, str]]:
+def rule_problems(
+    rule: Rule, catalog: Catalog, rule_derived: AbstractSet[str]
+) -> list[tuple[str, str]]:
     """Every reference and type problem of one rule, as (code, message)."""
     problems: list[tuple[str, str]] = []
     if rule.recommend is not None and rule.recommend not in catalog.measures:
@@ -488,7 +491,7 @@ def _walk(start: str, members: set[str], graph: dict[str, set[str]]) -> list[str
     seen = {start}
     node = start
     while True:
-        successors = sorted(graph.get(node, ()) & members)
+        successors = sorted(graph.get(node, set()) & members)
         if start in successors:
             return path
         unseen = [s for s in successors if s not in seen]

@@ -23,8 +23,8 @@ from kundenkompass.catalog.rulesets import (
     expand_paths,
     load_ruleset,
 )
-from kundenkompass.errors import KundenkompassError, ProfileError, RuleError
-from kundenkompass.files.toml_files import TomlFileError, load_toml_file
+from kundenkompass.errors import KundenkompassError, ProfileError, RuleError, TomlFileError
+from kundenkompass.files.toml_files import load_toml_file
 from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
 from kundenkompass.rules.language import Rule
 from pydantic import BaseModel, ConfigDict
@@ -156,7 +156,7 @@ def plugin_source(name: str, plugin: object, version: str, linted: bool) -> Sour
     source = Source(
         name=name, kind="plugin", linted=linted, file=default, files=files, version=version
     )
-    targets = {
+    targets: dict[str, list[Any]] = {
         "fact": source.facts,
         "threshold": source.thresholds,
         "checklist item": source.checklist,
@@ -340,8 +340,8 @@ def gather(paths: Iterable[str | Path] = ()) -> list[Source]:
     are linted, in the context of the installed plugins and of the bundled rulesets of
     other sectors, as the engine would load them together.
     """
-    paths = [Path(path) for path in paths]
-    if not paths:
+    given = [Path(path) for path in paths]
+    if not given:
         sources, problems = installed_sources()
         bundled = [load_ruleset_source(p, "sector", True) for p in bundled_ruleset_paths()]
         sources.extend(bundled)
@@ -353,7 +353,7 @@ def gather(paths: Iterable[str | Path] = ()) -> list[Source]:
 
     plugin_folders: list[Path] = []
     ruleset_files: list[Path] = []
-    for path in paths:
+    for path in given:
         if not path.exists():
             raise ProfileError(str(path), "no such file or folder")
         if path.is_dir() and any((path / name).exists() for name in PLUGIN_FILES):
@@ -373,9 +373,9 @@ def gather(paths: Iterable[str | Path] = ()) -> list[Source]:
             name = folder.resolve().name
             sources.append(plugin_source(name, PluginData(folder), "local", True))
     # A bundled ruleset is linted as the engine loads it: selected by its sector.
-    bundled = {path.resolve() for path in bundled_ruleset_paths()}
+    bundled_paths = {path.resolve() for path in bundled_ruleset_paths()}
     linted = [
-        load_ruleset_source(path, "sector" if path.resolve() in bundled else "explicit", True)
+        load_ruleset_source(path, "sector" if path.resolve() in bundled_paths else "explicit", True)
         for path in dict.fromkeys(ruleset_files)
     ]
     sources.extend(linted)

@@ -8,9 +8,10 @@ from typing import Any
 
 import tomlkit
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import CHANNELS, FactType
+from kundenkompass.models import FactType
 from kundenkompass.profile.load import parse_profile_text
 from kundenkompass.tools.collect.detect import Finding
+from kundenkompass.vocabulary import CHANNELS
 from tomlkit.items import Item, Table
 
 SNIPPET_LIMIT = 200
