@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from kundenkompass.commands.report import CatalogNames
 from kundenkompass.errors import ResultFileError
 from kundenkompass.render.compare import AuditDiff, compare, load_result
 from kundenkompass.render.diff import render_diff_markdown
@@ -27,7 +28,7 @@ def after(engine):
 
 @pytest.fixture(scope="module")
 def diff(engine, before, after) -> AuditDiff:
-    return compare(before, after, catalog=engine.catalog)
+    return compare(before, after, names=CatalogNames(engine.catalog))
 
 
 @pytest.fixture(scope="module")
@@ -241,7 +242,7 @@ def test_facts_answered_later_are_changes(engine, tmp_path):
     )
     earlier = engine.audit(write(tmp_path, without, "vorher.toml"))
     later = engine.audit(write(tmp_path, text.replace("newsletter = false", "newsletter = true")))
-    result = compare(earlier, later, catalog=engine.catalog)
+    result = compare(earlier, later, names=CatalogNames(engine.catalog))
     stated = {(f.ref, f.before_shown, f.after_shown) for f in result.facts_changed if not f.derived}
     labels = {f.ref: f.label for f in result.facts_changed}
     assert labels["facts.newsletter"].startswith("Versenden Sie")

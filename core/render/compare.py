@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.catalog.labels import label_of, show_value
 from kundenkompass.errors import ResultFileError
 from kundenkompass.results import (
     SCHEMA_VERSION,
@@ -189,11 +187,11 @@ def compare(
     after: AuditResult,
     before_source: str = "before",
     after_source: str = "after",
-    catalog: Catalog | None = None,
+    names: FactNames | None = None,
 ) -> AuditDiff:
     """The progress from ``before`` to ``after``; refuses audits of different companies.
 
-    With the ``catalog`` of the installed plugins, facts are named by their questions and
+    With ``names`` (from the installed plugins), facts are named by their questions and
     values shown with their labels; without it, by what the results themselves state.
     """
     if not _same_company(before.company, after.company):
@@ -237,7 +235,7 @@ def compare(
         new=[change(r) for r in after.recommendations if r.measure not in by_before],
         still_open=[change(r) for r in after.recommendations if r.measure in by_before],
         answers_changed=_answer_changes(before, after),
-        facts_changed=_fact_changes(before, after, catalog),
+        facts_changed=_fact_changes(before, after, names),
         open_questions_before=len(before.open_questions),
         open_questions_after=len(after.open_questions),
         rules_fingerprint_before=before.rules_fingerprint,
@@ -277,8 +275,8 @@ def _inputs_of(recommendation: Recommendation, result: AuditResult) -> set[str]:
     return found
 
 
-def diff_files(before: str | Path, after: str | Path, catalog: Catalog | None = None) -> AuditDiff:
-    return compare(load_result(before), load_result(after), str(before), str(after), catalog)
+def diff_files(before: str | Path, after: str | Path, names: FactNames | None = None) -> AuditDiff:
+    return compare(load_result(before), load_result(after), str(before), str(after), names)
 
 
 def _describe(company: CompanyInfo) -> str:
@@ -334,8 +332,18 @@ def _answer_changes(before: AuditResult, after: AuditResult) -> list[AnswerChang
     return changes
 
 
+class FactNames(Protocol):
+    """How the installed plugins name a fact and show its values."""
+
+    def label(self, ref: str) -> str | None: ...
+
+    def shown(self, ref: str, value: Any) -> str: ...
+
+    def derived(self, ref: str) -> bool: ...
+
+
 def _fact_changes(
-    before: AuditResult, after: AuditResult, catalog: Catalog | None
+    before: AuditResult, after: AuditResult, names: FactNames | None
 ) -> list[FactChange]:
     """Facts whose value differs; an unknown value counts as a value of its own.
 
@@ -352,12 +360,12 @@ def _fact_changes(
         if _same(old, new):
             continue
         ref = f"facts.{key}"
-        definition = catalog.facts.get(key) if catalog else None
-        derived = key in by_rules or (definition is not None and definition.source == "derived")
-        if catalog is not None and definition is not None:
-            label = label_of(ref, catalog).rstrip(".?")
-            before_shown = show_value(ref, _value(old), catalog)
-            after_shown = show_value(ref, _value(new), catalog)
+        known = names.label(ref) if names is not None else None
+        derived = key in by_rules or (names is not None and names.derived(ref))
+        if names is not None and known is not None:
+            label = known
+            before_shown = names.shown(ref, _value(old))
+            after_shown = names.shown(ref, _value(new))
         else:
             shown = labels.get(ref, {})
             label = shown.get("", key)
