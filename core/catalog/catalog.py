@@ -30,6 +30,7 @@ from kundenkompass.rules.language import (
     Condition,
     Leaf,
     Rule,
+    capacity_problem,
     iter_leaves,
     parse_condition,
 )
@@ -543,6 +544,10 @@ def check_rule(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> None:
             f"condition expands to more than {MAX_ALTERNATIVES} alternatives; "
             "split it into several rules"
         )
+    else:
+        capacity = capacity_problem(rule)
+        if capacity:
+            fail(capacity)
 
 
 def unless_problem(rule: Rule, catalog: Catalog) -> str | None:

@@ -22,6 +22,10 @@ its own and reports all problems at once. Problem classes (the ``code`` of a
 ``cycle``
     derived facts that depend on each other in a circle, or measures that are each
     other's prerequisites;
+``capacity``
+    a rule beyond what durable_rules can run however it is compiled (see
+    :func:`kundenkompass.rules.language.capacity_problem`; what the compiler can rewrite,
+    such as long ``in`` lists or many rules with one condition, is not a problem);
 ``uncovered-answer``, ``untested-mention``, ``invalid-precondition``
     gaps in the advice itself (see :mod:`kundenkompass.tools.lint_advice`).
 """
@@ -44,7 +48,7 @@ from kundenkompass.catalog.catalog import (
     value_problem,
 )
 from kundenkompass.models import FactType
-from kundenkompass.rules.language import MAX_ALTERNATIVES, Rule
+from kundenkompass.rules.language import MAX_ALTERNATIVES, Rule, capacity_problem
 from kundenkompass.rules.satisfiability import ValueSpace, never_fires
 from kundenkompass.tools.lint_advice import advice_problems
 from kundenkompass.tools.lint_sources import Problem, Source, gather
@@ -314,6 +318,10 @@ def rule_problems(
                 f"condition expands to more than {MAX_ALTERNATIVES} alternatives; split the rule",
             )
         )
+    else:
+        capacity = capacity_problem(rule)
+        if capacity:
+            problems.append(("capacity", capacity))
     return problems
 
 
