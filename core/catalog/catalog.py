@@ -23,6 +23,7 @@ from kundenkompass.models import (
     FactDefinition,
     FactType,
     Measure,
+    Project,
     Threshold,
 )
 from kundenkompass.rules.language import (
@@ -68,6 +69,7 @@ class Catalog:
     rules: dict[str, Rule] = field(default_factory=dict)
     derivations: dict[str, Derivation] = field(default_factory=dict)
     thresholds: dict[str, Threshold] = field(default_factory=dict)
+    projects: dict[str, Project] = field(default_factory=dict)
     #: ``(kind, id)`` → name of the plugin that contributed it.
     owners: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Key path (``answers.x``, ``facts.y``, ``company.channels``) → its definition.
@@ -139,6 +141,7 @@ def collect(
     thresholds = _gather(
         manager, "register_thresholds", Threshold, lambda t: t.key, catalog, "threshold"
     )
+    projects = _gather(manager, "register_projects", Project, lambda p: p.id, catalog, "project")
     for plugin, position, threshold in thresholds:
         if ("fact", threshold.key) in catalog.owners:
             raise PluginError(plugin, f"threshold {threshold.key!r} has the key of a declared fact")
@@ -158,6 +161,10 @@ def collect(
     catalog.measures = {
         m.id: m
         for _, _, _, m in sorted((order[m.phase], plugin, i, m) for plugin, i, m in measures)
+    }
+    catalog.projects = {
+        p.id: p
+        for _, _, _, p in sorted((order[p.phase], plugin, i, p) for plugin, i, p in projects)
     }
     catalog.rules = {
         r.id: r.model_copy(update={"plugin": plugin})
@@ -404,6 +411,23 @@ def validate(catalog: Catalog) -> None:
                 raise PluginError(
                     owner, f"measure {measure.id!r}: addresses unknown checklist item {item!r}"
                 )
+    grouped: dict[str, str] = {}
+    for project in catalog.projects.values():
+        owner = catalog.owners[("project", project.id)]
+        for measure_id in project.measures:
+            if measure_id not in catalog.measures:
+                raise PluginError(
+                    owner,
+                    f"project {project.id!r}: unknown measure {measure_id!r}"
+                    f"{_suggest(measure_id, catalog.measures)}",
+                )
+            if measure_id in grouped:
+                raise PluginError(
+                    owner,
+                    f"project {project.id!r}: measure {measure_id!r} already belongs to "
+                    f"project {grouped[measure_id]!r}",
+                )
+            grouped[measure_id] = project.id
     # Only facts declared as derived: a rule deriving an input fact is reported as such,
     # not as an is_unknown test of that fact in some other rule.
     rule_derived = {
