@@ -560,7 +560,7 @@ def check_rule(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> None:
         problem = leaf_problem(leaf, catalog, rule_derived)
         if problem:
             fail(problem)
-    problem = unless_problem(rule, catalog)
+    problem = unless_problem(rule, catalog) or mentions_problem(rule, catalog)
     if problem:
         fail(problem)
     if len(rule.alternatives()) > MAX_ALTERNATIVES:
@@ -589,6 +589,15 @@ def unless_problem(rule: Rule, catalog: Catalog) -> str | None:
                 "facts, company fields, thresholds and derivations, which are known before "
                 "rules fire"
             )
+    return None
+
+
+def mentions_problem(rule: Rule, catalog: Catalog) -> str | None:
+    """A key path in the rule's ``mentions`` that nothing declares, or None."""
+    for ref in rule.mentions:
+        if ref not in catalog.subjects:
+            pool = [r for r in catalog.subjects if r.startswith(ref.partition(".")[0] + ".")]
+            return f"mentions unknown input {ref!r}{_suggest(ref, pool)}"
     return None
 
 

@@ -25,7 +25,9 @@ its own and reports all problems at once. Problem classes (the ``code`` of a
 ``capacity``
     a rule beyond what durable_rules can run however it is compiled (see
     :func:`kundenkompass.rules.language.capacity_problem`; what the compiler can rewrite,
-    such as long ``in`` lists or many rules with one condition, is not a problem).
+    such as long ``in`` lists or many rules with one condition, is not a problem);
+``uncovered-answer``, ``untested-mention``, ``invalid-precondition``
+    gaps in the advice itself (see :mod:`kundenkompass.tools.lint_advice`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from kundenkompass.catalog.catalog import (
     _subjects,
     _suggest,
     leaf_problem,
+    mentions_problem,
     threshold_fact,
     unless_problem,
     value_problem,
@@ -47,6 +50,7 @@ from kundenkompass.catalog.catalog import (
 from kundenkompass.models import FactType
 from kundenkompass.rules.language import MAX_ALTERNATIVES, Rule, capacity_problem
 from kundenkompass.rules.satisfiability import ValueSpace, never_fires
+from kundenkompass.tools.lint_advice import advice_problems
 from kundenkompass.tools.lint_sources import Problem, Source, gather
 from pydantic import BaseModel, ConfigDict
 
@@ -96,6 +100,7 @@ def check(sources: list[Source]) -> LintReport:
                 problems.append(source.problem("never-fires", never[rule.id], "rule", rule.id))
         problems.extend(_unreachable(source, catalog, never))
     problems.extend(_cycles(sources, catalog, owner_of))
+    problems.extend(advice_problems(sources, catalog))
     unique = {(p.file, p.line, p.code, p.kind, p.id, p.message): p for p in problems}
     ordered = sorted(
         unique.values(),
@@ -303,6 +308,9 @@ def rule_problems(
     unless = unless_problem(rule, catalog)
     if unless:
         problems.append(("invalid-condition", unless))
+    mentioned = mentions_problem(rule, catalog)
+    if mentioned:
+        problems.append(("unknown-reference", mentioned))
     if len(rule.alternatives()) > MAX_ALTERNATIVES:
         problems.append(
             (
