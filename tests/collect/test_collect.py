@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 from pathlib import Path
 
 import pytest
-import tomllib
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 from kundenkompass.tools.collect import CollectError, collect_profile
 from kundenkompass.tools.collect.crawl import USER_AGENT, Crawler
 
