@@ -73,9 +73,16 @@ RulesetOption = Annotated[
     list[Path] | None,
     typer.Option(
         "--ruleset",
-        help="A ruleset file (or a folder of them) to apply to every audit, in addition to "
-        "the bundled ruleset of the company's sector; replaces the bundled ruleset of the "
-        "same sector. Repeatable.",
+        help="A ruleset file (or a folder of them) for the audits of companies of its "
+        "sector (with --all-sectors: of every company); replaces the bundled or "
+        "plugin-shipped ruleset of the same sector. Repeatable.",
+    ),
+]
+AllSectorsOption = Annotated[
+    bool,
+    typer.Option(
+        "--all-sectors",
+        help="Apply the --ruleset rulesets to every audit, whatever the company's sector.",
     ),
 ]
 SkipBrokenOption = Annotated[
@@ -89,14 +96,22 @@ SkipBrokenOption = Annotated[
 ]
 
 
-def make_engine(rulesets: Sequence[Path] | None = (), skip_broken: bool | None = None) -> Any:
+def make_engine(
+    rulesets: Sequence[Path] | None = (),
+    skip_broken: bool | None = None,
+    all_sectors: bool = False,
+) -> Any:
     """The engine the commands use: every installed plugin, the bundled rulesets and
     ``rulesets``. ``skip_broken`` is None for commands without ``--skip-broken-plugins``."""
     from kundenkompass.engine import Engine
     from kundenkompass.errors import PluginError
 
     try:
-        engine = Engine(rulesets=rulesets or (), skip_broken_plugins=bool(skip_broken))
+        engine = Engine(
+            rulesets=rulesets or (),
+            rulesets_all_sectors=all_sectors,
+            skip_broken_plugins=bool(skip_broken),
+        )
     except PluginError as error:
         if skip_broken is not False:
             raise

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kundenkompass.catalog import plugin_manager
-from kundenkompass.catalog.catalog import Catalog, collect_skipping
+from kundenkompass.catalog.catalog import Catalog, collect_skipping, gather_rulesets
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.catalog.rulesets import Ruleset, select_rulesets
@@ -65,9 +65,10 @@ class Engine:
 
     ``plugins`` are extra plugin objects (modules or instances with ``@hookimpl``
     functions), registered next to the discovered ones; ``discover=False`` uses only them.
-    ``rulesets`` are ruleset files (or folders of them) applied to every audit;
-    ``sector_rulesets`` loads the bundled rulesets, each applied to companies of its sector
-    (default: when discovering). ``skip_broken_plugins`` leaves out a plugin that cannot be
+    ``rulesets`` are ruleset files (or folders of them), each applied to the audits of its
+    sector, or to every audit with ``rulesets_all_sectors``; they replace the bundled and
+    plugin-shipped rulesets of the same sector. ``sector_rulesets`` loads the bundled
+    rulesets (default: when discovering); rulesets that plugins ship always load. ``skip_broken_plugins`` leaves out a plugin that cannot be
     imported, is incompatible or contributes invalid content, and records it in
     :attr:`skipped_plugins`, instead of raising :class:`PluginError`.
     """
@@ -80,6 +81,7 @@ class Engine:
         language: str = "de",
         rulesets: Iterable[str | os.PathLike[str] | Ruleset] = (),
         sector_rulesets: bool | None = None,
+        rulesets_all_sectors: bool = False,
         skip_broken_plugins: bool = False,
     ) -> None:
         self.language = language
@@ -96,12 +98,23 @@ class Engine:
             plugin_manager.register(manager, plugin, info)
             infos.append(info)
         bundled = discover if sector_rulesets is None else sector_rulesets
-        selected = select_rulesets(rulesets, bundled=bundled)
+        shipped = gather_rulesets(
+            manager, infos, self.skipped_plugins if skip_broken_plugins else None
+        )
+        infos = [info for info in infos if manager.has_plugin(info.name)]
+        selected = select_rulesets(
+            rulesets, bundled=bundled, shipped=shipped, all_sectors=rulesets_all_sectors
+        )
         for ruleset in selected:
             plugin_manager.register(
                 manager,
                 ruleset.plugin(),
-                plugin_manager.PluginInfo(ruleset.plugin_name, ruleset.version, str(ruleset.path)),
+                plugin_manager.PluginInfo(
+                    ruleset.plugin_name,
+                    ruleset.version,
+                    str(ruleset.path),
+                    distribution=_distribution_of(ruleset.provider, infos),
+                ),
             )
         self.plugin_manager = manager
         self.catalog: Catalog = collect_skipping(
@@ -355,6 +368,10 @@ class _PhasesOnly:
 
 def _applies(measure: Measure, channels: set[str]) -> bool:
     return not measure.channels or bool(channels & set(measure.channels))
+
+
+def _distribution_of(plugin: str | None, infos: Iterable[plugin_manager.PluginInfo]) -> str | None:
+    return next((info.distribution for info in infos if info.name == plugin), None)
 
 
 def _info_for_object(plugin: object) -> plugin_manager.PluginInfo:

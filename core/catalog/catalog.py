@@ -7,14 +7,16 @@ Everything downstream works with the :class:`Catalog`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from itertools import combinations
 from typing import Any, TypeVar
 
 import pluggy
 from kundenkompass.catalog.plugin_manager import PluginInfo, SkippedPlugin
-from kundenkompass.catalog.rulesets import Ruleset
+from kundenkompass.catalog.rulesets import Ruleset, load_ruleset
 from kundenkompass.errors import KundenkompassError, PluginError, RuleError
 from kundenkompass.models import (
     ANSWERS,
@@ -161,6 +163,63 @@ def collect(
     validate(catalog)
     validate_rulesets(catalog)
     return catalog
+
+
+def gather_rulesets(
+    manager: pluggy.PluginManager,
+    infos: Iterable[PluginInfo],
+    skipped: list[SkippedPlugin] | None = None,
+) -> list[Ruleset]:
+    """Load the rulesets plugins ship (``register_rulesets``), each scoped to its sector.
+
+    A failing hook or an invalid file names the plugin; with a ``skipped`` list, an
+    installed plugin at fault is left out (unregistered) and appended to it instead.
+    """
+    infos = list(infos)
+    shipped: list[Ruleset] = []
+    implementations = manager.hook.register_rulesets.get_hookimpls()
+    for implementation in sorted(implementations, key=lambda impl: impl.plugin_name):
+        plugin = implementation.plugin_name
+        try:
+            shipped.extend(_shipped_by(plugin, implementation.function))
+        except PluginError as error:
+            installed = any(info.name == plugin and info.installed for info in infos)
+            if skipped is None or not installed:
+                raise
+            manager.unregister(name=plugin)
+            skipped.append(SkippedPlugin(name=plugin, reason=error.message))
+    return shipped
+
+
+def _shipped_by(plugin: str, hook: Callable[[], Any]) -> list[Ruleset]:
+    try:
+        result = hook()
+    except Exception as error:  # third-party code: any failure names the plugin
+        raise PluginError(
+            plugin, f"register_rulesets raised {type(error).__name__}: {error}"
+        ) from error
+    if result is None:
+        return []
+    if not isinstance(result, list | tuple):
+        raise PluginError(
+            plugin,
+            f"register_rulesets must return a list of ruleset file paths, got "
+            f"{type(result).__name__}",
+        )
+    loaded = []
+    for position, entry in enumerate(result):
+        if not isinstance(entry, str | os.PathLike):
+            raise PluginError(
+                plugin,
+                f"register_rulesets returned {type(entry).__name__} at position {position}; "
+                "expected the path of a ruleset file",
+            )
+        try:
+            ruleset = load_ruleset(Path(entry), "sector")
+        except RuleError as error:
+            raise PluginError(plugin, f"ships an invalid ruleset: {error}") from error
+        loaded.append(replace(ruleset, provider=plugin))
+    return loaded
 
 
 def collect_skipping(
@@ -396,8 +455,10 @@ def validate_rulesets(catalog: Catalog) -> None:
                 raise error
             change_ids[change.id] = ruleset.name
     for first, second in combinations(catalog.rulesets, 2):
-        together = (first.selection == second.selection == "explicit") or (
-            first.selection == second.selection == "sector" and first.sector == second.sector
+        # An explicit ruleset's change wins over the others; rulesets chosen the same way
+        # clash where they can apply to the same audit.
+        together = (first.selection == second.selection) and (
+            first.all_sectors or second.all_sectors or first.sector == second.sector
         )
         if not together:
             continue

@@ -1,7 +1,8 @@
 """Loading a plugin's content from the TOML files beside it.
 
 A phase plugin is a package folder with ``facts.toml``, ``checklist.toml``,
-``measures.toml`` and ``rules.toml``; each file is optional. A top-level ``phase = "…"``
+``measures.toml`` and ``rules.toml``; each file is optional. A ``rulesets/`` subfolder holds
+rulesets the plugin ships (``*.toml``; each adjusts content for its sector). A top-level ``phase = "…"``
 in a file is the default phase of its entries. The package exposes one
 :class:`PluginData` object, and its entry point names that object::
 
@@ -42,6 +43,10 @@ TABLES_BY_FILE = {
 }
 
 
+#: The subfolder of a plugin folder that holds the rulesets the plugin ships.
+RULESETS_FOLDER = "rulesets"
+
+
 class DataFileError(ValueError):
     """A plugin data file that does not match its schema."""
 
@@ -61,6 +66,7 @@ class PluginData:
     def for_package(cls, package: str, derivations: tuple[Derivation, ...] = ()) -> PluginData:
         folder = Path(str(files(package)))
         register_package_folder(folder, package)
+        register_package_folder(folder / RULESETS_FOLDER, f"{package}/{RULESETS_FOLDER}")
         return cls(folder, derivations)
 
     def __repr__(self) -> str:
@@ -89,6 +95,11 @@ class PluginData:
     @hookimpl
     def register_derivations(self) -> list[Derivation]:
         return list(self._derivations)
+
+    @hookimpl
+    def register_rulesets(self) -> list[Path]:
+        folder = self.directory / RULESETS_FOLDER
+        return sorted(folder.glob("*.toml")) if folder.is_dir() else []
 
     def _cached(self, filename: str, table: str, model: type[ModelT]) -> tuple[ModelT, ...]:
         cache_key = f"{filename}:{table}"

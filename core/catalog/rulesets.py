@@ -25,12 +25,17 @@ mark any checklist item as not applicable::
     item = "online_offline_verbunden"
     reason.de = "…"
 
-Rulesets come from two places. The rulesets bundled with Kundenkompass (the package
-``kundenkompass.bundled_rulesets``, the ``rulesets/`` folder of the source tree) are
-*selected by sector*: their content is scoped to companies
-whose ``[company] sector`` equals the ruleset's ``sector``. A ruleset given explicitly
-(``--ruleset PATH``, ``Engine(rulesets=[...])``) applies to every audit, and replaces a
-bundled ruleset of the same sector.
+Rulesets come from three places, and each applies to the audits of companies whose
+``[company] sector`` equals the ruleset's ``sector`` (its content is scoped to that sector):
+
+* the rulesets bundled with Kundenkompass (the package ``kundenkompass.bundled_rulesets``,
+  the ``rulesets/`` folder of the source tree);
+* rulesets shipped by installed plugins (the ``register_rulesets`` hook; a
+  :class:`~kundenkompass.catalog.plugin_data.PluginData` folder ships the files in its
+  ``rulesets/`` subfolder);
+* rulesets given explicitly (``--ruleset PATH``, ``Engine(rulesets=[...])``). They replace
+  a bundled or plugin ruleset of the same sector. Only when asked (``--all-sectors``,
+  ``Engine(rulesets_all_sectors=True)``) do they apply to every audit, whatever the sector.
 """
 
 from __future__ import annotations
@@ -147,6 +152,11 @@ class Ruleset:
     not_applicable: tuple[NotApplicable, ...] = ()
     #: Line of each ``id``/``key``/``item`` entry in the file, for messages.
     lines: dict[str, int] = field(default_factory=dict, compare=False)
+    #: The plugin that ships the ruleset (``register_rulesets``); None for a bundled or
+    #: explicitly given file.
+    provider: str | None = None
+    #: Applies to every audit, whatever the company's sector (explicit rulesets on request).
+    all_sectors: bool = False
 
     @property
     def name(self) -> str:
@@ -165,13 +175,9 @@ class Ruleset:
         """The name under which its contributions are registered and owned."""
         return PLUGIN_PREFIX + self.header.name
 
-    @property
-    def bundled(self) -> bool:
-        return self.selection == "sector"
-
     def applies_to(self, sector: str | None) -> bool:
         """Whether the ruleset takes part in the audit of a company of ``sector``."""
-        return self.selection == "explicit" or sector == self.header.sector
+        return self.all_sectors or sector == self.header.sector
 
     def plugin(self) -> RulesetPlugin:
         """The ruleset as a plugin object, its content scoped when selected by sector."""
@@ -181,8 +187,8 @@ class Ruleset:
 class RulesetPlugin:
     """Hook implementations that contribute a ruleset's content.
 
-    For a ruleset selected by sector, every fact, checklist item and measure gets the
-    ruleset's sector in ``sectors``, and every rule the additional condition
+    Unless the ruleset applies to all sectors, every fact, checklist item and measure gets
+    the ruleset's sector in ``sectors``, and every rule the additional condition
     ``{ company = "sector", equals = <sector> }``: the content takes part only in audits of
     that sector, and the explanation says so.
     """
@@ -195,7 +201,7 @@ class RulesetPlugin:
         return f"RulesetPlugin({str(self.ruleset.path)!r})"
 
     def _scoped(self, entries: Sequence[T]) -> list[T]:
-        if self.ruleset.selection != "sector":
+        if self.ruleset.all_sectors:
             return list(entries)
         sectors = (self.ruleset.sector,)
         return [entry.model_copy(update={"sectors": sectors}) for entry in entries]
@@ -218,7 +224,7 @@ class RulesetPlugin:
 
     @hookimpl
     def register_rules(self) -> list[Rule]:
-        if self.ruleset.selection != "sector":
+        if self.ruleset.all_sectors:
             return list(self.ruleset.rules)
         return [sector_scoped_rule(rule, self.ruleset.sector) for rule in self.ruleset.rules]
 
@@ -394,34 +400,43 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def select_rulesets(
-    explicit: Iterable[str | Path | Ruleset] = (), *, bundled: bool = True
+    explicit: Iterable[str | Path | Ruleset] = (),
+    *,
+    bundled: bool = True,
+    shipped: Iterable[Ruleset] = (),
+    all_sectors: bool = False,
 ) -> list[Ruleset]:
-    """The rulesets an engine loads: explicit ones first, then the bundled ones.
+    """The rulesets an engine loads: explicit ones, then those plugins ship, then bundled.
 
-    Explicit rulesets apply to every audit. A bundled ruleset applies to companies of its
-    sector and is left out when an explicit ruleset serves the same sector.
+    Every ruleset applies to companies of its sector; explicit ones apply to every audit
+    when ``all_sectors`` is set. An explicit ruleset replaces the shipped and bundled
+    rulesets of its sector.
     """
     chosen: list[Ruleset] = []
     paths: list[str | Path] = []
     for given in explicit:
         if isinstance(given, Ruleset):
-            chosen.append(replace(given, selection="explicit"))
+            chosen.append(replace(given, selection="explicit", all_sectors=all_sectors))
         else:
             paths.append(given)
-    chosen.extend(load_ruleset(path, "explicit") for path in expand_paths(paths))
+    chosen.extend(
+        replace(load_ruleset(path, "explicit"), all_sectors=all_sectors)
+        for path in expand_paths(paths)
+    )
+    covered = {ruleset.sector for ruleset in chosen}
+    candidates = list(shipped)
     if bundled:
-        covered = {ruleset.sector for ruleset in chosen}
-        for path in bundled_ruleset_paths():
-            ruleset = load_ruleset(path, "sector")
-            if ruleset.sector not in covered:
-                chosen.append(ruleset)
-    names: dict[str, Path] = {}
+        candidates.extend(load_ruleset(path, "sector") for path in bundled_ruleset_paths())
+    chosen.extend(ruleset for ruleset in candidates if ruleset.sector not in covered)
+    loaded: dict[str, Ruleset] = {}
     for ruleset in chosen:
-        if ruleset.name in names:
+        if ruleset.name in loaded:
+            earlier = loaded[ruleset.name]
             raise RuleError(
                 str(ruleset.path),
                 None,
-                f"a ruleset named {ruleset.name!r} is already loaded from {names[ruleset.name]}",
+                f"a ruleset named {ruleset.name!r} is already loaded from {earlier.path}"
+                + (f" (plugin {earlier.provider!r})" if earlier.provider else ""),
             )
-        names[ruleset.name] = ruleset.path
+        loaded[ruleset.name] = ruleset
     return sorted(chosen, key=lambda ruleset: ruleset.name)

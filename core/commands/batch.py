@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from kundenkompass.cli import RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
+from kundenkompass.cli import AllSectorsOption, RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
 
 
 @app.command()
@@ -30,6 +30,7 @@ def batch(
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
     ruleset: RulesetOption = None,
+    all_sectors: AllSectorsOption = False,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Audit many profiles in parallel; bad profiles are reported and skipped.
@@ -88,7 +89,7 @@ def batch(
             paths,
             jobs=jobs,
             # Each worker builds the engine `audit run` would use, with the same options.
-            engine_factory=partial(make_engine, ruleset, skip_broken_plugins),
+            engine_factory=partial(make_engine, ruleset, skip_broken_plugins, all_sectors),
             on_record=advance,
             on_start=progress.start,
         )

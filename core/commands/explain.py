@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from kundenkompass.cli import (
+    AllSectorsOption,
     RulesetOption,
     SkipBrokenOption,
     app,
@@ -33,12 +34,13 @@ def explain(
         ExplainFormat, typer.Option("--format", help="Output format.")
     ] = ExplainFormat.text,
     ruleset: RulesetOption = None,
+    all_sectors: AllSectorsOption = False,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Explain why a measure is recommended for a profile, or which condition failed."""
     from kundenkompass.render.text import render_explanation
 
-    engine = make_engine(ruleset, skip_broken_plugins)
+    engine = make_engine(ruleset, skip_broken_plugins, all_sectors)
     explanation = engine.explain(measure, engine.load_profile(profile))
     if format is ExplainFormat.json:
         print(explanation.model_dump_json(indent=2))

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from kundenkompass.cli import (
+    AllSectorsOption,
     RulesetOption,
     SkipBrokenOption,
     app,
@@ -39,13 +40,14 @@ def run(
     output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
     ruleset: RulesetOption = None,
+    all_sectors: AllSectorsOption = False,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Audit a company profile and show the result in German."""
     from kundenkompass.render.report import render_report
 
     chosen = choose_format(format, output, ReportFormat)
-    engine = make_engine(ruleset, skip_broken_plugins)
+    engine = make_engine(ruleset, skip_broken_plugins, all_sectors)
     result = engine.audit(engine.load_profile(profile))
     if chosen is ReportFormat.text and output is None:
         from kundenkompass.render.text import render

@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Annotated
 
 import typer
-from kundenkompass.cli import RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
+from kundenkompass.cli import AllSectorsOption, RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
 
 INSTALL_HINT = "pip install 'kundenkompass[server]'"
 
@@ -32,6 +32,7 @@ def serve(
     ] = 1,
     log_level: Annotated[LogLevel, typer.Option(help="How much the server logs.")] = LogLevel.info,
     ruleset: RulesetOption = None,
+    all_sectors: AllSectorsOption = False,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Serve audits over HTTP: POST /audits, GET /checklist, /measures, /facts, /health.
@@ -52,7 +53,7 @@ def serve(
         raise problem from None
 
     # Build the engine first: a broken plugin stops here with its message, not in a worker.
-    engine = make_engine(ruleset, skip_broken_plugins)
+    engine = make_engine(ruleset, skip_broken_plugins, all_sectors)
     if workers == 1:
         application = server.create_app(engine, max_body_bytes=max_body_size)
         uvicorn.run(application, host=host, port=port, log_level=log_level.value)

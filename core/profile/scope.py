@@ -114,7 +114,7 @@ def adjust_priorities(
             continue
         priorities[measure] = change.apply(priorities[measure])
         evidence = []
-        if ruleset.selection == "sector":
+        if not ruleset.all_sectors:
             ref = "company.sector"
             evidence.append(
                 Evidence(
