@@ -130,6 +130,17 @@ def main() -> None:
 
 
 # Command modules register themselves on ``app`` when imported.
+from kundenkompass.commands import (  # noqa: E402, F401
+    batch,
+    explain,
+    init,
+    listing,
+    plugins,
+    report,
+    run,
+    schema,
+    serve,
+)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
