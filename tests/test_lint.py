@@ -149,7 +149,7 @@ def test_duplicates_between_two_linted_rulesets(tmp_path):
         (rule("r", '{ fact = "zahl", equals = 1 }', 'recommend = "massnahmen"'), "rule", "r", "recommends unknown measure 'massnahmen'; did you mean 'massnahme'?"),
         (rule("r", '{ fact = "zahl", equals = 1 }', 'derive = { fact = "gibt_es_nicht", value = true }'), "rule", "r", "derives unknown fact"),
         ('\n[[measure_priority]]\nid = "p"\nmeasure = "gibt_es_nicht"\nchange = "raise"\nreason.de = "x"\n', "measure priority", "p", "changes the priority of unknown measure"),
-        ('\n[[not_applicable]]\nitem = "gibt_es_nicht"\nreason.de = "x"\n', "not applicable", "gibt_es_nicht", "marks unknown checklist item"),
+        ('\n[[not_applicable]]\nitem = "gibt_es_nicht"\nreason.de = "x"\n', "not applicable", "gibt_es_nicht", "unknown checklist item"),
         (
             '\n[[measure]]\nid = "zweite"\nphase = "kauf"\ntitle.de = "T"\ndescription.de = "D"\n'
             'reference = "R"\nprerequisites = ["gibt_es_nicht"]\naddresses = ["auch_nicht"]\n'
@@ -341,7 +341,7 @@ def test_the_command_line_exits_1_and_prints_one_line_per_problem(tmp_path):
     lines = done.stdout.splitlines()
     measure_line = line_of(path, 'id = "massnahme"')
     assert lines[0] == (
-        f"pruefling.toml:{measure_line}: measure 'massnahme': only rules "
+        f"pruefling.toml:{measure_line}:1: measure 'massnahme': only rules "
         "that can never fire recommend it: nie [unreachable-measure]"
     )
     assert lines[1].startswith("pruefling.toml:")

@@ -306,21 +306,21 @@ HEADER = '[ruleset]\nname = "test"\nversion = "1"\nsector = "test"\ntitle.de = "
         ("[[item]]\nid = 'x'\n", "bad.toml: missing table [ruleset]"),
         (
             '[ruleset]\nname = "x"\nversion = "1"\ntitle.de = "T"\n',
-            "bad.toml: ruleset.sector: missing",
+            "bad.toml:1:1: ruleset.sector: missing",
         ),
         (
             '[ruleset]\nname = "Falsch"\nversion = "1"\nsector = "x"\ntitle.de = "T"\n',
-            "bad.toml: ruleset.name: 'Falsch' is not a valid id",
+            "bad.toml:2:1: ruleset.name: 'Falsch' is not a valid id",
         ),
-        (HEADER + "[[regel]]\nid = 'x'\n", "bad.toml: unknown top-level key(s) ['regel']"),
+        (HEADER + "[[regel]]\nid = 'x'\n", "bad.toml:6:1: unknown top-level key(s) ['regel']"),
         (
             HEADER + '[[measure]]\nid = "m"\nphase = "kauf"\ntitle.de = "T"\ndescription.de = "D"\n'
             'reference = "R"\nimpact = "riesig"\n',
-            "bad.toml: measure[0] 'm': impact:",
+            "bad.toml:12:1: measure[0] 'm': impact:",
         ),
         (
             HEADER + '[[rule]]\nid = "r"\nrecommend = "m"\nwhen = { fact = "x", groesser = 1 }\n',
-            "bad.toml: rule 'r': when: unknown key(s) ['groesser']",
+            "bad.toml:7:1: rule 'r': when: unknown key(s) ['groesser']",
         ),
         (
             HEADER + '[[item]]\nid = "i"\nphase = "kauf"\nstatement.de = "S"\nreference = "R"\n'

@@ -160,7 +160,9 @@ def test_skip_broken_plugins_also_leaves_out_invalid_content(site):
     duplicate = GOOD.format(item="google_business_profil")  # a built-in item's id
     install(site, "kundenkompass-doppelt", "doppelt_plugin", duplicate)
     with pytest.raises(
-        PluginError, match=r"plugin 'doppelt': .* already contributed by plugin 'informationssuche'"
+        PluginError,
+        match=r"plugin 'doppelt' \(entry point doppelt_plugin:plugin, kundenkompass-doppelt "
+        r"0\.1\.0\): .* already contributed by plugin 'informationssuche'",
     ):
         Engine()
     engine = Engine(skip_broken_plugins=True)

@@ -1,6 +1,7 @@
 """Collecting what plugins contribute into one validated, typed catalog.
 
-This is the only module that calls the plugins' hooks. Each hook implementation is called
+This is the only module that calls the plugins' hooks (the checks of the collected
+content are in :mod:`kundenkompass.catalog.checks`). Each hook implementation is called
 on its own so that a failure, a wrong return type or a duplicate id names the plugin.
 Everything downstream works with the :class:`Catalog`.
 """
@@ -11,10 +12,10 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from itertools import combinations
 from typing import Any, TypeVar
 
 import pluggy
+from kundenkompass.catalog.checks import built_in, validate
 from kundenkompass.catalog.plugin_manager import PluginInfo, SkippedPlugin
 from kundenkompass.catalog.rulesets import Ruleset, load_ruleset
 from kundenkompass.errors import KundenkompassError, PluginError, RuleError
@@ -29,29 +30,13 @@ from kundenkompass.models import (
     Measure,
     Threshold,
 )
-from kundenkompass.rules.language import MAX_ALTERNATIVES, Leaf, Rule, to_alternatives
+from kundenkompass.rules.language import Rule
 from pydantic import BaseModel
 
 T = TypeVar("T", bound=BaseModel)
 
-#: Operators that make sense for each value type.
-OPERATORS_BY_TYPE: dict[FactType, frozenset[str]] = {
-    FactType.BOOL: frozenset({"equals", "not_equals", "is_unknown"}),
-    FactType.INT: frozenset(
-        {"equals", "not_equals", "in", "not_in", "lt", "lte", "gt", "gte", "is_unknown"}
-    ),
-    FactType.FLOAT: frozenset(
-        {"equals", "not_equals", "in", "not_in", "lt", "lte", "gt", "gte", "is_unknown"}
-    ),
-    FactType.ENUM: frozenset({"equals", "not_equals", "in", "not_in", "is_unknown"}),
-    FactType.ENUM_LIST: frozenset({"contains", "not_contains", "is_unknown"}),
-    FactType.TEXT: frozenset({"equals", "not_equals", "in", "not_in", "is_unknown"}),
-}
-
+#: The answer values of a checklist item.
 ANSWER_DEFINITION_VALUES = ANSWERS
-
-#: The distribution whose plugins are the built-in ones.
-BUILT_IN_DISTRIBUTION = "kundenkompass"
 
 
 @dataclass
@@ -159,9 +144,8 @@ def collect(
     }
     catalog.derivations = {d.fact: d for _, _, d in sorted(derivations, key=lambda e: e[2].fact)}
     catalog.thresholds = {t.key: t for _, _, t in sorted(thresholds, key=lambda e: e[2].key)}
-    catalog.subjects = _subjects(catalog)
+    catalog.subjects = subjects_of(catalog)
     validate(catalog)
-    validate_rulesets(catalog)
     return catalog
 
 
@@ -241,7 +225,10 @@ def collect_skipping(
             return collect(manager, infos, rulesets)
         except (PluginError, RuleError) as error:
             if skipped is None:
-                raise
+                named = _naming_the_plugin(error, infos)
+                if named is error:
+                    raise
+                raise named from error
             if isinstance(error, PluginError):
                 culprit, reason = error.plugin, error.message
             else:
@@ -255,6 +242,25 @@ def collect_skipping(
                 rulesets.remove(ruleset)
             infos = [info for info in infos if info.name != culprit]
             skipped.append(SkippedPlugin(name=str(culprit), reason=reason))
+
+
+def _naming_the_plugin(
+    error: PluginError | RuleError, infos: Iterable[PluginInfo]
+) -> PluginError | RuleError:
+    """The error, naming the entry point and distribution of the installed plugin at fault."""
+    culprit = error.plugin if isinstance(error, PluginError) else getattr(error, "culprit", None)
+    info = next((info for info in infos if info.name == culprit and info.installed), None)
+    if info is None:
+        return error
+    if isinstance(error, PluginError):
+        if error.origin:
+            return error
+        return PluginError(error.plugin, error.message, origin=info.origin, location=error.location)
+    named = RuleError(
+        error.origin, error.rule, f"{error.message} (plugin {info.name!r}: {info.origin})"
+    )
+    named.culprit = culprit  # type: ignore[attr-defined]
+    return named
 
 
 def _gather(
@@ -296,7 +302,7 @@ def _gather(
             if owner is not None:
                 # Blame the newcomer: a built-in plugin keeps its ids against installed ones.
                 culprit, other = plugin, owner
-                if _built_in(catalog, plugin) and not _built_in(catalog, owner):
+                if built_in(catalog, plugin) and not built_in(catalog, owner):
                     culprit, other = owner, plugin
                 raise PluginError(
                     culprit,
@@ -306,13 +312,6 @@ def _gather(
             catalog.owners[(kind, identifier)] = plugin
             gathered.append((plugin, position, entry))
     return gathered
-
-
-def _built_in(catalog: Catalog, plugin: str) -> bool:
-    return any(
-        info.name == plugin and info.distribution == BUILT_IN_DISTRIBUTION
-        for info in catalog.plugins
-    )
 
 
 def threshold_fact(threshold: Threshold) -> FactDefinition:
@@ -328,7 +327,7 @@ def threshold_fact(threshold: Threshold) -> FactDefinition:
     )
 
 
-def _subjects(catalog: Catalog) -> dict[str, FactDefinition]:
+def subjects_of(catalog: Catalog) -> dict[str, FactDefinition]:
     subjects: dict[str, FactDefinition] = {
         "company.channels": FactDefinition(
             key="channels",
@@ -347,225 +346,3 @@ def _subjects(catalog: Catalog) -> dict[str, FactDefinition]:
     for fact in catalog.facts.values():
         subjects[f"facts.{fact.key}"] = fact
     return subjects
-
-
-# ---------------------------------------------------------------------------- checks
-
-
-def validate(catalog: Catalog) -> None:
-    """Check every reference between contributions; raise on the first problem."""
-    for measure in catalog.measures.values():
-        owner = catalog.owners[("measure", measure.id)]
-        for prerequisite in measure.prerequisites:
-            if prerequisite not in catalog.measures:
-                raise PluginError(
-                    owner, f"measure {measure.id!r}: unknown prerequisite {prerequisite!r}"
-                )
-        for item in measure.addresses:
-            if item not in catalog.checklist:
-                raise PluginError(
-                    owner, f"measure {measure.id!r}: addresses unknown checklist item {item!r}"
-                )
-    # Only facts declared as derived: a rule deriving an input fact is reported as such,
-    # not as an is_unknown test of that fact in some other rule.
-    rule_derived = {
-        key
-        for key in catalog.rule_derived_facts
-        if key in catalog.facts and catalog.facts[key].source == "derived"
-    }
-    for derivation in catalog.derivations.values():
-        owner = catalog.owners[("derivation", derivation.fact)]
-        fact = catalog.facts.get(derivation.fact)
-        if fact is None or fact.source != "derived":
-            raise PluginError(
-                owner,
-                f'derivation {derivation.fact!r}: declare the fact with source = "derived"',
-            )
-        if derivation.fact in rule_derived:
-            raise PluginError(
-                owner, f"derivation {derivation.fact!r}: the fact is also derived by rules"
-            )
-        for ref in derivation.inputs:
-            if ref not in catalog.subjects:
-                raise PluginError(owner, f"derivation {derivation.fact!r}: unknown input {ref!r}")
-    for threshold in catalog.thresholds.values():
-        owner = catalog.owners[("threshold", threshold.key)]
-        measured = catalog.subjects.get(threshold.input)
-        if measured is None or measured.type not in (FactType.INT, FactType.FLOAT):
-            raise PluginError(
-                owner,
-                f"threshold {threshold.key!r}: input {threshold.input!r} must name a "
-                "declared int or float fact",
-            )
-        if threshold.key in rule_derived:
-            raise PluginError(owner, f"threshold {threshold.key!r}: rules may not derive it")
-    for rule in catalog.rules.values():
-        try:
-            check_rule(rule, catalog, rule_derived)
-        except RuleError as error:
-            # Lets --skip-broken-plugins leave out the plugin that owns the rule.
-            error.culprit = rule.plugin  # type: ignore[attr-defined]
-            raise
-
-
-def validate_rulesets(catalog: Catalog) -> None:
-    """Check the rulesets' priority changes and not-applicable marks.
-
-    Two rulesets that can apply to the same audit may not change the priority of the same
-    measure, except that an explicit ruleset takes precedence over a bundled one.
-    """
-    for ruleset in catalog.rulesets:
-        origin = str(ruleset.path)
-        try:
-            for change in ruleset.priority_changes:
-                if change.id in catalog.rules:
-                    raise RuleError(
-                        origin,
-                        change.id,
-                        f"the id is already used by a rule of {catalog.rules[change.id].plugin!r}",
-                    )
-                if change.measure not in catalog.measures:
-                    raise RuleError(
-                        origin,
-                        change.id,
-                        f"changes the priority of unknown measure {change.measure!r}"
-                        f"{_suggest(change.measure, catalog.measures)}",
-                    )
-            for index, mark in enumerate(ruleset.not_applicable):
-                if mark.item not in catalog.checklist:
-                    raise RuleError(
-                        origin,
-                        None,
-                        f"not_applicable[{index}]: unknown checklist item {mark.item!r}"
-                        f"{_suggest(mark.item, catalog.checklist)}",
-                    )
-        except RuleError as error:
-            error.culprit = ruleset.plugin_name  # type: ignore[attr-defined]
-            raise
-    change_ids: dict[str, str] = {}
-    for ruleset in catalog.rulesets:
-        for change in ruleset.priority_changes:
-            if change.id in change_ids:
-                error = RuleError(
-                    str(ruleset.path),
-                    change.id,
-                    f"the id is already used in ruleset {change_ids[change.id]!r}",
-                )
-                error.culprit = ruleset.plugin_name  # type: ignore[attr-defined]
-                raise error
-            change_ids[change.id] = ruleset.name
-    for first, second in combinations(catalog.rulesets, 2):
-        # An explicit ruleset's change wins over the others; rulesets chosen the same way
-        # clash where they can apply to the same audit.
-        together = (first.selection == second.selection) and (
-            first.all_sectors or second.all_sectors or first.sector == second.sector
-        )
-        if not together:
-            continue
-        common = {c.measure for c in first.priority_changes} & {
-            c.measure for c in second.priority_changes
-        }
-        if common:
-            error = RuleError(
-                str(second.path),
-                None,
-                f"ruleset {second.name!r} and ruleset {first.name!r} ({first.path}) both "
-                f"change the priority of measure {sorted(common)[0]!r}; keep one of the changes",
-            )
-            error.culprit = second.plugin_name  # type: ignore[attr-defined]
-            raise error
-
-
-def check_rule(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> None:
-    def fail(message: str) -> None:
-        raise RuleError(rule.origin, rule.id, message)
-
-    if rule.recommend is not None and rule.recommend not in catalog.measures:
-        fail(
-            f"recommends unknown measure {rule.recommend!r}{_suggest(rule.recommend, catalog.measures)}"
-        )
-    if rule.derive is not None:
-        fact = catalog.facts.get(rule.derive.fact)
-        if fact is None:
-            fail(
-                f"derives unknown fact {rule.derive.fact!r}{_suggest(rule.derive.fact, catalog.facts)}"
-            )
-        assert fact is not None
-        if fact.source != "derived":
-            fail(f'derives fact {fact.key!r}, which is not declared with source = "derived"')
-        if fact.type in (FactType.ENUM_LIST, FactType.TEXT):
-            fail(f"derived fact {fact.key!r} must be bool, int, float or enum")
-        problem = value_problem(fact, "equals", rule.derive.value)
-        if problem:
-            fail(f"derive.value: {problem}")
-    for leaf in rule.leaves():
-        problem = leaf_problem(leaf, catalog, rule_derived)
-        if problem:
-            fail(problem)
-    if len(to_alternatives(rule.when)) > MAX_ALTERNATIVES:
-        fail(
-            f"condition expands to more than {MAX_ALTERNATIVES} alternatives; "
-            "split it into several rules"
-        )
-
-
-def leaf_problem(leaf: Leaf, catalog: Catalog, rule_derived: set[str]) -> str | None:
-    definition = catalog.subjects.get(leaf.ref)
-    if definition is None:
-        kind = {"answer": "checklist item", "fact": "fact", "company": "company field"}[
-            leaf.subject
-        ]
-        pool = [
-            ref.split(".", 1)[1]
-            for ref in catalog.subjects
-            if ref.startswith(leaf.ref.split(".")[0] + ".")
-        ]
-        return f"unknown {kind} {leaf.key!r}{_suggest(leaf.key, pool)}"
-    allowed = OPERATORS_BY_TYPE[definition.type]
-    if leaf.operator not in allowed:
-        return (
-            f"{leaf.ref}: operator {leaf.operator!r} does not apply to a {definition.type.value} "
-            f"value; use one of {sorted(allowed)}"
-        )
-    if leaf.operator == "is_unknown":
-        if leaf.subject == "fact" and leaf.key in rule_derived:
-            return (
-                f"{leaf.ref}: is_unknown cannot test a fact that rules derive (it would "
-                "depend on the order in which rules fire)"
-            )
-        return None
-    values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
-    for value in values:
-        problem = value_problem(definition, leaf.operator, value)
-        if problem:
-            return f"{leaf.ref}: {problem}"
-    return None
-
-
-def value_problem(definition: FactDefinition, operator: str, value: Any) -> str | None:
-    kind = definition.type
-    if kind is FactType.BOOL:
-        ok = isinstance(value, bool)
-        expected = "true or false"
-    elif kind is FactType.INT:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        expected = "a whole number"
-    elif kind is FactType.FLOAT:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        expected = "a number"
-    elif kind in (FactType.ENUM, FactType.ENUM_LIST):
-        ok = isinstance(value, str) and value in definition.values
-        expected = "one of " + ", ".join(f'"{v}"' for v in definition.values)
-    else:
-        ok = isinstance(value, str)
-        expected = "a string"
-    if ok:
-        return None
-    return f"value {value!r} does not fit; expected {expected}"
-
-
-def _suggest(word: str, pool: Iterable[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, list(pool), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kundenkompass.catalog.hookspecs import hookimpl
+from kundenkompass.catalog.locate import locate
 from kundenkompass.catalog.origins import register_package_folder
 from kundenkompass.errors import RuleError
 from kundenkompass.files.toml_files import TomlFileError, load_toml_file
@@ -48,7 +49,41 @@ RULESETS_FOLDER = "rulesets"
 
 
 class DataFileError(ValueError):
-    """A plugin data file that does not match its schema."""
+    """A plugin data file that does not match its schema, located by line and column."""
+
+    def __init__(
+        self, path: str, message: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        self.path = path
+        self.message = message
+        self.line = line
+        self.column = column
+        super().__init__(f"{self.where}: {message}")
+
+    @property
+    def where(self) -> str:
+        """``path:line:column`` (or as much of it as is known)."""
+        if self.line is None:
+            return self.path
+        return f"{self.path}:{self.line}" + (f":{self.column}" if self.column else "")
+
+
+def located_rule_error(error: RuleError, path: str | Path) -> RuleError:
+    """The error of a rule, with the line and column of the rule in ``path``."""
+    if error.origin != str(path):  # already located (a TOML syntax error)
+        return error
+    label = error.rule or ""
+    if label.startswith("rule[") and label.endswith("]") and label[5:-1].isdigit():
+        position = locate(path, "rule", index=int(label[5:-1]))
+    elif label:
+        position = locate(path, "rule", identifier=label)
+    else:
+        position = None
+    if position is None:
+        return error
+    located = RuleError(f"{path}:{position[0]}:{position[1]}", error.rule, error.message)
+    located.__cause__ = error.__cause__
+    return located
 
 
 class PluginData:
@@ -108,7 +143,10 @@ class PluginData:
             if not path.exists():
                 entries: tuple[Any, ...] = ()
             elif model is Rule:
-                entries = tuple(parse_rules(self._load(path), str(path)))
+                try:
+                    entries = tuple(parse_rules(self._load(path), str(path)))
+                except RuleError as error:
+                    raise located_rule_error(error, path) from None
             else:
                 entries = tuple(parse_entries(self._load(path), table, model, str(path)))
             self._cache[cache_key] = entries
@@ -118,12 +156,12 @@ class PluginData:
         try:
             return load_toml_file(path)
         except TomlFileError as error:
-            where = str(path)
-            if error.line is not None:
-                where += f":{error.line}:{error.column}"
             if path.name == "rules.toml":
+                where = str(path)
+                if error.line is not None:
+                    where += f":{error.line}:{error.column}"
                 raise RuleError(where, None, error.message) from None
-            raise DataFileError(f"{where}: {error.message}") from None
+            raise DataFileError(str(path), error.message, error.line, error.column) from None
 
 
 def parse_entries(
@@ -134,20 +172,29 @@ def parse_entries(
     unknown = set(data) - set(tables) - {"phase"}
     if unknown:
         expected = ", ".join(f"[[{name}]]" for name in tables)
+        first_unknown = sorted(unknown)[0]
         raise DataFileError(
-            f"{origin}: unknown top-level key(s) {sorted(unknown)}; expected "
-            f"{expected} tables and optionally phase"
+            origin,
+            f"unknown top-level key(s) {sorted(unknown)}; expected "
+            f"{expected} tables and optionally phase",
+            *(locate(origin, first_unknown) or locate(origin, key=first_unknown) or ()),
         )
     default_phase = data.get("phase")
     entries = data.get(table, [])
     if not isinstance(entries, list):
-        raise DataFileError(f"{origin}: '{table}' must be an array of tables ([[{table}]])")
+        raise DataFileError(
+            origin,
+            f"'{table}' must be an array of tables ([[{table}]])",
+            *(locate(origin, key=table) or ()),
+        )
     parsed: list[ModelT] = []
     for index, entry in enumerate(entries):
         label = entry.get("id") or entry.get("key") if isinstance(entry, dict) else None
-        where = f"{origin}: {table}[{index}]" + (f" {label!r}" if label else "")
+        where = f"{table}[{index}]" + (f" {label!r}" if isinstance(label, str) else "")
         if not isinstance(entry, dict):
-            raise DataFileError(f"{where}: must be a table")
+            raise DataFileError(
+                origin, f"{where}: must be a table", *(locate(origin, key=table) or ())
+            )
         if default_phase and "phase" in model.model_fields and "phase" not in entry:
             entry = {**entry, "phase": default_phase}
         try:
@@ -156,7 +203,13 @@ def parse_entries(
             first = error.errors()[0]
             location = ".".join(str(part) for part in first["loc"])
             message = first["msg"].removeprefix("Value error, ")
+            key = str(first["loc"][0]) if first["loc"] and first["type"] != "missing" else None
+            position = locate(origin, table, index=index, key=key) or locate(
+                origin, table, index=index
+            )
             raise DataFileError(
-                f"{where}: {location}: {message}" if location else f"{where}: {message}"
+                origin,
+                f"{where}: {location}: {message}" if location else f"{where}: {message}",
+                *(position or ()),
             ) from None
     return parsed

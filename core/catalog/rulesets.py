@@ -47,7 +47,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from kundenkompass.catalog.hookspecs import hookimpl
-from kundenkompass.catalog.plugin_data import DataFileError, parse_entries
+from kundenkompass.catalog.locate import locate
+from kundenkompass.catalog.plugin_data import DataFileError, located_rule_error, parse_entries
 from kundenkompass.errors import RuleError
 from kundenkompass.files.toml_files import TomlFileError, load_toml_file
 from kundenkompass.models import (
@@ -257,7 +258,11 @@ def load_ruleset(path: str | Path, selection: Selection = "explicit") -> Ruleset
     unknown = sorted(set(data) - set(ALLOWED_TABLES))
     if unknown:
         expected = ", ".join(["[ruleset]", *(f"[[{name}]]" for name in ALLOWED_TABLES[1:])])
-        raise RuleError(origin, None, f"unknown top-level key(s) {unknown}; expected {expected}")
+        raise RuleError(
+            _at(origin, unknown[0]),
+            None,
+            f"unknown top-level key(s) {unknown}; expected {expected}",
+        )
     header = _header(data.get("ruleset"), origin)
 
     parsed: dict[str, tuple[Any, ...]] = {}
@@ -265,13 +270,17 @@ def load_ruleset(path: str | Path, selection: Selection = "explicit") -> Ruleset
         parsed[table] = tuple(_entries(data, table, model, origin))
     for table, model in (("measure_priority", PriorityChange), ("not_applicable", NotApplicable)):
         parsed[table] = tuple(_entries(data, table, model, origin))
-    rules = tuple(parse_rules({"rule": data["rule"]} if "rule" in data else {}, origin))
+    try:
+        rules = tuple(parse_rules({"rule": data["rule"]} if "rule" in data else {}, origin))
+    except RuleError as error:
+        raise located_rule_error(error, path) from None
 
     for table in ("fact", "item", "measure"):
         for index, entry in enumerate(parsed[table]):
             if entry.sectors:
+                position = locate(origin, table, index=index, key="sectors")
                 raise RuleError(
-                    origin,
+                    f"{origin}:{position[0]}:{position[1]}" if position else origin,
                     None,
                     f"{table}[{index}] {_label(entry)!r}: sectors: a ruleset's entries take its "
                     f"sector ({header.sector!r}); remove 'sectors'",
@@ -299,7 +308,7 @@ def _header(raw: Any, origin: str) -> RulesetHeader:
             origin, None, "missing table [ruleset] (with name, version, sector and title.de)"
         )
     if not isinstance(raw, dict):
-        raise RuleError(origin, None, "'ruleset' must be a table ([ruleset])")
+        raise RuleError(_at(origin, "ruleset"), None, "'ruleset' must be a table ([ruleset])")
     try:
         return RulesetHeader.model_validate(raw)
     except ValidationError as error:
@@ -308,7 +317,14 @@ def _header(raw: Any, origin: str) -> RulesetHeader:
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "missing":
             message = "missing"
-        raise RuleError(origin, None, f"ruleset.{location}: {message}") from None
+        key = str(first["loc"][0]) if first["loc"] and first["type"] != "missing" else "ruleset"
+        raise RuleError(_at(origin, key), None, f"ruleset.{location}: {message}") from None
+
+
+def _at(origin: str, key: str) -> str:
+    """``origin:line:column`` of ``key`` (a key or a table) in the file, where found."""
+    position = locate(origin, key=key)
+    return f"{origin}:{position[0]}:{position[1]}" if position else origin
 
 
 def _entries(data: dict[str, Any], table: str, model: type[T], origin: str) -> list[T]:
@@ -317,7 +333,7 @@ def _entries(data: dict[str, Any], table: str, model: type[T], origin: str) -> l
     try:
         return parse_entries({table: data[table]}, table, model, origin)
     except DataFileError as error:
-        raise RuleError(origin, None, str(error).removeprefix(f"{origin}: ")) from None
+        raise RuleError(error.where, None, error.message) from None
 
 
 def _label(entry: Any) -> str:
@@ -342,8 +358,11 @@ def _reject_repeats(ruleset: Ruleset) -> None:
             counters[table] = index + 1
             where = f"{table}[{index}]"
             if identifier in seen:
+                position = locate(ruleset.path, table, index=index)
                 raise RuleError(
-                    str(ruleset.path),
+                    f"{ruleset.path}:{position[0]}:{position[1]}"
+                    if position
+                    else str(ruleset.path),
                     None,
                     f"{kind} id {identifier!r} is defined twice ({seen[identifier]} and {where})",
                 )
@@ -351,8 +370,9 @@ def _reject_repeats(ruleset: Ruleset) -> None:
     changed: set[str] = set()
     for change in ruleset.priority_changes:
         if change.measure in changed:
+            position = locate(ruleset.path, "measure_priority", identifier=change.id)
             raise RuleError(
-                str(ruleset.path),
+                f"{ruleset.path}:{position[0]}:{position[1]}" if position else str(ruleset.path),
                 change.id,
                 f"changes the priority of measure {change.measure!r} a second time",
             )

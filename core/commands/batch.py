@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from kundenkompass.cli import AllSectorsOption, RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
+from kundenkompass.cli import (
+    AllSectorsOption,
+    RulesetOption,
+    SkipBrokenOption,
+    app,
+    handles_errors,
+    make_engine,
+)
 
 
 @app.command()

@@ -91,7 +91,9 @@ def _row(entry: LoadedSource, ruleset: bool) -> list[str]:
     ]
     if ruleset:
         row += [str(entry.priority_changes), str(entry.not_applicable)]
-        row.append(entry.plugin or ("–" if entry.selection == "explicit" else text("plugins.bundled")))
+        row.append(
+            entry.plugin or ("–" if entry.selection == "explicit" else text("plugins.bundled"))
+        )
     return row
 
 

@@ -7,7 +7,14 @@ from enum import Enum
 from typing import Annotated
 
 import typer
-from kundenkompass.cli import AllSectorsOption, RulesetOption, SkipBrokenOption, app, handles_errors, make_engine
+from kundenkompass.cli import (
+    AllSectorsOption,
+    RulesetOption,
+    SkipBrokenOption,
+    app,
+    handles_errors,
+    make_engine,
+)
 
 INSTALL_HINT = "pip install 'kundenkompass[server]'"
 
