@@ -16,9 +16,8 @@ from typing import Any
 from kundenkompass.catalog import plugin_manager
 from kundenkompass.catalog.catalog import Catalog, collect_skipping, gather_rulesets
 from kundenkompass.catalog.origins import portable_origin
-from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.catalog.rulesets import Ruleset, select_rulesets
-from kundenkompass.errors import PluginError, ProfileError
+from kundenkompass.errors import ProfileError
 from kundenkompass.inference.compile import compile_rules
 from kundenkompass.inference.explain import (
     all_known,
@@ -93,7 +92,7 @@ class Engine:
                 manager, skip_broken=skip_broken_plugins
             )
         for plugin in plugins:
-            info = _info_for_object(plugin)
+            info = plugin_manager.info_for_object(plugin)
             plugin_manager.check_hookspec_version(info.name, plugin)
             plugin_manager.register(manager, plugin, info)
             infos.append(info)
@@ -372,15 +371,3 @@ def _applies(measure: Measure, channels: set[str]) -> bool:
 
 def _distribution_of(plugin: str | None, infos: Iterable[plugin_manager.PluginInfo]) -> str | None:
     return next((info.distribution for info in infos if info.name == plugin), None)
-
-
-def _info_for_object(plugin: object) -> plugin_manager.PluginInfo:
-    name = getattr(plugin, "KUNDENKOMPASS_PLUGIN_NAME", None) or getattr(plugin, "__name__", None)
-    if name is None and isinstance(plugin, PluginData):
-        name = plugin.directory.name  # several plugin folders can be registered side by side
-    if not isinstance(name, str):
-        name = type(plugin).__name__
-    version = str(getattr(plugin, "__version__", "") or "local")
-    if not name:
-        raise PluginError(repr(plugin), "cannot tell the plugin's name")
-    return plugin_manager.PluginInfo(name=name, version=version, source="registered in code")

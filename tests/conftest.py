@@ -45,9 +45,7 @@ def write(tmp_path: Path, text: str, name: str = "profile.toml") -> Path:
 OPTIKER_PLUGIN = TESTS / "plugins" / "kundenkompass-optiker"
 
 
-def fake_distribution(
-    site: Path, name: str, version: str, entry_points: dict[str, str]
-) -> Path:
+def fake_distribution(site: Path, name: str, version: str, entry_points: dict[str, str]) -> Path:
     """A ``.dist-info`` in ``site`` that makes ``name`` look installed with these
     ``kundenkompass`` entry points; returns the folder."""
     info = site / f"{name.replace('-', '_')}-{version}.dist-info"

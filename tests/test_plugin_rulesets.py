@@ -156,7 +156,7 @@ def test_the_command_line_says_how_to_apply_a_ruleset_to_every_sector(tmp_path):
     profile = write(
         tmp_path,
         '[company]\nname = "Radhaus"\nsector = "fahrradhandel"\nchannels = ["laden"]\n'
-        "[answers]\nonline_offline_verbunden = \"nein\"\n",
+        '[answers]\nonline_offline_verbunden = "nein"\n',
     )
     scoped = run_cli("run", "--format", "json", "--ruleset", str(copy), str(profile))
     assert scoped.returncode == 0, scoped.stderr

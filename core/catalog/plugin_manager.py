@@ -230,3 +230,22 @@ def register_installed(
             continue
         infos.append(info)
     return infos, skipped
+
+
+def info_for_object(plugin: object) -> PluginInfo:
+    """Name and version of a plugin object registered in code: its
+    ``KUNDENKOMPASS_PLUGIN_NAME``, else its ``__name__`` (a module), else the folder of a
+    :class:`~kundenkompass.catalog.plugin_data.PluginData`, else its class name."""
+    from kundenkompass.catalog.plugin_data import PluginData
+
+    try:
+        name = getattr(plugin, "KUNDENKOMPASS_PLUGIN_NAME", None) or getattr(
+            plugin, "__name__", None
+        )
+        version = str(getattr(plugin, "__version__", "") or "local")
+    except Exception:  # a plugin object whose attributes cannot be read
+        name, version = None, "local"
+    if not isinstance(name, str) or not name:
+        # several plugin folders can be registered side by side
+        name = plugin.directory.name if isinstance(plugin, PluginData) else type(plugin).__name__
+    return PluginInfo(name=name, version=version, source="registered in code")

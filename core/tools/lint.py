@@ -49,10 +49,17 @@ from kundenkompass.catalog.checks import (
     findings,
     rule_findings,
 )
-from kundenkompass.catalog.plugin_manager import PluginInfo
+from kundenkompass.catalog.plugin_manager import PluginInfo, info_for_object
 from kundenkompass.rules.language import Rule
 from kundenkompass.rules.satisfiability import ValueSpace, never_fires
-from kundenkompass.tools.lint_sources import Problem, Source, gather
+from kundenkompass.tools.lint_sources import (
+    Problem,
+    Source,
+    gather,
+    installed_sources,
+    plugin_source,
+    shipped_sources,
+)
 from pydantic import BaseModel, ConfigDict
 
 
@@ -402,3 +409,22 @@ def _walk(start: str, members: set[str], graph: dict[str, set[str]]) -> list[str
             return path[path.index(node) :]
         path.append(node)
         seen.add(node)
+
+
+def lint_plugins(plugins: Iterable[object], *, with_installed: bool = False) -> LintReport:
+    """Lint plugin objects (and the rulesets they ship) in the context of the built-in
+    plugins, or of every installed plugin with ``with_installed``.
+
+    For tests of a plugin under development; ``audit lint`` lints folders and files.
+    """
+    context, _ = installed_sources(lint_all=False)
+    sources = [s for s in context if with_installed or s.built_in]
+    linted: list[Source] = []
+    for plugin in plugins:
+        info = info_for_object(plugin)
+        source = plugin_source(info.name, plugin, info.version, True)
+        linted.append(source)
+        linted.extend(shipped_sources(source, plugin, True))
+    names = {source.name for source in linted}
+    sources = [s for s in sources if s.name not in names]
+    return check(sources + linted)
