@@ -36,6 +36,7 @@ from kundenkompass.profile.load import Profile, load_profile, parse_profile_text
 from kundenkompass.profile.scope import (
     SectorScope,
     adjust_priorities,
+    asked_in_scope,
     check_profile,
     mark_not_applicable,
     scope_for,
@@ -229,23 +230,44 @@ class Engine:
         )
 
     def explain(self, measure_id: str, profile: ProfileInput) -> MeasureExplanation:
-        """Why ``measure_id`` is recommended for ``profile``, or which condition failed."""
+        """Why ``measure_id`` is recommended for ``profile``, or which condition failed.
+
+        The same sector and channel scope applies as in :meth:`audit`: a measure of another
+        sector is not applicable, and only questions the profile may answer are open.
+        """
         if measure_id not in self.catalog.measures:
             raise ProfileError(
-                "MEASURE_ID",
-                f"unknown measure {measure_id!r}{_did_you_mean(measure_id, self.catalog.measures)}",
+                measure_id,
+                f"unknown measure{_did_you_mean(measure_id, self.catalog.measures)}",
             )
-        profile, _ = self._in_scope(self.load_profile(profile))
+        profile, scope = self._in_scope(self.load_profile(profile))
         known = known_values(profile, self.catalog)
         inference = self._runner.run(known)
         values = all_known(known, inference)
-        return explain_measure(
+        explanation = explain_measure(
             measure_id,
             self.compiled,
             inference,
             values,
             self.catalog,
             set(profile.company.channels),
+        )
+        measure = self.catalog.measures[measure_id]
+        in_sector = scope.includes(measure)
+        applicable = explanation.applicable and in_sector
+        because = None if applicable else "sector" if not in_sector else "channels"
+        return explanation.model_copy(
+            update={
+                "applicable": applicable,
+                "not_applicable_because": because,
+                "recommended": explanation.recommended and applicable,
+                "sectors": list(measure.sectors),
+                "open_inputs": [
+                    ref
+                    for ref in explanation.open_inputs
+                    if applicable and asked_in_scope(ref, scope, self.catalog)
+                ],
+            }
         )
 
     def _in_scope(self, profile: Profile) -> tuple[Profile, SectorScope]:
@@ -325,7 +347,9 @@ class Engine:
         improved = dict(answers)
         items = []
         for item_id in measure.addresses:
-            if answers.get(item_id) not in ("ja", "entfaellt"):
+            # Only what the owner said is missing: an unanswered item is unknown, not a gap
+            # that the measure would close (its score would jump from nothing to 100).
+            if answers.get(item_id) in ("nein", "teilweise"):
                 improved[item_id] = "ja"
                 items.append(item_id)
         if not items:  # nothing left to fulfil: the scores stay as they are

@@ -146,13 +146,14 @@ def visible_questions(
     The sector is not asked as an open question: it selects content rather than being an
     answer, and ``audit plugins`` lists the sectors there is content for.
     """
-    visible = []
-    for question in questions:
-        table, _, key = question.ref.partition(".")
-        entry = catalog.checklist.get(key) if table == "answers" else catalog.facts.get(key)
-        if question.ref == "company.sector":
-            continue
-        if entry is not None and not scope.includes(entry):
-            continue
-        visible.append(question)
-    return visible
+    return [question for question in questions if asked_in_scope(question.ref, scope, catalog)]
+
+
+def asked_in_scope(ref: str, scope: SectorScope, catalog: Catalog) -> bool:
+    """Whether the company may be asked for ``ref`` (not the sector, nor another sector's
+    checklist item or fact)."""
+    if ref == "company.sector":
+        return False
+    table, _, key = ref.partition(".")
+    entry = catalog.checklist.get(key) if table == "answers" else catalog.facts.get(key)
+    return entry is None or scope.includes(entry)

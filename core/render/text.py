@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kundenkompass.results import AuditResult, MeasureExplanation, Recommendation
+from kundenkompass.results import AuditResult, Evidence, MeasureExplanation, Recommendation
 from kundenkompass.texts import text
 from rich.console import Console, Group
 from rich.table import Table
@@ -99,12 +99,10 @@ def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t)
     lines = [heading]
     for firing in rec.reasons:
         reason = firing.reason or firing.rule
-        because = "; ".join(f"{e.label}: {e.shown}" for e in firing.evidence)
+        because = _because(firing.evidence)
+        behind = f"{t('report.because')} {because}; " if because else ""
         lines.append(
-            _indented(
-                f"{t('report.reason')}: {reason} ({t('report.because')} {because}; "
-                f"{t('report.rule')} {firing.rule})"
-            )
+            _indented(f"{t('report.reason')}: {reason} ({behind}{t('report.rule')} {firing.rule})")
         )
     lines.append(
         _indented(
@@ -127,6 +125,18 @@ def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t)
     return Group(*lines)
 
 
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    return str(value).replace(".", ",") if isinstance(value, float) else str(value)
+
+
+def _because(evidence: list[Evidence]) -> str:
+    """The evidence as ``label: value; …``, each pair once (a rule may test one input in
+    several ways)."""
+    return "; ".join(dict.fromkeys(f"{e.label}: {e.shown}" for e in evidence))
+
+
 _TRUTH_MARK = {"true": "✓", "false": "✗", "unknown": "?"}
 
 
@@ -137,6 +147,8 @@ def render_explanation(
     console.print(Text(f"{explanation.title} ({explanation.measure})", style="bold"))
     if explanation.recommended:
         console.print(t("explain.recommended"))
+    elif explanation.not_applicable_because == "sector":
+        console.print(t("explain.other_sector", sectors=", ".join(explanation.sectors)))
     elif not explanation.applicable:
         channels = ", ".join(t(f"channel.{c}") for c in explanation.channels)
         console.print(t("explain.not_applicable", channels=channels))
@@ -164,9 +176,9 @@ def render_explanation(
         console.print()
         console.print(Text(t("explain.derived"), style="bold"))
         for fact in explanation.derived_facts:
-            console.print(_indented(f"{fact.label} = {fact.value}", indent=2))
+            console.print(_indented(f"{fact.label} = {_shown(fact.value)}", indent=2))
             for step in fact.steps:
-                because = "; ".join(f"{e.label}: {e.shown}" for e in step.evidence)
+                because = _because(step.evidence)
                 console.print(_indented(f"{t('report.rule')} {step.rule}: {because}", indent=4))
     if explanation.open_inputs:
         console.print()
