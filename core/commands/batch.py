@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from kundenkompass.cli import (
+from kundenkompass.commands.app import (
     AllSectorsOption,
     RulesetOption,
     SkipBrokenOption,
@@ -48,8 +48,8 @@ def batch(
 
     from kundenkompass.errors import OutputError, ProfileError
     from kundenkompass.files.atomic import write_atomically
+    from kundenkompass.render.terminal import make_console, visible
     from kundenkompass.tools import batch as batching
-    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -71,7 +71,7 @@ def batch(
         if not target.parent.is_dir():
             raise OutputError(str(target), f"folder {str(target.parent)!r} does not exist")
 
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console = make_console(stderr=True, soft_wrap=True)
     failed = 0
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -108,10 +108,13 @@ def batch(
         write_atomically(summary, batching.summary_csv(records), force=force)
 
     written = " and ".join(str(target) for target in targets)
-    console.print(f"{len(records) - failed} of {len(records)} profiles audited; wrote {written}")
+    console.print(
+        visible(f"{len(records) - failed} of {len(records)} profiles audited; wrote {written}"),
+        markup=False,
+    )
     if failed:
         worst = max(r.error.exit_code for r in records if r.error is not None)
         for record in records:
             if record.error is not None:
-                console.print(f"audit: error: {record.error.message}", markup=False)
+                console.print(f"audit: error: {visible(record.error.message)}", markup=False)
         raise typer.Exit(worst)

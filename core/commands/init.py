@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from kundenkompass.cli import app, handles_errors, make_engine, stdout_console
+from kundenkompass.commands.app import app, handles_errors, make_engine, stdout_console
 from kundenkompass.errors import OutputError, ProfileError
+from kundenkompass.render.terminal import visible
 
 #: Exit code of an interrupted questionnaire (as for Ctrl-C elsewhere).
 EXIT_INTERRUPTED = 130
@@ -78,7 +79,9 @@ def _write_template(path: Path, force: bool) -> None:
         return
     write_atomically(path, content, force=force)
     count = sum(len(section.questions) for section in sections)
-    stdout_console().print(text("init.template_written", path=path, count=count), markup=False)
+    stdout_console().print(
+        visible(text("init.template_written", path=path, count=count)), markup=False
+    )
 
 
 def _ask(path: Path, review: bool, phase: str | None) -> None:
@@ -97,21 +100,22 @@ def _ask(path: Path, review: bool, phase: str | None) -> None:
     with _signals_interrupt():
         outcome = session.run()
     if outcome.backup:
-        console.print(text("init.backup_kept", backup=outcome.backup), markup=False)
+        console.print(visible(text("init.backup_kept", backup=outcome.backup)), markup=False)
     if outcome.declined:
         raise typer.Exit(EXIT_DECLINED)
     if outcome.interrupted:
         with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
             console.print()
             key = "init.interrupted_saved" if path.exists() else "init.interrupted_nothing"
-            console.print(text(key, path=path), markup=False)
+            console.print(visible(text(key, path=path)), markup=False)
         raise typer.Exit(EXIT_INTERRUPTED)
     if not path.exists():
         return
     console.print()
     finished = "init.finished" if outcome.saved else "init.finished_unchanged"
     console.print(
-        text(finished, path=path, answered=outcome.answered, open=outcome.open), markup=False
+        visible(text(finished, path=path, answered=outcome.answered, open=outcome.open)),
+        markup=False,
     )
     try:
         wanted = prompter.confirm(text("init.audit_now"), default=True)
@@ -121,7 +125,7 @@ def _ask(path: Path, review: bool, phase: str | None) -> None:
         console.print()
         render(engine.audit(engine.load_profile(path)), console, engine.language)
     else:
-        console.print(text("init.audit_later", path=path), markup=False)
+        console.print(visible(text("init.audit_later", path=path)), markup=False)
 
 
 @contextlib.contextmanager

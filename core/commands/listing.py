@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Annotated
 
 import typer
-from kundenkompass.cli import app, handles_errors, make_engine, stdout_console
+from kundenkompass.commands.app import app, handles_errors, make_engine, stdout_console
 
 
 class ListFormat(str, Enum):

@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from kundenkompass.cli import AllSectorsOption, RulesetOption, app, handles_errors, stdout_console
+from kundenkompass.commands.app import (
+    AllSectorsOption,
+    RulesetOption,
+    app,
+    handles_errors,
+    stdout_console,
+)
+from kundenkompass.render.terminal import escape, visible
 from kundenkompass.texts import text
 from kundenkompass.tools.inventory import Inventory, LoadedSource
 from kundenkompass.tools.lint_sources import shown_path
@@ -65,16 +72,16 @@ def print_inventory(found: Inventory, console: Console) -> None:
                 t(f"plugins.{column}"), justify="right" if numeric else "left", no_wrap=not numeric
             )
         for entry in entries:
-            table.add_row(*_row(entry, rulesets))
+            table.add_row(*(escape(cell) for cell in _row(entry, rulesets)))
         console.print(table)
         console.print(f"{t('plugins.source')}:")
         for entry in entries:
-            console.print(f"  {entry.name}: {_source(entry)}", markup=False)
+            console.print(visible(f"  {entry.name}: {_source(entry)}"), markup=False)
         console.print()
     if found.skipped:
         console.print(t("plugins.skipped"), style="bold")
         for broken in found.skipped:
-            console.print(f"  {broken.name}: {broken.reason}", markup=False)
+            console.print(visible(f"  {broken.name}: {broken.reason}"), markup=False)
         console.print()
     console.print(t("plugins.hookspec", version=found.hookspec_version))
 
@@ -136,7 +143,7 @@ def lint_command(
     else:
         console = stdout_console()
         for problem in report.problems:
-            console.print(str(problem), markup=False, highlight=False)
+            console.print(visible(problem), markup=False, highlight=False)
         checked = len(report.checked)
         if report.problems:
             files = len({p.file for p in report.problems})

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from kundenkompass.cli import app, handles_errors, stdout_console
+from kundenkompass.commands.app import app, handles_errors, stdout_console
 
 OUTPUT_HELP = "Write to this file instead of stdout (atomically: never half-written)."
 FORCE_HELP = "Replace the --output file if it exists."

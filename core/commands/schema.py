@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Annotated
 
 import typer
-from kundenkompass.cli import app, handles_errors, make_engine
+from kundenkompass.commands.app import app, handles_errors, make_engine
 
 
 class SchemaKind(str, Enum):

@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Annotated
 
 import typer
-from kundenkompass.cli import (
+from kundenkompass.commands.app import (
     AllSectorsOption,
     RulesetOption,
     SkipBrokenOption,

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from kundenkompass.render.compare import AuditDiff, MeasureChange, ScoreChange
 from kundenkompass.render.markdown import escape
+from kundenkompass.render.terminal import data_text
+from kundenkompass.render.terminal import escape as escape_markup
 from kundenkompass.render.view import number, signed
 from kundenkompass.texts import text
 from rich.console import Console
@@ -63,13 +65,15 @@ def render_diff_text(
     after_name: str | None = None,
 ) -> None:
     t = _texts(language)
-    console.print(Text(f"{t('diff.title')}: {diff.company.name}", style="bold"))
+    console.print(data_text(f"{t('diff.title')}: {diff.company.name}", style="bold"))
     if before_name and after_name:
-        console.print(f"{t('diff.before')}: {before_name} · {t('diff.after')}: {after_name}")
-    console.print(Text(f"{t('diff.overall')}: {_score_line(t, diff.overall)}", style="bold"))
+        console.print(
+            data_text(f"{t('diff.before')}: {before_name} · {t('diff.after')}: {after_name}")
+        )
+    console.print(data_text(f"{t('diff.overall')}: {_score_line(t, diff.overall)}", style="bold"))
     if diff.rules_changed:
         console.print(
-            Text(
+            data_text(
                 t(
                     "diff.rules_changed",
                     before=diff.rules_fingerprint_before,
@@ -89,11 +93,11 @@ def render_diff_text(
     for phase in diff.phases:
         style = "green" if (phase.change or 0) > 0 else "red" if (phase.change or 0) < 0 else ""
         table.add_row(
-            phase.title,
+            escape_markup(phase.title),
             number(phase.before),
             number(phase.after),
             Text(signed(phase.change), style=style),
-            _maturity_change(t, phase),
+            escape_markup(_maturity_change(t, phase)),
         )
     console.print(table)
     console.print()
@@ -106,7 +110,7 @@ def render_diff_text(
         if not changes:
             console.print(f"  {t('diff.none')}")
         for change in changes:
-            console.print(Text(f"  {mark} {_measure_line(t, change)}"))
+            console.print(data_text(f"  {mark} {_measure_line(t, change)}"))
     console.print()
 
     console.print(Text(t("diff.answers"), style="bold underline"))
@@ -114,7 +118,7 @@ def render_diff_text(
         console.print(t("diff.no_answer_changes"))
     for answer in diff.answers_changed:
         console.print(
-            Text(
+            data_text(
                 f"  {answer.phase_title} – {answer.statement.rstrip('.')}: "
                 f"{t('answer.' + (answer.before or 'unbekannt'))} → "
                 f"{t('answer.' + (answer.after or 'unbekannt'))}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Literal
 
+from kundenkompass.render.terminal import make_console
 from kundenkompass.results import AuditResult
 from rich.console import Console
 
@@ -17,12 +18,11 @@ TEXT_WIDTH = 100
 
 def plain_console() -> Console:
     """A console that collects plain text (no colours or control codes) for a file."""
-    return Console(
+    return make_console(
         file=io.StringIO(),
         width=TEXT_WIDTH,
         color_system=None,
         force_terminal=False,
-        highlight=False,
         soft_wrap=True,
     )
 

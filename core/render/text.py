@@ -1,7 +1,13 @@
-"""The audit as German text for the terminal (rich)."""
+"""The audit as German text for the terminal (rich).
+
+Every value from the result is data: it reaches rich only through
+:mod:`kundenkompass.render.terminal` (``escape`` in markup strings and table cells,
+``data_text``/``visible`` in :class:`~rich.text.Text`).
+"""
 
 from __future__ import annotations
 
+from kundenkompass.render.terminal import data_text, escape, visible
 from kundenkompass.results import AuditResult, Evidence, MeasureExplanation, Recommendation
 from kundenkompass.texts import text
 from rich.console import Console, Group
@@ -16,10 +22,10 @@ def _pct(value: float | None) -> str:
 def render(result: AuditResult, console: Console, language: str = "de") -> None:
     t = lambda key, **values: text(key, language, **values)  # noqa: E731
     company = result.company
-    console.print(Text(f"{t('report.title')}: {company.name}", style="bold"))
+    console.print(data_text(f"{t('report.title')}: {company.name}", style="bold"))
     details = [f"{t('report.channels')}: " + ", ".join(t(f"channel.{c}") for c in company.channels)]
     if company.sector:
-        details.insert(0, f"{t('report.sector')}: {company.sector}")
+        details.insert(0, f"{t('report.sector')}: {escape(company.sector)}")
     console.print(" · ".join(details))
     overall = f"{t('report.overall')}: {_pct(result.overall_score)} / 100" + (
         f" – {t('maturity.' + result.overall_maturity)}" if result.overall_maturity else ""
@@ -36,7 +42,7 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
     for phase in result.phases:
         scored = phase.answered - phase.not_applicable
         table.add_row(
-            phase.title,
+            escape(phase.title),
             _pct(phase.score),
             t(f"maturity.{phase.maturity}") if phase.maturity else t("report.no_score"),
             t("report.of", part=phase.fulfilled, whole=scored),
@@ -53,8 +59,8 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
     for measure in result.top_steps:
         recommendation = next(r for r in result.recommendations if r.measure == measure)
         reason = recommendation.reasons[0].reason or recommendation.reasons[0].rule
-        line = Text(f"{numbers[measure]}. {recommendation.title}", style="bold")
-        line.append(f" – {reason}")
+        line = data_text(f"{numbers[measure]}. {recommendation.title}", style="bold")
+        line.append(visible(f" – {reason}"))
         console.print(line)
     console.print()
 
@@ -86,13 +92,14 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
 
 
 def _indented(content: str, style: str = "", indent: int = 3) -> Text:
-    return Text(" " * indent + content, style=style)
+    return data_text(" " * indent + content, style=style)
 
 
 def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t) -> Group:  # type: ignore[no-untyped-def]
-    heading = Text(f"{number}. {rec.title}", style="bold")
+    heading = data_text(f"{number}. {rec.title}", style="bold")
     heading.append(
-        f"  [{rec.phase_title} · {t('report.priority_points')} {rec.score:.0f}]", style="dim"
+        visible(f"  [{rec.phase_title} · {t('report.priority_points')} {rec.score:.0f}]"),
+        style="dim",
     )
     if rec.quick_win:
         heading.append(f"  ★ {t('report.quick_win')}", style="green")
@@ -144,21 +151,22 @@ def render_explanation(
     explanation: MeasureExplanation, console: Console, language: str = "de"
 ) -> None:
     t = lambda key, **values: text(key, language, **values)  # noqa: E731
-    console.print(Text(f"{explanation.title} ({explanation.measure})", style="bold"))
+    console.print(data_text(f"{explanation.title} ({explanation.measure})", style="bold"))
     if explanation.recommended:
         console.print(t("explain.recommended"))
     elif explanation.not_applicable_because == "sector":
-        console.print(t("explain.other_sector", sectors=", ".join(explanation.sectors)))
+        sectors = ", ".join(explanation.sectors)
+        console.print(visible(t("explain.other_sector", sectors=sectors)), markup=False)
     elif not explanation.applicable:
         channels = ", ".join(t(f"channel.{c}") for c in explanation.channels)
-        console.print(t("explain.not_applicable", channels=channels))
+        console.print(t("explain.not_applicable", channels=channels), markup=False)
     else:
         console.print(t("explain.not_recommended"))
     for check in [*explanation.rules, *explanation.derivation_rules]:
         console.print()
         outcome = t(f"explain.outcome_{check.outcome}")
         console.print(
-            Text(f"{t('report.rule')} {check.rule} ({check.origin}): {outcome}", style="bold")
+            data_text(f"{t('report.rule')} {check.rule} ({check.origin}): {outcome}", style="bold")
         )
         if check.reason:
             console.print(_indented(f"{t('report.reason')}: {check.reason}", indent=2))

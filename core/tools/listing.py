@@ -7,6 +7,7 @@ from typing import Any
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.errors import ProfileError
 from kundenkompass.models import PHASES, text_in
+from kundenkompass.render.terminal import escape, visible
 from kundenkompass.texts import text
 from rich.console import Console
 from rich.table import Table
@@ -39,7 +40,7 @@ def print_checklist(entries: list[dict[str, Any]], console: Console) -> None:
         if entry["phase"] != current:
             current = entry["phase"]
             console.print(f"\n[bold]{text('phase.' + current)}[/bold]")
-        console.print(f"  {entry['id']}: {entry['statement']}", markup=False)
+        console.print(visible(f"  {entry['id']}: {entry['statement']}"), markup=False)
 
 
 def measure_entries(catalog: Catalog) -> list[dict[str, Any]]:
@@ -71,10 +72,10 @@ def print_measures(entries: list[dict[str, Any]], console: Console) -> None:
         table.add_column(column)
     for entry in entries:
         table.add_row(
-            entry["id"],
+            escape(entry["id"]),
             text("phase." + entry["phase"]),
-            entry["title"],
-            ", ".join(entry["channels"]) or "alle",
+            escape(entry["title"]),
+            escape(", ".join(entry["channels"]) or "alle"),
             text("effort." + entry["effort"]),
             text("cost." + entry["cost"]),
         )
@@ -130,8 +131,8 @@ def fact_entries(catalog: Catalog) -> list[dict[str, Any]]:
 def print_facts(entries: list[dict[str, Any]], console: Console) -> None:
     for entry in entries:
         values = f" ({', '.join(entry['values'])})" if entry.get("values") else ""
-        console.print(f"{entry['path']} [{entry['type']}]{values}", markup=False)
-        console.print(f"    {entry['question']}", markup=False)
+        console.print(visible(f"{entry['path']} [{entry['type']}]{values}"), markup=False)
+        console.print(visible(f"    {entry['question']}"), markup=False)
 
 
 def facts_markdown(catalog: Catalog) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 import questionary
 from kundenkompass.models import PHASES
+from kundenkompass.render.terminal import data_text, make_console, visible
 from kundenkompass.texts import text
 from kundenkompass.tools.questionnaire.questions import (
     InvalidInput,
@@ -48,7 +49,7 @@ class TerminalPrompter:
     """Asks in the terminal. Needs an interactive terminal on standard input and output."""
 
     def __init__(self, console: Console | None = None, language: str = "de") -> None:
-        self.console = console or Console(highlight=False)
+        self.console = console or make_console()
         self.language = language
 
     def t(self, key: str, **values: object) -> str:
@@ -57,7 +58,7 @@ class TerminalPrompter:
     # ---------------------------------------------------------------- output
 
     def say(self, message: str, style: str = "") -> None:
-        self.console.print(Text(message, style=style))
+        self.console.print(data_text(message, style=style, multiline=True))
 
     def section(self, section: Section, count: int) -> None:
         if section.number is None:
@@ -67,15 +68,16 @@ class TerminalPrompter:
                 "phase_heading", number=section.number, phases=len(PHASES), title=section.title
             )
         self.console.print()
-        self.console.rule(Text(title, style="bold"), align="left")
+        self.console.rule(data_text(title, style="bold"), align="left")
         self.console.print(Text(self.t("section_count", count=count), style="dim"))
 
     def changes(self, changes: list[Change]) -> None:
         self.console.print()
         self.console.print(Text(self.t("changes_heading"), style="bold"))
         for change in changes:
-            line = Text(f"  • {change.question.text}\n", style="")
-            line.append(f"    {describe_change(change, self.language)}", style="yellow")
+            line = data_text(f"  • {change.question.text}", style="")
+            line.append("\n")
+            line.append(visible(f"    {describe_change(change, self.language)}"), style="yellow")
             self.console.print(line)
 
     def _progress(self, question: Question, position: Position) -> None:
@@ -98,10 +100,14 @@ class TerminalPrompter:
                 ref=question.path,
             )
         self.console.print()
-        self.console.print(Text(line, style="cyan"))
+        self.console.print(data_text(line, style="cyan"))
         if question.help:
             self.console.print(
-                Padding(Text(question.help, style="dim"), (0, 0, 0, 2), expand=False)
+                Padding(
+                    data_text(question.help, style="dim", multiline=True),
+                    (0, 0, 0, 2),
+                    expand=False,
+                )
             )
 
     # ---------------------------------------------------------------- prompts
@@ -110,7 +116,7 @@ class TerminalPrompter:
         self._progress(question, position)
         if current is not None:
             self.console.print(
-                Text(
+                data_text(
                     self.t("current_answer", value=shown_value(question, current, self.language)),
                     style="dim",
                 )
@@ -154,12 +160,12 @@ class TerminalPrompter:
         spare = iter(k for k in _NUMBERED_KEYS if k != unknown_key and k not in keys.values())
         choices = []
         for value in values:
-            title = shown_value(question, value, self.language)
+            title = visible(shown_value(question, value, self.language))
             choices.append(Choice(title, value=value, shortcut_key=keys.get(value) or next(spare)))
         choices.append(Choice(self.t("unknown_choice"), value=UNKNOWN, shortcut_key=unknown_key))
         default = next((c for c in choices if c.value is not UNKNOWN and c.value == current), None)
         return questionary.select(
-            question.text,
+            visible(question.text),
             choices=choices,
             default=default or choices[-1],
             use_shortcuts=True,
@@ -174,7 +180,7 @@ class TerminalPrompter:
     def _check(self, question: Question, current: Any) -> Any:
         selected = set(current or ())
         choices: list[Choice | Separator] = [
-            Choice(question.label(value), value=value, checked=value in selected)
+            Choice(visible(question.label(value)), value=value, checked=value in selected)
             for value in question.values
         ]
         if not question.required:
@@ -197,7 +203,7 @@ class TerminalPrompter:
             return True
 
         picked = questionary.checkbox(
-            question.text,
+            visible(question.text),
             choices=choices,
             validate=validate,
             use_jk_keys=False,
@@ -222,7 +228,7 @@ class TerminalPrompter:
             return True
 
         typed = questionary.text(
-            question.text,
+            visible(question.text),
             default="" if current is None else format_number(current),
             validate=validate,
             instruction=self._number_instruction(question),
@@ -246,7 +252,7 @@ class TerminalPrompter:
 
         instruction = None if question.required else self.t("text_optional_instruction")
         typed = questionary.text(
-            question.text,
+            visible(question.text),
             default="" if current is None else str(current),
             validate=validate,
             instruction=instruction,
