@@ -167,3 +167,16 @@ def test_the_command_line_says_how_to_apply_a_ruleset_to_every_sector(tmp_path):
     assert every.returncode == 0, every.stderr
     assert "moebel" in [r["name"] for r in json.loads(every.stdout)["rulesets"]]
     assert "--all-sectors" in run_cli("run", "--help").stdout
+
+
+def test_the_test_kit_audits_a_plugin_folder_with_its_shipped_ruleset():
+    from kundenkompass.testing import PluginTester, make_profile
+
+    from .conftest import OPTIKER_PLUGIN
+
+    tester = PluginTester(OPTIKER_PLUGIN / "kundenkompass_optiker")
+    tester.assert_lint_clean()
+    optician = make_profile("optiker", answers={"sehtest_termin_vereinbar": "nein"})
+    assert tester.recommended(optician)[0] == "sehtest_termine_anbieten"
+    assert tester.checklist(optician)["geraetewechsel_warenkorb"] == "entfaellt"
+    assert "fahrradhandel" not in {info.name for info in tester.engine.catalog.plugins}

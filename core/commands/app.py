@@ -54,6 +54,7 @@ def handles_errors(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except KundenkompassError as error:
+            _debug_traceback(error)
             _fail(str(error), error.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
@@ -66,9 +67,26 @@ def handles_errors(function: F) -> F:
         except (typer.Exit, typer.Abort):
             raise
         except Exception as error:  # an internal error still gets one line, not a traceback
+            _debug_traceback(error)
             _fail(f"internal error: {type(error).__name__}: {error}", 70)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: Set (to anything but 0) to see the traceback behind an error, e.g. of a failing plugin.
+DEBUG_VARIABLE = "KUNDENKOMPASS_DEBUG"
+
+
+def _debug_traceback(error: BaseException) -> None:
+    """With KUNDENKOMPASS_DEBUG set, print the whole traceback (with its causes, such as
+    the exception a plugin raised) to stderr before the one-line message."""
+    import os
+    import traceback
+
+    if os.environ.get(DEBUG_VARIABLE, "0") in ("", "0"):
+        return
+    sys.stderr.write("".join(traceback.format_exception(error)))
+    sys.stderr.flush()
 
 
 #: Options shared by the commands that audit: explicit rulesets and broken plugins.
