@@ -229,6 +229,7 @@ def collect_skipping(
                 if named is error:
                     raise
                 raise named from error
+            culprit: str | None
             if isinstance(error, PluginError):
                 culprit, reason = error.plugin, error.message
             else:

@@ -40,6 +40,7 @@ Rulesets come from three places, and each applies to the audits of companies who
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.resources import files
@@ -404,7 +405,7 @@ def bundled_ruleset_paths() -> list[Path]:
     )
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Files as given; a directory stands for the ``*.toml`` files in it."""
     expanded: list[Path] = []
     for given in paths:
@@ -420,7 +421,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def select_rulesets(
-    explicit: Iterable[str | Path | Ruleset] = (),
+    explicit: Iterable[str | os.PathLike[str] | Ruleset] = (),
     *,
     bundled: bool = True,
     shipped: Iterable[Ruleset] = (),
@@ -433,7 +434,7 @@ def select_rulesets(
     rulesets of its sector.
     """
     chosen: list[Ruleset] = []
-    paths: list[str | Path] = []
+    paths: list[str | os.PathLike[str]] = []
     for given in explicit:
         if isinstance(given, Ruleset):
             chosen.append(replace(given, selection="explicit", all_sectors=all_sectors))

@@ -242,8 +242,8 @@ def plugin_source(
                 )
             )
             continue
-        for position, entry in enumerate(result):
-            checked = _checked_entry(hook, entry, position)
+        for index, entry in enumerate(result):
+            checked = _checked_entry(hook, entry, index)
             if isinstance(checked, str):
                 source.failed.add(kind)
                 source.problems.append(source.problem("invalid-file", checked, kind))
@@ -514,8 +514,8 @@ def gather(paths: Iterable[str | Path] = ()) -> list[Source]:
     their data files): those are linted, in the context of the installed plugins and of
     the bundled rulesets of other sectors, as the engine would load them together.
     """
-    paths = [Path(path) for path in paths]
-    if not paths:
+    given = [Path(path) for path in paths]
+    if not given:
         sources, problems = installed_sources()
         bundled = [load_ruleset_source(p, "sector", True) for p in bundled_ruleset_paths()]
         sources.extend(bundled)
@@ -527,7 +527,7 @@ def gather(paths: Iterable[str | Path] = ()) -> list[Source]:
 
     plugin_folders: list[Path] = []
     ruleset_files: list[Path] = []
-    for path in paths:
+    for path in given:
         if not path.exists():
             raise ProfileError(str(path), "no such file or folder")
         if path.is_dir() and any((path / name).exists() for name in PLUGIN_FILES):
@@ -553,9 +553,9 @@ def gather(paths: Iterable[str | Path] = ()) -> list[Source]:
         sources.append(source)
         sources.extend(shipped_sources(source, plugin, True))
     # A bundled ruleset is linted as the engine loads it: selected by its sector.
-    bundled = {path.resolve() for path in bundled_ruleset_paths()}
+    bundled_files = {path.resolve() for path in bundled_ruleset_paths()}
     linted = [
-        load_ruleset_source(path, "sector" if path.resolve() in bundled else "explicit", True)
+        load_ruleset_source(path, "sector" if path.resolve() in bundled_files else "explicit", True)
         for path in dict.fromkeys(ruleset_files)
     ]
     sources.extend(linted)

@@ -181,7 +181,7 @@ def regenerate(document: str) -> str:
         if not pattern.search(document):
             raise ValueError(f"the document has no section {begin!r} … {end!r}")
         replacement = f"{begin}\n\n{produce()}\n\n{end}"
-        document = pattern.sub(lambda _, new=replacement: new, document)
+        document = pattern.sub(replacement.replace("\\", "\\\\"), document)
     return document
 
 

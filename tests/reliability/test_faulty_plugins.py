@@ -105,7 +105,7 @@ def test_a_library_error_inside_a_hook_still_names_the_plugin(tmp_path):
         )
     message = str(caught.value)
     assert message.startswith("plugin 'datei': register_rules: ")
-    assert f"{tmp_path / 'rules.toml'}: rule 'r': needs exactly one action" in message
+    assert f"{tmp_path / 'rules.toml'}:2:1: rule 'r': needs exactly one action" in message
     assert isinstance(caught.value.__cause__, RuleError)
 
 
