@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import pluggy
 from kundenkompass.catalog.checks import built_in, validate
+from kundenkompass.catalog.plugin_data import DataFileError
 from kundenkompass.catalog.plugin_manager import PluginInfo, SkippedPlugin
 from kundenkompass.catalog.rulesets import Ruleset, load_ruleset
 from kundenkompass.errors import KundenkompassError, PluginError, RuleError
@@ -278,7 +279,7 @@ def _gather(
         plugin = implementation.plugin_name
         try:
             result = implementation.function()
-        except KundenkompassError as error:
+        except (KundenkompassError, DataFileError) as error:  # a located problem of its files
             raise PluginError(plugin, f"{hook_name}: {error}") from error
         except Exception as error:
             raise PluginError(

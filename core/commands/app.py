@@ -137,7 +137,10 @@ def make_engine(
         if skip_broken is not False:
             raise
         raise PluginError(
-            error.plugin, f"{error.message} (--skip-broken-plugins leaves it out)"
+            error.plugin,
+            f"{error.message} (--skip-broken-plugins leaves it out)",
+            origin=error.origin,
+            location=error.location,
         ) from error
     for skipped in engine.skipped_plugins:
         make_console(stderr=True, soft_wrap=True).print(

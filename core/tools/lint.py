@@ -400,7 +400,7 @@ def _walk(start: str, members: set[str], graph: dict[str, set[str]]) -> list[str
     seen = {start}
     node = start
     while True:
-        successors = sorted(graph.get(node, ()) & members)
+        successors = sorted(graph.get(node, set()) & members)
         if start in successors:
             return path
         unseen = [s for s in successors if s not in seen]

@@ -22,6 +22,7 @@ from typing import Any
 from kundenkompass.catalog import hookspecs
 from kundenkompass.catalog.plugin_manager import hook_names
 from kundenkompass.catalog.rulesets import NotApplicable, PriorityChange, RulesetHeader
+from kundenkompass.files.atomic import write_atomically
 from kundenkompass.models import ChecklistItem, FactDefinition, Measure, Threshold
 from kundenkompass.rules.language import Rule
 from pydantic import BaseModel
@@ -188,7 +189,7 @@ def regenerate(document: str) -> str:
 def main(arguments: list[str]) -> int:
     for name in arguments:
         path = Path(name)
-        path.write_text(regenerate(path.read_text(encoding="utf-8")), encoding="utf-8")
+        write_atomically(path, regenerate(path.read_text(encoding="utf-8")), force=True)
     return 0
 
 

@@ -118,7 +118,7 @@ def test_a_broken_data_file_names_the_plugin_file_and_entry(tmp_path):
             make_plugin("daten", register_measures=lambda: PluginData(tmp_path).register_measures())
         )
     assert "plugin 'daten'" in str(caught.value)
-    assert "measures.toml: measure[0] 'm': description: Field required" in str(caught.value)
+    assert "measures.toml:1:1: measure[0] 'm': description: Field required" in str(caught.value)
 
 
 @pytest.mark.parametrize(
