@@ -13,8 +13,9 @@ from typing import Any
 
 from kundenkompass import hookimpl
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import CHANNELS, ChecklistItem, FactDefinition, FactType, Measure
+from kundenkompass.models import ChecklistItem, FactDefinition, FactType, Measure
 from kundenkompass.rules.language import parse_rules
+from kundenkompass.vocabulary import CHANNELS
 
 ANSWER_WORDS = ["ja", "teilweise", "nein", "entfällt", None]
 PHASES = ["bedarfsentstehung", "informationssuche", "produktwahl", "kauf", "bindung"]

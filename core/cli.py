@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kundenkompass.commands import (  # noqa: F401 - importing a command module registers it
     batch,
+    collect,
     explain,
     init,
     listing,

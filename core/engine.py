@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from kundenkompass.catalog.catalog import Catalog, collect_skipping, gather_rule
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.catalog.rulesets import Ruleset, select_rulesets
 from kundenkompass.errors import ProfileError
+from kundenkompass.inference.applicability import Applicability, apply_preconditions
 from kundenkompass.inference.compile import compile_rules
 from kundenkompass.inference.explain import (
     all_known,
@@ -25,12 +27,11 @@ from kundenkompass.inference.explain import (
     explain_measure,
     firings,
     open_questions,
-    show_value,
 )
 from kundenkompass.inference.prioritize import RULE_PRIORITY, TOP_STEPS, rank
 from kundenkompass.inference.runner import RuleRunner
 from kundenkompass.inference.score import maturity, overall_score, phase_scores
-from kundenkompass.models import PHASES, Measure, text_in
+from kundenkompass.models import ChecklistItem, Measure, text_in
 from kundenkompass.profile.known_values import known_values
 from kundenkompass.profile.load import Profile, load_profile, parse_profile_text, validate_profile
 from kundenkompass.profile.scope import (
@@ -42,6 +43,7 @@ from kundenkompass.profile.scope import (
     scope_for,
     visible_questions,
 )
+from kundenkompass.profile.website import website_checks
 from kundenkompass.results import (
     AuditResult,
     ChecklistAnswer,
@@ -53,6 +55,7 @@ from kundenkompass.results import (
     WhatIf,
 )
 from kundenkompass.texts import text
+from kundenkompass.vocabulary import PHASES
 from pydantic import BaseModel
 
 _engine_numbers = itertools.count(1)
@@ -154,7 +157,7 @@ class Engine:
 
     def audit(self, profile: ProfileInput) -> AuditResult:
         """Audit one profile and return the typed result."""
-        profile, scope = self._in_scope(self.load_profile(profile))
+        profile, scope, applicability = self._in_scope(self.load_profile(profile))
         catalog = self.catalog
         known = known_values(profile, catalog)
         inference = self._runner.run(known)
@@ -204,10 +207,18 @@ class Engine:
             top_steps=[entry.measure for entry in ranked[:TOP_STEPS]],
             recommendations=recommendations,
             open_questions=visible_questions(
-                open_questions(catalog, values, set(by_measure), applicable, channels),
+                open_questions(
+                    catalog,
+                    values,
+                    set(by_measure),
+                    applicable,
+                    channels,
+                    set(applicability.ruled_out),
+                ),
                 scope,
                 catalog,
             ),
+            ignored_inputs=list(applicability.ignored),
             derived_facts=derived_facts(self.compiled, inference, values, catalog),
             facts={
                 key.split(".", 1)[1]: list(v) if isinstance(v, tuple) else v
@@ -226,6 +237,7 @@ class Engine:
                 )
                 for ruleset in scope.rulesets
             ],
+            website_check=website_checks(profile, catalog, self.language),
             rules_fingerprint=self.compiled.fingerprint,
         )
 
@@ -240,7 +252,7 @@ class Engine:
                 measure_id,
                 f"unknown measure{_did_you_mean(measure_id, self.catalog.measures)}",
             )
-        profile, scope = self._in_scope(self.load_profile(profile))
+        profile, scope, applicability = self._in_scope(self.load_profile(profile))
         known = known_values(profile, self.catalog)
         inference = self._runner.run(known)
         values = all_known(known, inference)
@@ -251,6 +263,7 @@ class Engine:
             values,
             self.catalog,
             set(profile.company.channels),
+            set(applicability.ruled_out),
         )
         measure = self.catalog.measures[measure_id]
         in_sector = scope.includes(measure)
@@ -270,11 +283,14 @@ class Engine:
             }
         )
 
-    def _in_scope(self, profile: Profile) -> tuple[Profile, SectorScope]:
-        """Check the profile against its sector and apply not-applicable marks."""
+    def _in_scope(self, profile: Profile) -> tuple[Profile, SectorScope, Applicability]:
+        """Check the profile against its sector, apply not-applicable marks and the
+        preconditions of questions (``applies_when``)."""
         scope = scope_for(profile, self.catalog)
         check_profile(profile, self.catalog, scope)
-        return mark_not_applicable(profile, scope, self.language), scope
+        marked = mark_not_applicable(profile, scope, self.language)
+        applied, applicability = apply_preconditions(marked, self.catalog, self.language)
+        return applied, scope, applicability
 
     def _phase(
         self, phase: str, profile: Profile, score: float | None, scope: SectorScope
@@ -344,7 +360,7 @@ class Engine:
         scores: Mapping[str, float | None],
         overall: float | None,
     ) -> WhatIf:
-        improved = dict(answers)
+        improved: dict[str, str | None] = dict(answers)
         items = []
         for item_id in measure.addresses:
             # Only what the owner said is missing: an unanswered item is unknown, not a gap
@@ -357,8 +373,11 @@ class Engine:
         # Only the phases of the changed items can change: score just those (this runs for
         # every recommendation of every audit).
         changed = {self.catalog.checklist[item].phase for item in items}
-        rescored = phase_scores(_PhasesOnly(self.catalog, changed), improved)  # type: ignore[arg-type]
-        new_scores = {**scores, **{phase: rescored[phase] for phase in changed}}
+        rescored = phase_scores(_PhasesOnly(self.catalog, changed), improved)
+        new_scores: dict[str, float | None] = {
+            **scores,
+            **{phase: rescored[phase] for phase in changed},
+        }
         new_overall = overall_score(new_scores)
         phase_before = scores.get(measure.phase) or 0.0
         return WhatIf(
@@ -366,9 +385,6 @@ class Engine:
             overall_gain=round((new_overall or 0.0) - (overall or 0.0), 1),
             items=items,
         )
-
-    def show(self, ref: str, value: Any) -> str:
-        return show_value(ref, value, self.catalog, self.language)
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -381,15 +397,15 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
 class _PhasesOnly:
     """A view of the catalog's checklist limited to some phases, for ``phase_scores``."""
 
-    def __init__(self, catalog: Catalog, phases: set[str]) -> None:
+    def __init__(self, catalog: Catalog, phases: AbstractSet[str]) -> None:
         self.catalog = catalog
         self.phases = phases
 
-    def checklist_for_phase(self, phase: str) -> list[Any]:
+    def checklist_for_phase(self, phase: str) -> list[ChecklistItem]:
         return self.catalog.checklist_for_phase(phase) if phase in self.phases else []
 
 
-def _applies(measure: Measure, channels: set[str]) -> bool:
+def _applies(measure: Measure, channels: AbstractSet[str]) -> bool:
     return not measure.channels or bool(channels & set(measure.channels))
 
 

@@ -1,4 +1,21 @@
-"""One error hierarchy for the library. The library raises; only the CLI prints and exits."""
+"""One error hierarchy for the library. The library raises; only the CLI prints and exits.
+
+Every error raised on purpose is a :class:`KundenkompassError`; each subclass carries the
+fields that locate the problem (file, line/column, key path, plugin, rule, output path)::
+
+    KundenkompassError
+    ├── InputFileError          bad input at source:line:column, key path (exit 2)
+    │   ├── ProfileError        a company profile
+    │   ├── ResultFileError     a saved audit result (JSON)
+    │   ├── TomlFileError       a TOML file that cannot be read or parsed
+    │   └── DataFileError       a plugin's data file that does not match its schema (exit 3)
+    ├── InvalidInput            text typed in the questionnaire that does not fit (exit 2)
+    ├── PluginError             a plugin that fails to load or contributes something invalid
+    ├── RuleError               a malformed rule or ruleset
+    ├── AuditError              an audit that failed while inferring (exit 4)
+    ├── OutputError             an output file that cannot or may not be written (exit 2)
+    └── MissingDependencyError  an optional dependency that is not installed (exit 2)
+"""
 
 from __future__ import annotations
 
@@ -50,6 +67,45 @@ class ResultFileError(InputFileError):
     """A saved audit result (JSON) that cannot be read, or two that cannot be compared."""
 
 
+class TomlFileError(InputFileError):
+    """A TOML file that cannot be read or parsed.
+
+    ``source`` is empty when the text did not come from a file; whoever reads the file
+    knows its name and says so in its own error.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        *,
+        source: str = "",
+    ) -> None:
+        super().__init__(source, message, line=line, column=column)
+
+    def __str__(self) -> str:
+        return super().__str__() if self.source else self.message
+
+
+class DataFileError(InputFileError):
+    """A plugin data file (facts, checklist, measures) that does not match its schema."""
+
+    exit_code = 3
+
+
+class InvalidInput(KundenkompassError):
+    """Text typed for a question that does not fit it; the message is for the user (German)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, key_path: str | None = None) -> None:
+        self.message = message
+        #: The question's place in the profile, e.g. ``facts.mitarbeitende``.
+        self.key_path = key_path
+        super().__init__(message)
+
+
 class PluginError(KundenkompassError):
     """A plugin that fails to load, raises in a hook, or contributes something invalid.
 
@@ -74,12 +130,19 @@ class PluginError(KundenkompassError):
 
 
 class RuleError(KundenkompassError):
-    """A rule that is malformed or refers to something no plugin declares."""
+    """A rule that is malformed or refers to something no plugin declares.
 
-    def __init__(self, origin: str, rule: str | None, message: str) -> None:
+    ``culprit`` names the plugin or ruleset to leave out for ``--skip-broken-plugins``
+    when the origin alone does not say which it is.
+    """
+
+    def __init__(
+        self, origin: str, rule: str | None, message: str, *, culprit: str | None = None
+    ) -> None:
         self.origin = origin
         self.rule = rule
         self.message = message
+        self.culprit = culprit
         where = f"{origin}: rule {rule!r}" if rule else origin
         super().__init__(f"{where}: {message}")
 
@@ -102,3 +165,13 @@ class OutputError(KundenkompassError):
     def __init__(self, path: str, message: str) -> None:
         self.path = path
         super().__init__(f"{path}: {message}")
+
+
+class MissingDependencyError(KundenkompassError):
+    """A feature that needs an optional dependency which is not installed."""
+
+    exit_code = 2
+
+    def __init__(self, package: str, message: str) -> None:
+        self.package = package
+        super().__init__(message)

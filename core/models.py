@@ -13,22 +13,8 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Annotated, Any, Literal
 
+from kundenkompass.vocabulary import Channel, Comparison, Cost, Effort, Impact, Phase, TimeToEffect
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-
-#: The five phases of the customer journey, in the guide's order.
-PHASES: tuple[str, ...] = (
-    "bedarfsentstehung",
-    "informationssuche",
-    "produktwahl",
-    "kauf",
-    "bindung",
-)
-
-#: Sales channels a company can have.
-CHANNELS: tuple[str, ...] = ("laden", "onlineshop", "marktplatz")
-
-#: Answers to checklist items as stored internally ("entfällt" is kept ASCII-safe).
-ANSWERS: tuple[str, ...] = ("ja", "teilweise", "nein", "entfaellt")
 
 DEFAULT_LANGUAGE = "de"
 
@@ -95,13 +81,17 @@ class FactDefinition(Contribution):
     unit: str | None = None
     minimum: float | None = None
     maximum: float | None = None
-    phase: Literal[PHASES] | None = None  # type: ignore[valid-type]
+    phase: Phase | None = None
     #: Ask only companies that have one of these channels; empty means all.
-    channels: tuple[Literal[CHANNELS], ...] = ()  # type: ignore[valid-type]
+    channels: tuple[Channel, ...] = ()
     #: Only for companies of one of these sectors (``[company] sector``); empty means all.
     sectors: tuple[Identifier, ...] = ()
     #: ``input``: given in the profile; ``derived``: produced by rules or a derivation.
     source: Literal["input", "derived"] = "input"
+    #: A precondition in the rule language's syntax (like a rule's ``when``): the fact is
+    #: asked only while it is not known to be false. It may test answers, input facts and
+    #: company fields; the catalog validates it.
+    applies_when: dict[str, Any] | None = None
     #: True when a threshold or default is the project's own, not a number from the guide.
     our_default: bool = False
     reference: str | None = None
@@ -139,35 +129,38 @@ class ChecklistItem(Contribution):
     """One statement of a phase checklist that a company answers ja/teilweise/nein/entfällt."""
 
     id: Identifier
-    phase: Literal[PHASES]  # type: ignore[valid-type]
+    phase: Phase
     statement: LocalizedText
     help: LocalizedText | None = None
     reference: str
     weight: float = Field(default=1.0, gt=0, le=10)
     #: Ask only companies that have one of these channels; empty means all.
-    channels: tuple[Literal[CHANNELS], ...] = ()  # type: ignore[valid-type]
+    channels: tuple[Channel, ...] = ()
     #: Only for companies of one of these sectors (``[company] sector``); empty means all.
     sectors: tuple[Identifier, ...] = ()
+    #: A precondition like a fact's ``applies_when``: where it is known to be false, the
+    #: item is not asked and not scored (it counts as "entfällt").
+    applies_when: dict[str, Any] | None = None
 
 
 class Measure(Contribution):
     """A concrete measure the guide recommends."""
 
     id: Identifier
-    phase: Literal[PHASES]  # type: ignore[valid-type]
+    phase: Phase
     title: LocalizedText
     description: LocalizedText
     #: Why it matters, citing the guide's figures where it gives them.
     rationale: LocalizedText | None = None
     reference: str
     #: Recommended only to companies that have one of these channels; empty means all.
-    channels: tuple[Literal[CHANNELS], ...] = ()  # type: ignore[valid-type]
+    channels: tuple[Channel, ...] = ()
     #: Only for companies of one of these sectors (``[company] sector``); empty means all.
     sectors: tuple[Identifier, ...] = ()
-    impact: Literal["hoch", "mittel", "gering"] = "mittel"
-    effort: Literal["gering", "mittel", "hoch"] = "mittel"
-    cost: Literal["kostenlos", "unter_500", "unter_5000", "mehr"] = "unter_500"
-    time_to_effect: Literal["sofort", "wochen", "monate"] = "wochen"
+    impact: Impact = "mittel"
+    effort: Effort = "mittel"
+    cost: Cost = "unter_500"
+    time_to_effect: TimeToEffect = "wochen"
     #: Measures that should be in place first.
     prerequisites: tuple[Identifier, ...] = ()
     #: Checklist items this measure fulfils when done (for what-if estimates).
@@ -201,13 +194,13 @@ class Threshold(Contribution):
 
     key: Identifier
     input: str
-    operator: Literal["lt", "lte", "gt", "gte"]
+    operator: Comparison
     value: float
     #: True when the number is the project's own default rather than a figure of the guide.
     our_default: bool = True
     description: LocalizedText
     unit: str | None = None
-    phase: Literal[PHASES] | None = None  # type: ignore[valid-type]
+    phase: Phase | None = None
     reference: str | None = None
 
     def holds(self, measured: float, value: float | None = None) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from kundenkompass.vocabulary import AnswerValue, Horizon, Priority, Truth
 from pydantic import BaseModel, ConfigDict
 
 SCHEMA_VERSION = "1.0"
@@ -31,9 +32,11 @@ class Firing(ResultModel):
     rule: str
     plugin: str
     origin: str
-    priority: Literal["hoch", "mittel", "niedrig"]
+    priority: Priority
     reason: str | None
     evidence: list[Evidence]
+    #: The inputs the rule's ``unless`` tests (none of them known to contradict it).
+    unless: list[Evidence] = []
 
 
 class WhatIf(ResultModel):
@@ -52,7 +55,7 @@ class Recommendation(ResultModel):
     phase: str
     phase_title: str
     reference: str
-    priority: Literal["hoch", "mittel", "niedrig"]
+    priority: Priority
     impact: str
     effort: str
     cost: str
@@ -61,7 +64,7 @@ class Recommendation(ResultModel):
     prerequisites: list[str]
     quick_win: bool
     score: float
-    horizon: Literal["jetzt", "als_naechstes", "spaeter"]
+    horizon: Horizon
     reasons: list[Firing]
     what_if: WhatIf
 
@@ -69,7 +72,7 @@ class Recommendation(ResultModel):
 class ChecklistAnswer(ResultModel):
     item: str
     statement: str
-    answer: Literal["ja", "teilweise", "nein", "entfaellt"] | None
+    answer: AnswerValue | None
     note: str | None = None
     weight: float
 
@@ -90,12 +93,34 @@ class PhaseResult(ResultModel):
 
 
 class OpenQuestion(ResultModel):
+    """An unanswered question whose answer could still add a measure to the plan.
+
+    Open questions are listed by phase (in the guide's order, questions without a phase
+    last) and within a phase by ``rank``.
+    """
+
     ref: str
     question: str
     phase: str | None
     could_recommend: list[str]
     #: Titles of the measures in ``could_recommend``, in the same order.
     could_recommend_titles: list[str] = []
+    #: The highest priority of a rule the answer could still make fire.
+    priority: Priority = "mittel"
+    #: 1 for the question that could change the plan most, over all phases: by
+    #: ``priority``, then by how many measures it could add.
+    rank: int = 0
+
+
+class IgnoredInput(ResultModel):
+    """A value the profile gives for a question that its other answers rule out."""
+
+    ref: str
+    label: str
+    value: Any
+    shown: str
+    #: The answers that rule the question out, e.g. "Eigene Website: nein".
+    because: str
 
 
 class DerivationStep(ResultModel):
@@ -120,17 +145,22 @@ class LeafCheck(ResultModel):
     ref: str
     label: str
     shown: str
-    truth: Literal["true", "false", "unknown"]
+    truth: Truth
 
 
 class RuleCheck(ResultModel):
     rule: str
     plugin: str
     origin: str
-    outcome: Literal["fired", "false", "unknown"]
+    #: ``blocked``: the rule's ``unless`` is known true, so it cannot fire.
+    outcome: Literal["fired", "false", "unknown", "blocked"]
     reason: str | None
     #: The rule's alternatives (any of them suffices), each a list of conditions.
     alternatives: list[list[LeafCheck]]
+    #: The conditions of the rule's ``unless`` (what contradicts it), each evaluated.
+    unless: list[LeafCheck] = []
+    #: Whether ``unless`` holds; None for rules without one.
+    unless_truth: Literal["true", "false", "unknown"] | None = None
 
 
 class MeasureExplanation(ResultModel):
@@ -168,6 +198,21 @@ class PluginUsed(ResultModel):
     source: str
 
 
+class WebsiteCheck(ResultModel):
+    """What the website shows for one profile key beside what the profile states."""
+
+    key: str
+    label: str
+    #: What the website shows, as the profile would state it.
+    website_value: Any
+    #: What the profile states; None when it leaves the key unknown.
+    profile_value: Any = None
+    #: True or False when both are known; None when the profile says nothing.
+    agrees: bool | None = None
+    url: str
+    snippet: str
+
+
 class AuditResult(ResultModel):
     schema_version: str = SCHEMA_VERSION
     company: CompanyInfo
@@ -177,11 +222,15 @@ class AuditResult(ResultModel):
     top_steps: list[str]
     recommendations: list[Recommendation]
     open_questions: list[OpenQuestion]
+    #: Values given for questions that other answers rule out (``applies_when``): not used.
+    ignored_inputs: list[IgnoredInput] = []
     derived_facts: list[DerivedFact]
     facts: dict[str, Any]
     plugins: list[PluginUsed]
     #: No-code rulesets applied to this audit (sector packs or ``--ruleset`` files).
     rulesets: list[PluginUsed] = []
+    #: The profile's self-assessment beside what ``audit collect`` saw on the website.
+    website_check: list[WebsiteCheck] = []
     rules_fingerprint: str
 
     def to_json(self) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 from importlib.resources import files
+from typing import Protocol
 
 from kundenkompass.files.toml_files import parse_toml_text
 from kundenkompass.models import DEFAULT_LANGUAGE
@@ -12,7 +13,7 @@ from kundenkompass.models import DEFAULT_LANGUAGE
 @cache
 def _load(language: str) -> dict[str, dict[str, str]]:
     resource = files("kundenkompass") / "locales" / f"{language}.toml"
-    return parse_toml_text(resource.read_text(encoding="utf-8"))  # type: ignore[return-value]
+    return parse_toml_text(resource.read_text(encoding="utf-8"))
 
 
 def text(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
@@ -25,3 +26,14 @@ def text(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
             continue
         return template.format(**values) if values else template
     raise KeyError(key)
+
+
+class Texts(Protocol):
+    """:func:`text` bound to one language: ``t("report.title")``."""
+
+    def __call__(self, key: str, /, **values: object) -> str: ...
+
+
+def texts_for(language: str) -> Texts:
+    """:func:`text` in ``language``, for modules that look up many texts."""
+    return partial(text, language=language)

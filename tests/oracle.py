@@ -14,7 +14,8 @@ The world it evaluates is a plain dict::
         "measures": {"measure_id": {"channels": ["laden"]}},
         "thresholds": {"key": {"input": "facts.x", "operator": "lte", "value": 24}},
         "derivations": {"key": callable(known inputs) -> value or None},
-        "rules": [{"id": ..., "when": {...}, "recommend": ... | "derive": {...}}],
+        "rules": [{"id": ..., "when": {...}, "unless": {...} (optional),
+                   "recommend": ... | "derive": {...}}],
     }
 
 and a profile is the raw mapping a user writes (``company``, ``answers``, ``facts``,
@@ -162,6 +163,9 @@ def infer(world: Mapping[str, Any], profile: Mapping[str, Any]) -> OracleResult:
         changed = False
         for rule in world["rules"]:
             if rule["id"] in fired or truth(rule["when"], values) is not True:
+                continue
+            # "unless" only tests values known before rules fire; known true silences.
+            if "unless" in rule and truth(rule["unless"], values) is True:
                 continue
             fired.add(rule["id"])
             changed = True

@@ -6,7 +6,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import CHANNELS, FactDefinition, FactType
+from kundenkompass.models import FactDefinition, FactType
+from kundenkompass.vocabulary import CHANNELS
 
 ANSWER_WORDS = ("ja", "teilweise", "nein", "entfällt")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.files.toml_files import load_toml_file
-from kundenkompass.models import PHASES
+from kundenkompass.vocabulary import PHASES
 
 from .conftest import ROOT, run_cli
 

@@ -15,8 +15,9 @@ from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.engine import Engine
 from kundenkompass.errors import AuditError, PluginError
-from kundenkompass.models import CHANNELS, Derivation, FactDefinition, FactType
+from kundenkompass.models import Derivation, FactDefinition, FactType
 from kundenkompass.rules.language import parse_rules
+from kundenkompass.vocabulary import CHANNELS
 
 from .conftest import ROOT, SAMPLE_PLUGIN
 

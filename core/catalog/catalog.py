@@ -15,15 +15,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pluggy
-from kundenkompass.catalog.checks import built_in, validate
-from kundenkompass.catalog.plugin_data import DataFileError
+from kundenkompass.catalog.checks import built_in, leaf_problem, validate
 from kundenkompass.catalog.plugin_manager import PluginInfo, SkippedPlugin
 from kundenkompass.catalog.rulesets import Ruleset, load_ruleset
 from kundenkompass.errors import KundenkompassError, PluginError, RuleError
 from kundenkompass.models import (
-    ANSWERS,
-    CHANNELS,
-    PHASES,
     ChecklistItem,
     Derivation,
     FactDefinition,
@@ -31,13 +27,11 @@ from kundenkompass.models import (
     Measure,
     Threshold,
 )
-from kundenkompass.rules.language import Rule
+from kundenkompass.rules.language import Condition, Rule, iter_leaves, parse_condition
+from kundenkompass.vocabulary import ANSWERS, CHANNELS, PHASES
 from pydantic import BaseModel
 
 T = TypeVar("T", bound=BaseModel)
-
-#: The answer values of a checklist item.
-ANSWER_DEFINITION_VALUES = ANSWERS
 
 
 @dataclass
@@ -55,6 +49,9 @@ class Catalog:
     owners: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Key path (``answers.x``, ``facts.y``, ``company.channels``) → its definition.
     subjects: dict[str, FactDefinition] = field(default_factory=dict)
+    #: Key path of a checklist item or fact (``answers.x``, ``facts.y``) → its parsed
+    #: ``applies_when``; a precondition comes after those of the inputs it tests.
+    preconditions: dict[str, Condition] = field(default_factory=dict)
     #: Loaded rulesets, by name; their content is among the contributions above.
     rulesets: list[Ruleset] = field(default_factory=list)
     _rule_derived: tuple[dict[str, Rule], frozenset[str]] | None = field(
@@ -146,6 +143,7 @@ def collect(
     catalog.derivations = {d.fact: d for _, _, d in sorted(derivations, key=lambda e: e[2].fact)}
     catalog.thresholds = {t.key: t for _, _, t in sorted(thresholds, key=lambda e: e[2].key)}
     catalog.subjects = subjects_of(catalog)
+    catalog.preconditions = _preconditions(catalog)
     validate(catalog)
     return catalog
 
@@ -234,7 +232,7 @@ def collect_skipping(
             if isinstance(error, PluginError):
                 culprit, reason = error.plugin, error.message
             else:
-                culprit, reason = getattr(error, "culprit", None), str(error)
+                culprit, reason = error.culprit, str(error)
             ruleset = next((r for r in rulesets if r.plugin_name == culprit), None)
             installed = any(info.name == culprit and info.installed for info in infos)
             if not installed and (ruleset is None or ruleset.selection != "sector"):
@@ -250,7 +248,7 @@ def _naming_the_plugin(
     error: PluginError | RuleError, infos: Iterable[PluginInfo]
 ) -> PluginError | RuleError:
     """The error, naming the entry point and distribution of the installed plugin at fault."""
-    culprit = error.plugin if isinstance(error, PluginError) else getattr(error, "culprit", None)
+    culprit = error.plugin if isinstance(error, PluginError) else error.culprit
     info = next((info for info in infos if info.name == culprit and info.installed), None)
     if info is None:
         return error
@@ -258,11 +256,12 @@ def _naming_the_plugin(
         if error.origin:
             return error
         return PluginError(error.plugin, error.message, origin=info.origin, location=error.location)
-    named = RuleError(
-        error.origin, error.rule, f"{error.message} (plugin {info.name!r}: {info.origin})"
+    return RuleError(
+        error.origin,
+        error.rule,
+        f"{error.message} (plugin {info.name!r}: {info.origin})",
+        culprit=culprit,
     )
-    named.culprit = culprit  # type: ignore[attr-defined]
-    return named
 
 
 def _gather(
@@ -279,7 +278,7 @@ def _gather(
         plugin = implementation.plugin_name
         try:
             result = implementation.function()
-        except (KundenkompassError, DataFileError) as error:  # a located problem of its files
+        except KundenkompassError as error:  # e.g. a located problem of its data files
             raise PluginError(plugin, f"{hook_name}: {error}") from error
         except Exception as error:
             raise PluginError(
@@ -348,3 +347,90 @@ def subjects_of(catalog: Catalog) -> dict[str, FactDefinition]:
     for fact in catalog.facts.values():
         subjects[f"facts.{fact.key}"] = fact
     return subjects
+
+
+def _preconditions(catalog: Catalog) -> dict[str, Condition]:
+    """Parse and check every ``applies_when``; raise naming the plugin on the first problem.
+
+    A precondition decides what is asked, before any rule fires: it may test answers,
+    input facts and company fields, but no derived fact, and preconditions may not depend
+    on each other in a circle.
+    """
+    found: dict[str, Condition] = {}
+    entries: list[tuple[str, str, str, dict[str, Any] | None]] = [
+        ("checklist item", item.id, f"answers.{item.id}", item.applies_when)
+        for item in catalog.checklist.values()
+    ]
+    entries += [
+        ("fact", fact.key, f"facts.{fact.key}", fact.applies_when)
+        for fact in catalog.facts.values()
+    ]
+    for kind, key, ref, raw in entries:
+        if raw is None:
+            continue
+        owner = catalog.owners.get((kind, key), "?")
+        label = f"{kind} {key!r}"
+        try:
+            condition = parse_condition(raw, owner, label, "applies_when")
+        except RuleError as error:
+            raise PluginError(owner, f"{label}: {error.message}") from None
+        if kind == "fact" and catalog.facts[key].source == "derived":
+            raise PluginError(owner, f"{label}: applies_when: a derived fact is never asked")
+        for leaf in iter_leaves(condition):
+            problem = leaf_problem(leaf, catalog, set())
+            derived = leaf.subject == "fact" and leaf.key in catalog.facts
+            if problem is None and derived and catalog.facts[leaf.key].source == "derived":
+                problem = (
+                    f"{leaf.ref} is derived; a precondition may test answers, input "
+                    "facts and company fields (it decides what is asked)"
+                )
+            if problem is None and leaf.ref == ref:
+                problem = f"{leaf.ref} is the {kind} itself"
+            if problem:
+                raise PluginError(owner, f"{label}: applies_when: {problem}")
+        found[ref] = condition
+    depends = {ref: {leaf.ref for leaf in iter_leaves(c)} for ref, c in found.items()}
+    circle = _circle(depends)
+    if circle:
+        kind = "fact" if circle[0].startswith("facts.") else "checklist item"
+        key = circle[0].split(".", 1)[1]
+        raise PluginError(
+            catalog.owners.get((kind, key), "?"),
+            f"{kind} {key!r}: applies_when depends on itself: {' → '.join(circle)}",
+        )
+    # Preconditions that others depend on come first, so that one pass decides them all.
+    ordered: dict[str, Condition] = {}
+
+    def place(ref: str) -> None:
+        if ref in ordered or ref not in found:
+            return
+        for dependency in sorted(depends[ref]):
+            place(dependency)
+        ordered[ref] = found[ref]
+
+    for ref in found:
+        place(ref)
+    return ordered
+
+
+def _circle(depends: dict[str, set[str]]) -> list[str]:
+    """A circle in the graph (first node repeated at the end), or an empty list."""
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str]:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
+            return []
+        for successor in sorted(depends.get(node, ())):
+            found = visit(successor, [*path, node])
+            if found:
+                return found
+        done.add(node)
+        return []
+
+    for node in sorted(depends):
+        found = visit(node, [])
+        if found:
+            return found
+    return []

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Literal
 
 from kundenkompass.errors import KundenkompassError, PluginError, RuleError
 from kundenkompass.models import FactDefinition, FactType
-from kundenkompass.rules.language import MAX_ALTERNATIVES, Leaf, Rule, to_alternatives
+from kundenkompass.rules.language import (
+    MAX_ALTERNATIVES,
+    Leaf,
+    Rule,
+    iter_leaves,
+    to_alternatives,
+)
+from kundenkompass.vocabulary import Operator
 
 if TYPE_CHECKING:
     from kundenkompass.catalog.catalog import Catalog
@@ -26,7 +34,7 @@ if TYPE_CHECKING:
 BUILT_IN_DISTRIBUTION = "kundenkompass"
 
 #: Operators that make sense for each value type.
-OPERATORS_BY_TYPE: dict[FactType, frozenset[str]] = {
+OPERATORS_BY_TYPE: dict[FactType, frozenset[Operator]] = {
     FactType.BOOL: frozenset({"equals", "not_equals", "is_unknown"}),
     FactType.INT: frozenset(
         {"equals", "not_equals", "in", "not_in", "lt", "lte", "gt", "gte", "is_unknown"}
@@ -67,17 +75,14 @@ class Finding:
 
     def error(self) -> KundenkompassError:
         """The error the engine raises for this finding."""
+        # The culprit lets --skip-broken-plugins leave out the plugin or ruleset at fault.
         if self.kind == "rule":
-            error: KundenkompassError = RuleError(self.origin or "?", self.id, self.message)
-        elif self.origin is not None:
+            return RuleError(self.origin or "?", self.id, self.message, culprit=self.owner)
+        if self.origin is not None:
             rule = self.id if self.kind == "measure priority" else None
             message = f"{self.where}: {self.message}" if self.where else self.message
-            error = RuleError(self.origin, rule, message)
-        else:
-            return PluginError(self.owner, f"{self.kind} {self.id!r}: {self.message}")
-        # Lets --skip-broken-plugins leave out the plugin or ruleset at fault.
-        error.culprit = self.owner  # type: ignore[attr-defined]
-        return error
+            return RuleError(self.origin, rule, message, culprit=self.owner)
+        return PluginError(self.owner, f"{self.kind} {self.id!r}: {self.message}")
 
 
 Check = Callable[["Catalog"], Iterator[Finding]]
@@ -205,7 +210,9 @@ def check_rules(catalog: Catalog) -> Iterator[Finding]:
         yield from rule_findings(rule, catalog, rule_derived)
 
 
-def rule_findings(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> Iterator[Finding]:
+def rule_findings(
+    rule: Rule, catalog: Catalog, rule_derived: AbstractSet[str]
+) -> Iterator[Finding]:
     """Every reference and type problem of one rule."""
     owner = rule.plugin or owner_of(catalog, "rule", rule.id)
 
@@ -241,6 +248,9 @@ def rule_findings(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> Itera
             problem = value_problem(fact, "equals", rule.derive.value)
             if problem:
                 yield finding("invalid-condition", f"derive.value: {problem}")
+    problem = unless_problem(rule, catalog)
+    if problem:
+        yield finding("invalid-condition", problem)
     for leaf in rule.leaves():
         problem = leaf_problem(leaf, catalog, rule_derived)
         if problem is None:
@@ -256,7 +266,7 @@ def rule_findings(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> Itera
         if definition is None:
             missing = {"answer": "checklist item", "fact": "fact"}.get(leaf.subject)
         yield finding(code, problem, missing)
-    if len(to_alternatives(rule.when)) > MAX_ALTERNATIVES:
+    if len(rule.alternatives()) > MAX_ALTERNATIVES:
         yield finding(
             "invalid-condition",
             f"condition expands to more than {MAX_ALTERNATIVES} alternatives; "
@@ -264,7 +274,25 @@ def rule_findings(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> Itera
         )
 
 
-def leaf_problem(leaf: Leaf, catalog: Catalog, rule_derived: set[str]) -> str | None:
+def unless_problem(rule: Rule, catalog: Catalog) -> str | None:
+    """Why the rule's ``unless`` cannot be decided before inference, or None.
+
+    ``unless`` silences a rule only when known true, so it may not test a fact that rules
+    derive: whether that fact is known yet would depend on the order in which rules fire.
+    """
+    if rule.unless is None:
+        return None
+    for leaf in iter_leaves(rule.unless):
+        if leaf.subject == "fact" and leaf.key in catalog.rule_derived_facts:
+            return (
+                f"unless: {leaf.ref} is derived by rules; 'unless' may test answers, input "
+                "facts, company fields, thresholds and derivations, which are known before "
+                "rules fire"
+            )
+    return None
+
+
+def leaf_problem(leaf: Leaf, catalog: Catalog, rule_derived: AbstractSet[str]) -> str | None:
     definition = catalog.subjects.get(leaf.ref)
     if definition is None:
         kind = {"answer": "checklist item", "fact": "fact", "company": "company field"}[

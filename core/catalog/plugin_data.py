@@ -27,8 +27,8 @@ from typing import Any, TypeVar
 from kundenkompass.catalog.hookspecs import hookimpl
 from kundenkompass.catalog.locate import locate
 from kundenkompass.catalog.origins import register_package_folder
-from kundenkompass.errors import RuleError
-from kundenkompass.files.toml_files import TomlFileError, load_toml_file
+from kundenkompass.errors import DataFileError, RuleError, TomlFileError
+from kundenkompass.files.toml_files import load_toml_file
 from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
 from kundenkompass.rules.language import Rule, parse_rules
 from pydantic import BaseModel, ValidationError
@@ -46,26 +46,6 @@ TABLES_BY_FILE = {
 
 #: The subfolder of a plugin folder that holds the rulesets the plugin ships.
 RULESETS_FOLDER = "rulesets"
-
-
-class DataFileError(ValueError):
-    """A plugin data file that does not match its schema, located by line and column."""
-
-    def __init__(
-        self, path: str, message: str, line: int | None = None, column: int | None = None
-    ) -> None:
-        self.path = path
-        self.message = message
-        self.line = line
-        self.column = column
-        super().__init__(f"{self.where}: {message}")
-
-    @property
-    def where(self) -> str:
-        """``path:line:column`` (or as much of it as is known)."""
-        if self.line is None:
-            return self.path
-        return f"{self.path}:{self.line}" + (f":{self.column}" if self.column else "")
 
 
 def located_rule_error(error: RuleError, path: str | Path) -> RuleError:
@@ -161,7 +141,9 @@ class PluginData:
                 if error.line is not None:
                     where += f":{error.line}:{error.column}"
                 raise RuleError(where, None, error.message) from None
-            raise DataFileError(str(path), error.message, error.line, error.column) from None
+            raise DataFileError(
+                str(path), error.message, line=error.line, column=error.column
+            ) from None
 
 
 def parse_entries(
@@ -173,28 +155,33 @@ def parse_entries(
     if unknown:
         expected = ", ".join(f"[[{name}]]" for name in tables)
         first_unknown = sorted(unknown)[0]
+        line, column = _line_column(
+            locate(origin, first_unknown) or locate(origin, key=first_unknown)
+        )
         raise DataFileError(
             origin,
             f"unknown top-level key(s) {sorted(unknown)}; expected "
             f"{expected} tables and optionally phase",
-            *(locate(origin, first_unknown) or locate(origin, key=first_unknown) or ()),
+            line=line,
+            column=column,
         )
     default_phase = data.get("phase")
     entries = data.get(table, [])
     if not isinstance(entries, list):
+        line, column = _line_column(locate(origin, key=table))
         raise DataFileError(
             origin,
             f"'{table}' must be an array of tables ([[{table}]])",
-            *(locate(origin, key=table) or ()),
+            line=line,
+            column=column,
         )
     parsed: list[ModelT] = []
     for index, entry in enumerate(entries):
         label = entry.get("id") or entry.get("key") if isinstance(entry, dict) else None
         where = f"{table}[{index}]" + (f" {label!r}" if isinstance(label, str) else "")
         if not isinstance(entry, dict):
-            raise DataFileError(
-                origin, f"{where}: must be a table", *(locate(origin, key=table) or ())
-            )
+            line, column = _line_column(locate(origin, key=table))
+            raise DataFileError(origin, "must be a table", key_path=where, line=line, column=column)
         if default_phase and "phase" in model.model_fields and "phase" not in entry:
             entry = {**entry, "phase": default_phase}
         try:
@@ -207,9 +194,16 @@ def parse_entries(
             position = locate(origin, table, index=index, key=key) or locate(
                 origin, table, index=index
             )
+            line, column = _line_column(position)
             raise DataFileError(
                 origin,
-                f"{where}: {location}: {message}" if location else f"{where}: {message}",
-                *(position or ()),
+                message,
+                key_path=f"{where}: {location}" if location else where,
+                line=line,
+                column=column,
             ) from None
     return parsed
+
+
+def _line_column(position: tuple[int, int] | None) -> tuple[int | None, int | None]:
+    return position if position else (None, None)

@@ -49,9 +49,9 @@ from typing import Any, Literal, TypeVar
 
 from kundenkompass.catalog.hookspecs import hookimpl
 from kundenkompass.catalog.locate import locate
-from kundenkompass.catalog.plugin_data import DataFileError, located_rule_error, parse_entries
-from kundenkompass.errors import RuleError
-from kundenkompass.files.toml_files import TomlFileError, load_toml_file
+from kundenkompass.catalog.plugin_data import located_rule_error, parse_entries
+from kundenkompass.errors import DataFileError, RuleError, TomlFileError
+from kundenkompass.files.toml_files import load_toml_file
 from kundenkompass.models import (
     ChecklistItem,
     Derivation,
@@ -62,6 +62,7 @@ from kundenkompass.models import (
     Threshold,
 )
 from kundenkompass.rules.language import AllOf, Leaf, Rule, parse_rules
+from kundenkompass.vocabulary import PRIORITIES, Priority
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 T = TypeVar("T", bound=BaseModel)
@@ -72,7 +73,7 @@ BUNDLED_PACKAGE = "kundenkompass.bundled_rulesets"
 #: Prefix of a ruleset's name where it stands next to plugin names (owners, firings).
 PLUGIN_PREFIX = "ruleset:"
 
-PRIORITY_STEPS: tuple[str, ...] = ("niedrig", "mittel", "hoch")
+PRIORITY_STEPS: tuple[Priority, ...] = tuple(reversed(PRIORITIES))
 
 #: Top-level tables of a ruleset file and the model of their entries.
 TABLES: dict[str, type[BaseModel]] = {
@@ -112,7 +113,7 @@ class PriorityChange(_Entry):
     id: Identifier
     measure: Identifier
     change: Literal["raise", "lower"] | None = None
-    priority: Literal["hoch", "mittel", "niedrig"] | None = None
+    priority: Priority | None = None
     reason: LocalizedText
 
     @model_validator(mode="after")
@@ -123,7 +124,7 @@ class PriorityChange(_Entry):
             )
         return self
 
-    def apply(self, current: str) -> str:
+    def apply(self, current: Priority) -> Priority:
         if self.priority is not None:
             return self.priority
         step = 1 if self.change == "raise" else -1
@@ -334,7 +335,11 @@ def _entries(data: dict[str, Any], table: str, model: type[T], origin: str) -> l
     try:
         return parse_entries({table: data[table]}, table, model, origin)
     except DataFileError as error:
-        raise RuleError(error.where, None, error.message) from None
+        where = origin
+        if error.line is not None:
+            where += f":{error.line}" + (f":{error.column}" if error.column else "")
+        message = f"{error.key_path}: {error.message}" if error.key_path else error.message
+        raise RuleError(where, None, message) from None
 
 
 def _label(entry: Any) -> str:
@@ -439,7 +444,7 @@ def select_rulesets(
         if isinstance(given, Ruleset):
             chosen.append(replace(given, selection="explicit", all_sectors=all_sectors))
         else:
-            paths.append(given)
+            paths.append(Path(given))
     chosen.extend(
         replace(load_ruleset(path, "explicit"), all_sectors=all_sectors)
         for path in expand_paths(paths)

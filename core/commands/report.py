@@ -86,7 +86,7 @@ def diff(
     """
     from kundenkompass.render.compare import diff_files
     from kundenkompass.render.diff import render_diff_markdown, render_diff_text
-    from kundenkompass.render.report import plain_console
+    from kundenkompass.render.report import captured, plain_console
 
     chosen = choose_format(format, output, DiffFormat)
     result = diff_files(before, after)
@@ -101,5 +101,5 @@ def diff(
     else:
         console = plain_console()
         render_diff_text(result, console, **names)
-        content = console.file.getvalue()  # type: ignore[attr-defined]
+        content = captured(console)
     write_output(content, output, force=force)

@@ -46,18 +46,17 @@ def serve(
 
     The OpenAPI documentation is at /docs and /openapi.json.
     """
-    from kundenkompass.errors import KundenkompassError
+    from kundenkompass.errors import MissingDependencyError
 
     try:
         import uvicorn
         from kundenkompass.tools import server
     except ImportError as error:
-        problem = KundenkompassError(
+        raise MissingDependencyError(
+            error.name or "fastapi",
             f"the HTTP service needs the optional dependencies ({error.name} is missing); "
-            f"install them with: {INSTALL_HINT}"
-        )
-        problem.exit_code = 2
-        raise problem from None
+            f"install them with: {INSTALL_HINT}",
+        ) from None
 
     # Build the engine first: a broken plugin stops here with its message, not in a worker.
     engine = make_engine(ruleset, skip_broken_plugins, all_sectors)

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kundenkompass.errors import TomlFileError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -26,14 +28,6 @@ _CLEARER = {
     "Cannot overwrite a value": "a key is set twice (or a value is redefined)",
 }
 _UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
-
-
-class TomlFileError(Exception):
-    def __init__(self, message: str, line: int | None = None, column: int | None = None):
-        self.message = message
-        self.line = line
-        self.column = column
-        super().__init__(message)
 
 
 def parse_toml_text(text: str) -> dict[str, Any]:
@@ -120,6 +114,17 @@ def _after_string(text: str, position: int, quote: str) -> int:
 def read_toml_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
     """Read a TOML file as UTF-8 text; raise :class:`TomlFileError` with a one-line reason."""
     try:
+        return _read_text(path, limit)
+    except TomlFileError as error:
+        raise _located(error, path) from None
+
+
+def _located(error: TomlFileError, path: Path) -> TomlFileError:
+    return TomlFileError(error.message, error.line, error.column, source=str(path))
+
+
+def _read_text(path: Path, limit: int) -> str:
+    try:
         status = path.stat()
         if stat.S_ISDIR(status.st_mode):
             raise TomlFileError("is a directory, expected a TOML file")
@@ -162,4 +167,8 @@ def read_toml_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
 
 
 def load_toml_file(path: Path) -> dict[str, Any]:
-    return parse_toml_text(read_toml_text(path))
+    text = read_toml_text(path)
+    try:
+        return parse_toml_text(text)
+    except TomlFileError as error:
+        raise _located(error, path) from None

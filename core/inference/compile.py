@@ -12,7 +12,9 @@ How facts look inside durable_rules, and why:
 * ``is_unknown`` tests a marker fact (``unknown__facts__website: true``) that the engine
   asserts for inputs some rule asks about; unknown values themselves are never asserted.
 * Each rule is expanded into alternatives (disjunctive normal form) and every alternative
-  becomes one durable_rules rule whose patterns each test one property. All patterns start
+  becomes one durable_rules rule whose patterns each test one property. A rule's
+  ``unless`` joins as "not known true": for each leaf its negation or its unknown-marker
+  (see :func:`kundenkompass.rules.language.not_known_true`). All patterns start
   with the positive discriminator ``t == "kk"``: a pattern of ``$nex`` alone would match the
   state message durable_rules re-asserts after each action and fire forever.
 * Every ruleset has a sink rule that stores every ``kk`` fact but can never fire; without it
@@ -32,7 +34,7 @@ from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.models import FactType
-from kundenkompass.rules.language import Leaf, Rule, to_alternatives
+from kundenkompass.rules.language import Leaf, Rule, split_alternatives
 
 FACT_TYPE = "kk"
 #: Limits per durable_rules ruleset, well below the engine's hard limits.
@@ -62,6 +64,12 @@ class Alternative:
     rule: Rule
     index: int
     leaves: tuple[Leaf, ...]
+    #: How many of ``leaves`` come from ``when``; the rest guard against ``unless``.
+    when_count: int = -1
+
+    @property
+    def when_leaves(self) -> tuple[Leaf, ...]:
+        return self.leaves if self.when_count < 0 else self.leaves[: self.when_count]
 
     @property
     def name(self) -> str:
@@ -102,8 +110,9 @@ def compile_rules(catalog: Catalog, prefix: str = "kundenkompass") -> CompiledRu
     compiled: list[tuple[str, dict[str, Any], set[str], set[str]]] = []
 
     for rule in catalog.rules.values():
-        for index, leaves in enumerate(to_alternatives(rule.when)):
-            alternative = Alternative(rule, index, leaves)
+        for index, (when, guard) in enumerate(split_alternatives(rule)):
+            leaves = when + guard
+            alternative = Alternative(rule, index, leaves, len(when))
             alternatives[alternative.name] = alternative
             for leaf in leaves:
                 if leaf.operator == "is_unknown":

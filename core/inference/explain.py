@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.catalog.labels import label_of, show_value
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.inference.compile import CompiledRules
 from kundenkompass.inference.runner import Inference
@@ -20,9 +22,10 @@ from kundenkompass.results import (
     OpenQuestion,
     RuleCheck,
 )
-from kundenkompass.rules.evaluate import evaluate, evaluate_leaf
-from kundenkompass.rules.language import Leaf, Rule, to_alternatives
+from kundenkompass.rules.evaluate import blocked, evaluate, evaluate_leaf
+from kundenkompass.rules.language import Leaf, Rule, iter_leaves, to_alternatives
 from kundenkompass.texts import text
+from kundenkompass.vocabulary import PHASES, PRIORITIES
 
 
 def all_known(known: Mapping[str, Any], inference: Inference) -> dict[str, Any]:
@@ -31,38 +34,6 @@ def all_known(known: Mapping[str, Any], inference: Inference) -> dict[str, Any]:
     for key, derived in inference.derived.items():
         combined[f"facts.{key}"] = derived.value
     return combined
-
-
-def show_value(ref: str, value: Any, catalog: Catalog, language: str = "de") -> str:
-    definition = catalog.subjects.get(ref)
-    if value is None:
-        return text("answer.unbekannt", language)
-    if ref.startswith("answers."):
-        return text(f"answer.{value}", language)
-    if ref == "company.channels":
-        return ", ".join(text(f"channel.{v}", language) for v in value)
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, tuple | list):
-        if not value:
-            return "keine"
-        labels = [definition.label(v, language) if definition else str(v) for v in value]
-        return ", ".join(labels)
-    if isinstance(value, float):
-        shown = f"{value:g}".replace(".", ",")
-    else:
-        shown = str(value) if not definition else definition.label(str(value), language)
-    unit = definition.unit if definition and definition.unit else ""
-    return f"{shown} {unit}".strip()
-
-
-def label_of(ref: str, catalog: Catalog, language: str = "de") -> str:
-    if ref.startswith("answers."):
-        item = catalog.checklist.get(ref.split(".", 1)[1])
-        return text_in(item.statement, language) if item else ref
-    definition = catalog.subjects.get(ref)
-    # A derived fact may come without a question: its key names it.
-    return text_in(definition.question, language) or ref if definition else ref
 
 
 def evidence_for(
@@ -85,6 +56,16 @@ def evidence_for(
             )
         )
     return evidence
+
+
+def unless_evidence(
+    rule: Rule, values: Mapping[str, Any], inference: Inference, catalog: Catalog
+) -> list[Evidence]:
+    """The inputs a rule's ``unless`` tests, with their values (each input once)."""
+    if rule.unless is None:
+        return []
+    leaves = tuple(dict.fromkeys(iter_leaves(rule.unless)))
+    return evidence_for(leaves, values, inference, catalog)
 
 
 def firings(
@@ -113,7 +94,8 @@ def firings(
                 origin=portable_origin(rule.origin),
                 priority=rule.priority,
                 reason=text_in(rule.reason) if rule.reason else None,
-                evidence=evidence_for(alternative.leaves, values, inference, catalog),
+                evidence=evidence_for(alternative.when_leaves, values, inference, catalog),
+                unless=unless_evidence(rule, values, inference, catalog),
             )
         )
     rank = {"hoch": 0, "mittel": 1, "niedrig": 2}
@@ -130,8 +112,11 @@ def _alternative_order(name: str) -> tuple[str, int]:
 def unknown_inputs(
     rule: Rule, values: Mapping[str, Any], catalog: Catalog, visiting: frozenset[str] = frozenset()
 ) -> set[str]:
-    """Unanswered inputs whose answers could make ``rule`` true (empty if it cannot fire)."""
-    if evaluate(rule.when, values) is not None:
+    """Unanswered inputs whose answers could make ``rule`` true (empty if it cannot fire).
+
+    Inputs that ``unless`` tests are not among them: they can only silence the rule.
+    """
+    if evaluate(rule.when, values) is not None or blocked(rule, values):
         return set()
     found: set[str] = set()
     for leaves in to_alternatives(rule.when):
@@ -165,12 +150,24 @@ def _inputs_behind(
     return {ref}
 
 
-def asked_of(ref: str, catalog: Catalog, channels: set[str]) -> bool:
-    """Whether the question behind ``ref`` applies to a company with these channels."""
+def asked_of(
+    ref: str, catalog: Catalog, channels: AbstractSet[str], ruled_out: Collection[str] = ()
+) -> bool:
+    """Whether the question behind ``ref`` is asked of a company with these channels.
+
+    Derived facts are never asked, nor questions whose precondition the profile rules out.
+    """
     kind, key = ref.split(".", 1)
+    if ref in ruled_out:
+        return False
+    if kind == "facts" and key in catalog.facts and catalog.facts[key].source == "derived":
+        return False
     source = catalog.checklist.get(key) if kind == "answers" else catalog.facts.get(key)
     wanted = set(getattr(source, "channels", ()) or ())
     return not wanted or bool(wanted & channels)
+
+
+_RANK = {"hoch": 0, "mittel": 1, "niedrig": 2}
 
 
 def open_questions(
@@ -178,23 +175,35 @@ def open_questions(
     values: Mapping[str, Any],
     recommended: set[str],
     applicable: set[str],
-    channels: set[str],
+    channels: AbstractSet[str],
+    ruled_out: Collection[str] = (),
 ) -> list[OpenQuestion]:
     """Unanswered questions whose answers could recommend a measure not yet recommended.
 
-    Questions meant only for channels the company does not have are left out.
+    Questions meant only for channels the company does not have, questions the profile
+    rules out (``applies_when``) and derived facts are left out. The questions are
+    grouped by phase; within a phase, those that could change the plan most come first
+    (the highest priority of a rule they could make fire, then the number of measures).
     """
     could: dict[str, set[str]] = {}
+    best: dict[str, int] = {}
     for rule in catalog.rules.values():
         measure = rule.recommend
         if measure is None or measure in recommended or measure not in applicable:
             continue
         for ref in unknown_inputs(rule, values, catalog):
-            if asked_of(ref, catalog, channels):
+            if asked_of(ref, catalog, channels, ruled_out):
                 could.setdefault(ref, set()).add(measure)
-    questions = []
+                best[ref] = min(best.get(ref, 2), _RANK[rule.priority])
     order = {ref: position for position, ref in enumerate(catalog.subjects)}
-    for ref in sorted(could, key=lambda r: (order.get(r, len(order)), r)):
+    phases: dict[str, int] = {phase: position for position, phase in enumerate(PHASES)}
+
+    def weight(ref: str) -> tuple[int, int, int, str]:
+        return (best[ref], -len(could[ref]), order.get(ref, len(order)), ref)
+
+    ranks = {ref: number for number, ref in enumerate(sorted(could, key=weight), start=1)}
+    questions = []
+    for ref in could:
         phase = None
         key = ref.split(".", 1)[1]
         if ref.startswith("answers.") and key in catalog.checklist:
@@ -211,8 +220,11 @@ def open_questions(
                 could_recommend_titles=[
                     text_in(catalog.measures[m].title) for m in measures_in_order
                 ],
+                priority=PRIORITIES[best[ref]],
+                rank=ranks[ref],
             )
         )
+    questions.sort(key=lambda q: (phases.get(q.phase or "", len(phases)), q.rank))
     return questions
 
 
@@ -238,7 +250,7 @@ def derived_facts(
             steps.append(
                 DerivationStep(
                     rule=alternative.rule.id,
-                    evidence=evidence_for(alternative.leaves, values, inference, catalog),
+                    evidence=evidence_for(alternative.when_leaves, values, inference, catalog),
                 )
             )
         found.append(
@@ -263,36 +275,22 @@ def check_rule(
     values: Mapping[str, Any],
     catalog: Catalog,
     channels: set[str],
+    ruled_out: Collection[str] = (),
 ) -> tuple[RuleCheck, set[str]]:
     """Evaluate one rule for explanation; also return the open inputs that could fire it."""
     rule_open = {
-        ref for ref in unknown_inputs(rule, values, catalog) if asked_of(ref, catalog, channels)
+        ref
+        for ref in unknown_inputs(rule, values, catalog)
+        if asked_of(ref, catalog, channels, ruled_out)
     }
     # Unknown only while some unanswered input could still make the rule fire.
     outcome = "fired" if rule.id in fired_rules else "unknown" if rule_open else "false"
-    alternatives = []
-    for leaves in to_alternatives(rule.when):
-        row = []
-        for leaf in leaves:
-            truth = _truth(evaluate_leaf(leaf, values))
-            shown = show_value(leaf.ref, values.get(leaf.ref), catalog)
-            derived_by_rules = leaf.subject == "fact" and leaf.key in catalog.rule_derived_facts
-            if (
-                derived_by_rules
-                and truth == "unknown"
-                and not _inputs_behind(leaf.ref, values, catalog, frozenset())
-            ):
-                truth, shown = "false", text("answer.nicht_abgeleitet")
-            row.append(
-                LeafCheck(
-                    test=leaf.describe(),
-                    ref=leaf.ref,
-                    label=label_of(leaf.ref, catalog).rstrip(".?"),
-                    shown=shown,
-                    truth=truth,  # type: ignore[arg-type]
-                )
-            )
-        alternatives.append(row)
+    if outcome != "fired" and blocked(rule, values) and evaluate(rule.when, values) is not False:
+        outcome = "blocked"
+    alternatives = [_leaf_checks(leaves, values, catalog) for leaves in to_alternatives(rule.when)]
+    unless: list[LeafCheck] = []
+    if rule.unless is not None:
+        unless = _leaf_checks(tuple(dict.fromkeys(iter_leaves(rule.unless))), values, catalog)
     check = RuleCheck(
         rule=rule.id,
         plugin=rule.plugin,
@@ -300,8 +298,36 @@ def check_rule(
         outcome=outcome,  # type: ignore[arg-type]
         reason=text_in(rule.reason) if rule.reason else None,
         alternatives=alternatives,
+        unless=unless,
+        unless_truth=None if rule.unless is None else _truth(evaluate(rule.unless, values)),  # type: ignore[arg-type]
     )
     return check, rule_open
+
+
+def _leaf_checks(
+    leaves: tuple[Leaf, ...], values: Mapping[str, Any], catalog: Catalog
+) -> list[LeafCheck]:
+    row = []
+    for leaf in leaves:
+        truth = _truth(evaluate_leaf(leaf, values))
+        shown = show_value(leaf.ref, values.get(leaf.ref), catalog)
+        derived_by_rules = leaf.subject == "fact" and leaf.key in catalog.rule_derived_facts
+        if (
+            derived_by_rules
+            and truth == "unknown"
+            and not _inputs_behind(leaf.ref, values, catalog, frozenset())
+        ):
+            truth, shown = "false", text("answer.nicht_abgeleitet")
+        row.append(
+            LeafCheck(
+                test=leaf.describe(),
+                ref=leaf.ref,
+                label=label_of(leaf.ref, catalog).rstrip(".?"),
+                shown=shown,
+                truth=truth,  # type: ignore[arg-type]
+            )
+        )
+    return row
 
 
 def explain_measure(
@@ -311,6 +337,7 @@ def explain_measure(
     values: Mapping[str, Any],
     catalog: Catalog,
     channels: set[str],
+    ruled_out: Collection[str] = (),
 ) -> MeasureExplanation:
     """The whole chain for one measure: rules that fired, derived facts, inputs; or why not."""
     measure = catalog.measures[measure_id]
@@ -333,11 +360,12 @@ def explain_measure(
     ]
     checks, open_inputs = [], set()
     for rule in rules:
-        check, rule_open = check_rule(rule, fired_rules, values, catalog, channels)
+        check, rule_open = check_rule(rule, fired_rules, values, catalog, channels, ruled_out)
         checks.append(check)
         open_inputs |= rule_open
     derivation_checks = [
-        check_rule(rule, fired_rules, values, catalog, channels)[0] for rule in derivation_rules
+        check_rule(rule, fired_rules, values, catalog, channels, ruled_out)[0]
+        for rule in derivation_rules
     ]
     return MeasureExplanation(
         measure=measure_id,

@@ -24,14 +24,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import PHASES, Measure
+from kundenkompass.models import Measure
+from kundenkompass.vocabulary import HORIZONS, PHASES
 
 RULE_PRIORITY = {"hoch": 3, "mittel": 2, "niedrig": 1}
 IMPACT = {"hoch": 3, "mittel": 2, "gering": 1}
 EASE = {"gering": 3, "mittel": 2, "hoch": 1}
 AFFORDABILITY = {"kostenlos": 3.0, "unter_500": 2.5, "unter_5000": 1.5, "mehr": 1.0}
 MAX_POINTS = 10 * 3 + 6 * 3 + 3 * 3 + 3 * 3 + 10 * 1
-HORIZONS = ("jetzt", "als_naechstes", "spaeter")
 TOP_STEPS = 5
 #: (last plan position, minimum score) of the horizons "jetzt" and "als_naechstes".
 NOW = (5, 60.0)
@@ -73,7 +73,7 @@ def rank(
     phase_scores: Mapping[str, float | None],
 ) -> list[Ranked]:
     """Order recommended measures (``priorities``: measure id → highest rule priority)."""
-    position = {measure_id: index for index, measure_id in enumerate(catalog.measures)}
+    catalog_order = {measure_id: index for index, measure_id in enumerate(catalog.measures)}
     phase_order = {phase: index for index, phase in enumerate(PHASES)}
     scored: dict[str, float] = {}
     for measure_id, priority in priorities.items():
@@ -82,7 +82,7 @@ def rank(
 
     def key(measure_id: str) -> tuple[float, int, int]:
         measure = catalog.measures[measure_id]
-        return (-scored[measure_id], phase_order[measure.phase], position[measure_id])
+        return (-scored[measure_id], phase_order[measure.phase], catalog_order[measure_id])
 
     pending = sorted(scored, key=key)
     ordered: list[str] = []
@@ -104,12 +104,12 @@ def rank(
 
     horizons: dict[str, str] = {}
     ranked = []
-    for position, measure_id in enumerate(ordered):
+    for plan_position, measure_id in enumerate(ordered):
         measure = catalog.measures[measure_id]
         score = scored[measure_id]
-        if position < NOW[0] and score >= NOW[1]:
+        if plan_position < NOW[0] and score >= NOW[1]:
             horizon = "jetzt"
-        elif position < NEXT[0] and score >= NEXT[1]:
+        elif plan_position < NEXT[0] and score >= NEXT[1]:
             horizon = "als_naechstes"
         else:
             horizon = "spaeter"

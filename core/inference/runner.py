@@ -18,7 +18,8 @@ What this module guards against (see the durable_rules field notes in the docs):
   matches, so one action has run (and the context is cleared) before anything else.
 * durable_rules' JSON parser reads a number with an exponent only after a fraction
   (``1.0e-07``, not ``1e-07`` as Python writes it) and fails with error 204 otherwise;
-  its JSON encoding is replaced by one that writes every float in a form it reads.
+  its JSON encoding is replaced by one that writes every float in a form it reads (by
+  each runner when it is created, not as a side effect of importing this module).
 * durable_rules identifies a stored fact by a 32-bit hash that includes the state id, so
   two different facts of one audit can collide and the second is refused as "already
   observed" (``MessageObservedException``), depending only on the state id. Facts are
@@ -106,11 +107,17 @@ class _DurableJson:
     dumps = staticmethod(_dumps)
 
 
-# durable_rules serializes every ruleset, fact and state with the module-level ``json``.
-durable_engine.json = _DurableJson  # type: ignore[assignment]
+def use_durable_json() -> None:
+    """Make durable_rules encode JSON with :func:`_dumps`; idempotent.
+
+    durable_rules serializes every ruleset, fact and state with the ``json`` module that
+    ``durable.engine`` imported; replacing that module attribute is the one way in. Each
+    :class:`RuleRunner` calls this before it hands durable_rules anything.
+    """
+    durable_engine.json = _DurableJson
 
 
-class QuietHost(durable_engine.Host):
+class QuietHost(durable_engine.Host):  # type: ignore[misc]  # durable_rules is untyped
     """A durable_rules host without background dispatch threads."""
 
     def _run(self) -> None:  # the stock implementation starts timer threads
@@ -148,6 +155,7 @@ class RuleRunner:
     """Owns one durable_rules host with the compiled rulesets; runs audits one at a time."""
 
     def __init__(self, compiled: CompiledRules, catalog: Catalog, name: str) -> None:
+        use_durable_json()
         self.compiled = compiled
         self.catalog = catalog
         self._lock = threading.Lock()

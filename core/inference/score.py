@@ -14,20 +14,15 @@ Maturity levels (see docs/scoring.md):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol
 
-from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import PHASES
+from kundenkompass.models import ChecklistItem
+from kundenkompass.vocabulary import MATURITY_THRESHOLDS, PHASES, Maturity
 
-ANSWER_VALUE = {"ja": 1.0, "teilweise": 0.5, "nein": 0.0}
-MATURITY_THRESHOLDS: tuple[tuple[float, str], ...] = (
-    (90.0, "vorbildlich"),
-    (70.0, "fortgeschritten"),
-    (40.0, "auf_dem_weg"),
-    (0.0, "nachholbedarf"),
-)
+ANSWER_VALUE: dict[str, float] = {"ja": 1.0, "teilweise": 0.5, "nein": 0.0}
 
 
-def maturity(score: float | None) -> str | None:
+def maturity(score: float | None) -> Maturity | None:
     if score is None:
         return None
     for lower, level in MATURITY_THRESHOLDS:
@@ -36,7 +31,15 @@ def maturity(score: float | None) -> str | None:
     return MATURITY_THRESHOLDS[-1][1]
 
 
-def phase_scores(catalog: Catalog, answers: Mapping[str, str | None]) -> dict[str, float | None]:
+class PhaseChecklists(Protocol):
+    """What scoring needs of a catalog: the checklist items of each phase."""
+
+    def checklist_for_phase(self, phase: str) -> list[ChecklistItem]: ...
+
+
+def phase_scores(
+    catalog: PhaseChecklists, answers: Mapping[str, str | None]
+) -> dict[str, float | None]:
     """Score 0–100 per phase (None when no item of the phase is scored)."""
     scores: dict[str, float | None] = {}
     for phase in PHASES:

@@ -22,16 +22,19 @@ import math
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.errors import ProfileError
-from kundenkompass.files.toml_files import TomlFileError, parse_toml_text, read_toml_text
-from kundenkompass.models import CHANNELS, FactDefinition, FactType
+from kundenkompass.errors import ProfileError, TomlFileError
+from kundenkompass.files.toml_files import parse_toml_text, read_toml_text
+from kundenkompass.models import FactDefinition, FactType
+from kundenkompass.vocabulary import CHANNELS, AnswerValue, Channel
 from pydantic import BaseModel, ConfigDict, Field
 
+Word = TypeVar("Word", bound=str)
+
 #: What a profile may say for a checklist item; "unbekannt" means unknown.
-ANSWER_SPELLINGS = {
+ANSWER_SPELLINGS: dict[str, AnswerValue | None] = {
     "ja": "ja",
     "teilweise": "teilweise",
     "nein": "nein",
@@ -44,15 +47,13 @@ MAX_TEXT_LENGTH = 2_000
 MAX_NUMBER = 1e12
 MAX_DEPTH = 4
 
-Channel = Literal["laden", "onlineshop", "marktplatz"]
-
 
 class Answer(BaseModel):
     """An answer to a checklist item; ``value`` is None when unknown."""
 
     model_config = ConfigDict(frozen=True)
 
-    value: Literal["ja", "teilweise", "nein", "entfaellt"] | None = None
+    value: AnswerValue | None = None
     note: str | None = None
 
 
@@ -65,6 +66,17 @@ class Company(BaseModel):
     location: str | None = None
 
 
+class WebsiteEvidence(BaseModel):
+    """What a website check (``audit collect``) saw for one profile key, and where."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    value: Any
+    url: str
+    snippet: str = ""
+
+
 class Profile(BaseModel):
     """A validated profile. Unknown answers and facts are simply absent."""
 
@@ -74,6 +86,8 @@ class Profile(BaseModel):
     answers: dict[str, Answer] = Field(default_factory=dict)
     facts: dict[str, Any] = Field(default_factory=dict)
     thresholds: dict[str, float] = Field(default_factory=dict)
+    #: ``[[website_evidence]]``: what ``audit collect`` found on the company's website.
+    website_evidence: tuple[WebsiteEvidence, ...] = ()
     source: str = "<profile>"
 
     def answer(self, item_id: str) -> str | None:
@@ -119,16 +133,61 @@ class _Validator:
         if not isinstance(data, Mapping):
             raise self.fail("", "expected a table with [company], [answers] and [facts]")
         self._check_depth(data, "", 0)
-        self._reject_unknown(data, ("company", "answers", "facts", "thresholds"), "")
+        self._reject_unknown(
+            data, ("company", "answers", "facts", "thresholds", "website_evidence"), ""
+        )
         if "company" not in data:
             raise self.fail("company", "missing table [company] (with name and channels)")
         company = self.company(self._table(data["company"], "company"))
         answers = self.answers(self._table(data.get("answers", {}), "answers"))
         facts = self.facts(self._table(data.get("facts", {}), "facts"))
         thresholds = self.thresholds(self._table(data.get("thresholds", {}), "thresholds"))
+        evidence = self.website_evidence(data.get("website_evidence", []))
         return Profile(
-            company=company, answers=answers, facts=facts, thresholds=thresholds, source=self.source
+            company=company,
+            answers=answers,
+            facts=facts,
+            thresholds=thresholds,
+            website_evidence=evidence,
+            source=self.source,
         )
+
+    def website_evidence(self, raw: Any) -> tuple[WebsiteEvidence, ...]:
+        if not isinstance(raw, list):
+            raise self.fail("website_evidence", f"expected a list of tables, got {_describe(raw)}")
+        entries = []
+        for index, entry in enumerate(raw):
+            path = f"website_evidence[{index}]"
+            table = self._table(entry, path)
+            self._reject_unknown(table, ("key", "value", "url", "snippet"), path)
+            for required in ("key", "value", "url"):
+                if required not in table:
+                    raise self.fail(f"{path}.{required}", "missing")
+            key = self._text(table["key"], f"{path}.key", limit=200)
+            if key.startswith("company.channels."):
+                channel = key.rsplit(".", 1)[1]
+                if channel not in CHANNELS:
+                    raise self.fail(f"{path}.key", f"unknown channel {channel!r}")
+                value = table["value"]
+            elif key in ("company.name", "company.location"):
+                value = self._text(table["value"], f"{path}.value", limit=200)
+            else:
+                definition = self.catalog.subjects.get(key)
+                if definition is None or definition.source != "input":
+                    raise self.fail(f"{path}.key", f"unknown key {key!r}")
+                if key.startswith("answers."):
+                    value = self._text(table["value"], f"{path}.value", limit=20)
+                else:
+                    value = self.fact_value(table["value"], definition, f"{path}.value")
+            entries.append(
+                WebsiteEvidence(
+                    key=key,
+                    value=value,
+                    url=self._text(table["url"], f"{path}.url", limit=2_000),
+                    snippet=self._text(table.get("snippet", ""), f"{path}.snippet", limit=500),
+                )
+            )
+        return tuple(entries)
 
     def _check_depth(self, value: Any, path: str, depth: int) -> None:
         if depth > MAX_DEPTH:
@@ -268,7 +327,7 @@ class _Validator:
             )
         return raw if whole else float(raw)
 
-    def _member_list(self, raw: Any, allowed: Iterable[str], path: str) -> tuple[str, ...]:
+    def _member_list(self, raw: Any, allowed: Iterable[Word], path: str) -> tuple[Word, ...]:
         allowed = tuple(allowed)
         choices = ", ".join(f'"{v}"' for v in allowed)
         if not isinstance(raw, list):

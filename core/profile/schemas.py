@@ -9,21 +9,22 @@ whose messages name the file, line and key path.
 
 from __future__ import annotations
 
+from types import GenericAlias
 from typing import Annotated, Any, Literal
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import CHANNELS, FactDefinition, FactType, text_in
-from kundenkompass.profile.load import MAX_TEXT_LENGTH, UNKNOWN
+from kundenkompass.models import FactDefinition, FactType, text_in
+from kundenkompass.profile.load import ANSWER_SPELLINGS, MAX_TEXT_LENGTH, UNKNOWN, WebsiteEvidence
 from kundenkompass.results import AuditResult
+from kundenkompass.vocabulary import Channel
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 #: Spellings a profile may use for a checklist answer ("unbekannt" means unknown).
-ANSWER_WORDS = ("ja", "teilweise", "nein", "entfällt", "entfaellt", UNKNOWN)
+ANSWER_WORDS = tuple(ANSWER_SPELLINGS)
 
 _FORBID = ConfigDict(extra="forbid")
 
 Word = Literal[ANSWER_WORDS]  # type: ignore[valid-type]
-Channel = Literal[CHANNELS]  # type: ignore[valid-type]
 
 
 def _without_default(schema: dict[str, Any]) -> None:
@@ -101,6 +102,14 @@ def profile_model(catalog: Catalog) -> type[BaseModel]:
         answers=(answers, Field(default=None, json_schema_extra=_without_default)),
         facts=(facts, Field(default=None, json_schema_extra=_without_default)),
         thresholds=(thresholds, Field(default=None, json_schema_extra=_without_default)),
+        website_evidence=(
+            list[WebsiteEvidence],
+            Field(
+                default=None,
+                json_schema_extra=_without_default,
+                description="What a website check (audit collect) saw, per profile key.",
+            ),
+        ),
     )
 
 
@@ -145,8 +154,9 @@ def _fact_type(fact: FactDefinition) -> Any:
         )
         return Annotated[base, number] | unknown
     if fact.type is FactType.ENUM:
-        return Literal[(*fact.values, UNKNOWN)]  # type: ignore[valid-type]
+        return Literal[(*fact.values, UNKNOWN)]
     if fact.type is FactType.ENUM_LIST:
-        members = list[Literal[fact.values]]  # type: ignore[valid-type]
+        # list[Literal[...]] of the declared values, built at run time.
+        members = GenericAlias(list, (Literal[fact.values],))
         return Annotated[members, Field(json_schema_extra={"uniqueItems": True})] | unknown
     return Annotated[str, Field(max_length=MAX_TEXT_LENGTH)] | unknown

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.catalog.labels import label_of, show_value
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.catalog.rulesets import PriorityChange, Ruleset, sector_condition
 from kundenkompass.errors import ProfileError
-from kundenkompass.inference.explain import label_of, show_value
-from kundenkompass.models import text_in
+from kundenkompass.models import ChecklistItem, FactDefinition, text_in
 from kundenkompass.profile.load import Answer, Profile
 from kundenkompass.results import Evidence, Firing, OpenQuestion
+from kundenkompass.vocabulary import Priority
 
 
 class Scoped(Protocol):
@@ -62,6 +63,7 @@ def scope_for(profile: Profile, catalog: Catalog) -> SectorScope:
 
 def check_profile(profile: Profile, catalog: Catalog, scope: SectorScope) -> None:
     """Refuse answers and facts that belong to other sectors."""
+    stated: list[tuple[str, str, ChecklistItem | FactDefinition | None]]
     stated = [("answers", key, catalog.checklist.get(key)) for key in profile.answers]
     stated += [("facts", key, catalog.facts.get(key)) for key in profile.facts]
     for table, key, entry in stated:
@@ -97,7 +99,7 @@ def mark_not_applicable(profile: Profile, scope: SectorScope, language: str = "d
 
 
 def adjust_priorities(
-    priorities: dict[str, str],
+    priorities: dict[str, Priority],
     by_measure: Mapping[str, list[Firing]],
     scope: SectorScope,
     catalog: Catalog,
@@ -130,7 +132,7 @@ def adjust_priorities(
                 rule=change.id,
                 plugin=ruleset.plugin_name,
                 origin=portable_origin(str(ruleset.path)),
-                priority=priorities[measure],  # type: ignore[arg-type]
+                priority=priorities[measure],
                 reason=text_in(change.reason, language),
                 evidence=evidence,
             )
@@ -146,7 +148,10 @@ def visible_questions(
     The sector is not asked as an open question: it selects content rather than being an
     answer, and ``audit plugins`` lists the sectors there is content for.
     """
-    return [question for question in questions if asked_in_scope(question.ref, scope, catalog)]
+    visible = [q for q in questions if asked_in_scope(q.ref, scope, catalog)]
+    # Ranks count the questions shown: 1 to n without gaps.
+    ranks = {q.ref: n for n, q in enumerate(sorted(visible, key=lambda q: q.rank), start=1)}
+    return [q.model_copy(update={"rank": ranks[q.ref]}) for q in visible]
 
 
 def asked_in_scope(ref: str, scope: SectorScope, catalog: Catalog) -> bool:

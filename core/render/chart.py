@@ -15,6 +15,7 @@ from typing import Any
 import pygal
 from kundenkompass.render.view import number
 from kundenkompass.results import PhaseResult
+from pygal.etree import etree as pygal_etree
 from pygal.style import Style
 
 WIDTH, HEIGHT = 760, 360
@@ -48,6 +49,9 @@ def radar_chart_svg(phases: Sequence[PhaseResult], series_title: str) -> str:
 
     A phase without a score sits at the centre and its label shows a dash.
     """
+    # pygal switches to lxml whenever it is importable (another extra may bring it), which
+    # changes the markup; the standard library's ElementTree keeps the SVG the same everywhere.
+    pygal_etree.to_etree()
     chart = pygal.Radar(
         style=_STYLE,
         js=[],  # no tooltip script: it would be fetched from the web
@@ -80,7 +84,8 @@ def radar_chart_svg(phases: Sequence[PhaseResult], series_title: str) -> str:
     ordered = [phases[0], *reversed(phases[1:])] if phases else []
     chart.x_labels = [f"{phase.title} ({number(phase.score)})" for phase in ordered]
     chart.add(series_title, [phase.score or 0 for phase in ordered])
-    return chart.render(is_unicode=True)
+    svg: str = chart.render(is_unicode=True)
+    return svg
 
 
 def _static(root: Any) -> Any:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
 
 from kundenkompass.errors import ResultFileError
 from kundenkompass.results import (
@@ -19,12 +18,13 @@ from kundenkompass.results import (
     Recommendation,
     ResultModel,
 )
+from kundenkompass.vocabulary import AnswerValue, Horizon
 from pydantic import ValidationError, computed_field
 
 #: Version of the JSON form of :class:`AuditDiff`.
 DIFF_SCHEMA_VERSION = "1.0"
 
-Answer = Literal["ja", "teilweise", "nein", "entfaellt"] | None
+Answer = AnswerValue | None
 
 
 class ScoreChange(ResultModel):
@@ -49,8 +49,8 @@ class MeasureChange(ResultModel):
     #: Position in the plan before and after (1 = first); None where not recommended.
     number_before: int | None
     number_after: int | None
-    horizon_before: Literal["jetzt", "als_naechstes", "spaeter"] | None
-    horizon_after: Literal["jetzt", "als_naechstes", "spaeter"] | None
+    horizon_before: Horizon | None
+    horizon_after: Horizon | None
 
 
 class AnswerChange(ResultModel):

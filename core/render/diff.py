@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from kundenkompass.render.compare import AuditDiff, MeasureChange, ScoreChange
 from kundenkompass.render.markdown import escape
 from kundenkompass.render.terminal import data_text
 from kundenkompass.render.terminal import escape as escape_markup
 from kundenkompass.render.view import number, signed
-from kundenkompass.texts import text
+from kundenkompass.texts import Texts, texts_for
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-
-Texts = Callable[..., str]
-
-
-def _texts(language: str) -> Texts:
-    return lambda key, **values: text(key, language, **values)
 
 
 def _maturity(t: Texts, level: str | None) -> str:
@@ -64,7 +56,7 @@ def render_diff_text(
     before_name: str | None = None,
     after_name: str | None = None,
 ) -> None:
-    t = _texts(language)
+    t = texts_for(language)
     console.print(data_text(f"{t('diff.title')}: {diff.company.name}", style="bold"))
     if before_name and after_name:
         console.print(
@@ -140,7 +132,7 @@ def render_diff_markdown(
     before_name: str | None = None,
     after_name: str | None = None,
 ) -> str:
-    t = _texts(language)
+    t = texts_for(language)
     lines = [f"# {escape(t('diff.title'))}: {escape(diff.company.name)}", ""]
     if before_name and after_name:
         lines += [

@@ -11,10 +11,10 @@ from __future__ import annotations
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from kundenkompass.inference.score import MATURITY_THRESHOLDS
 from kundenkompass.render.chart import radar_chart_svg
 from kundenkompass.render.view import number, report_view
 from kundenkompass.results import AuditResult
+from kundenkompass.vocabulary import MATURITY_THRESHOLDS
 from markupsafe import Markup
 
 

@@ -27,6 +27,14 @@ def plain_console() -> Console:
     )
 
 
+def captured(console: Console) -> str:
+    """The text a :func:`plain_console` has collected."""
+    file = console.file
+    if not isinstance(file, io.StringIO):
+        raise TypeError("the console does not collect its output; use plain_console()")
+    return file.getvalue()
+
+
 def render_report(result: AuditResult, format: Format, language: str = "de") -> str:
     """The report of ``result`` in ``format`` as text."""
     if format == "json":
@@ -44,5 +52,5 @@ def render_report(result: AuditResult, format: Format, language: str = "de") -> 
 
         console = plain_console()
         render(result, console, language)
-        return console.file.getvalue()  # type: ignore[attr-defined]
+        return captured(console)
     raise ValueError(f"unknown report format {format!r}; expected one of {', '.join(FORMATS)}")

@@ -7,9 +7,12 @@ Every value from the result is data: it reaches rich only through
 
 from __future__ import annotations
 
+from typing import Any
+
 from kundenkompass.render.terminal import data_text, escape, visible
 from kundenkompass.results import AuditResult, Evidence, MeasureExplanation, Recommendation
-from kundenkompass.texts import text
+from kundenkompass.texts import texts_for
+from kundenkompass.vocabulary import HORIZONS
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -20,7 +23,7 @@ def _pct(value: float | None) -> str:
 
 
 def render(result: AuditResult, console: Console, language: str = "de") -> None:
-    t = lambda key, **values: text(key, language, **values)  # noqa: E731
+    t = texts_for(language)
     company = result.company
     console.print(data_text(f"{t('report.title')}: {company.name}", style="bold"))
     details = [f"{t('report.channels')}: " + ", ".join(t(f"channel.{c}") for c in company.channels)]
@@ -65,7 +68,7 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
     console.print()
 
     console.print(Text(t("report.plan"), style="bold underline"))
-    for horizon in ("jetzt", "als_naechstes", "spaeter"):
+    for horizon in HORIZONS:
         group = [r for r in result.recommendations if r.horizon == horizon]
         if not group:
             continue
@@ -76,6 +79,8 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
             )
         console.print()
 
+    if result.website_check:
+        _website_check(result, console, t)
     console.print(Text(t("report.open_questions"), style="bold underline"))
     if not result.open_questions:
         console.print(t("report.no_open_questions"))
@@ -89,6 +94,33 @@ def render(result: AuditResult, console: Console, language: str = "de") -> None:
                     indent=2,
                 )
             )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "–"
+    return str(value)
+
+
+def _website_check(result: AuditResult, console: Console, t: Any) -> None:
+    console.print(Text(t("report.website_check"), style="bold underline"))
+    console.print(t("report.website_hint"))
+    for check in result.website_check:
+        if check.agrees is None:
+            verdict = t("report.website_only", website=_shown(check.website_value))
+        elif check.agrees:
+            verdict = t("report.website_agrees")
+        else:
+            verdict = t(
+                "report.website_differs",
+                profile=_shown(check.profile_value),
+                website=_shown(check.website_value),
+            )
+        label = check.label.rstrip(".")
+        console.print(_indented(f"• {label} – {verdict} ({check.url})", indent=2))
+    console.print()
 
 
 def _indented(content: str, style: str = "", indent: int = 3) -> Text:
@@ -150,7 +182,7 @@ _TRUTH_MARK = {"true": "✓", "false": "✗", "unknown": "?"}
 def render_explanation(
     explanation: MeasureExplanation, console: Console, language: str = "de"
 ) -> None:
-    t = lambda key, **values: text(key, language, **values)  # noqa: E731
+    t = texts_for(language)
     console.print(data_text(f"{explanation.title} ({explanation.measure})", style="bold"))
     if explanation.recommended:
         console.print(t("explain.recommended"))
@@ -174,6 +206,21 @@ def render_explanation(
             if len(check.alternatives) > 1:
                 console.print(_indented(t("explain.alternative", number=number), indent=2))
             for leaf in alternative:
+                console.print(
+                    _indented(
+                        f"{_TRUTH_MARK[leaf.truth]} {leaf.label} = {leaf.shown}  [{leaf.test}]",
+                        indent=4,
+                    )
+                )
+        if check.outcome == "blocked":
+            decisive = [leaf for leaf in check.unless if leaf.truth == "true"] or [
+                leaf for leaf in check.unless if leaf.truth != "unknown"
+            ]
+            because = "; ".join(f"{leaf.label} = {leaf.shown}" for leaf in decisive)
+            console.print(_indented(t("explain.blocked_because", because=because), indent=2))
+        elif check.unless:
+            console.print(_indented(t("explain.unless"), indent=2))
+            for leaf in check.unless:
                 console.print(
                     _indented(
                         f"{_TRUTH_MARK[leaf.truth]} {leaf.label} = {leaf.shown}  [{leaf.test}]",

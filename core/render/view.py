@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kundenkompass.models import PHASES
 from kundenkompass.results import AuditResult, OpenQuestion, Recommendation
 from kundenkompass.texts import text
+from kundenkompass.vocabulary import HORIZONS, PHASES
 
-HORIZONS: tuple[str, ...] = ("jetzt", "als_naechstes", "spaeter")
 NO_VALUE = "–"
 
 

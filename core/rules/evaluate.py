@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kundenkompass.rules.language import AllOf, AnyOf, Condition, Leaf, Not
+from kundenkompass.rules.language import AllOf, AnyOf, Condition, Leaf, Not, Rule
 
 Truth = bool | None
 
@@ -21,7 +21,9 @@ def evaluate_leaf(leaf: Leaf, known: Mapping[str, Any]) -> Truth:
         return (value is None) == leaf.value
     if value is None:
         return None
-    operator, expected = leaf.operator, leaf.value
+    operator = leaf.operator
+    # The catalog checked that the operator fits the value's type (numbers for lt, …).
+    expected: Any = leaf.value
     if operator == "equals":
         return (value == expected and type(value) is type(expected)) or _same_number(
             value, expected
@@ -39,13 +41,13 @@ def evaluate_leaf(leaf: Leaf, known: Mapping[str, Any]) -> Truth:
     if operator == "not_contains":
         return expected not in value
     if operator == "lt":
-        return value < expected
+        return bool(value < expected)
     if operator == "lte":
-        return value <= expected
+        return bool(value <= expected)
     if operator == "gt":
-        return value > expected
+        return bool(value > expected)
     if operator == "gte":
-        return value >= expected
+        return bool(value >= expected)
     raise ValueError(f"unknown operator {operator!r}")  # pragma: no cover
 
 
@@ -76,3 +78,15 @@ def evaluate(condition: Condition, known: Mapping[str, Any]) -> Truth:
     if True in results:
         return True
     return None if None in results else False
+
+
+def rule_truth(rule: Rule, known: Mapping[str, Any]) -> Truth:
+    """Whether ``rule`` holds: its ``when``, unless its ``unless`` is known to be true."""
+    if rule.unless is not None and evaluate(rule.unless, known) is True:
+        return False
+    return evaluate(rule.when, known)
+
+
+def blocked(rule: Rule, known: Mapping[str, Any]) -> bool:
+    """Whether the rule's ``unless`` is known to be true (the rule cannot fire)."""
+    return rule.unless is not None and evaluate(rule.unless, known) is True

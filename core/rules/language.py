@@ -15,6 +15,16 @@ A condition is a leaf ``{ <subject> = "<key>", <operator> = <value> }`` with the
 
 Unknown is not false: a leaf on an unknown value is neither true nor false, ``not``
 keeps it unknown, and a rule fires only when its condition is true.
+
+A rule may declare what contradicts its reason with ``unless``, a condition in the same
+syntax: the rule does not fire when ``unless`` is known to be true. When it is false or
+unknown, the rule fires as without it (an unknown input must not silence advice)::
+
+    [[rule]]
+    id = "schaufenster_kundenfrequenz_sinkt"
+    recommend = "schaufenster_einladend_gestalten"
+    when = { fact = "kundenfrequenz_sinkt", equals = true }
+    unless = { fact = "schaufenster_ansprechend", equals = true }
 """
 
 from __future__ import annotations
@@ -26,27 +36,20 @@ from typing import Annotated, Any, Literal
 
 from kundenkompass.errors import RuleError
 from kundenkompass.models import Identifier, LocalizedText
+from kundenkompass.vocabulary import (
+    OPERATORS,
+    PRIORITIES,
+    SUBJECTS,
+    Operator,
+    Priority,
+    Subject,
+)
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-SUBJECTS = ("answer", "fact", "company")
-OPERATORS = (
-    "equals",
-    "not_equals",
-    "in",
-    "not_in",
-    "contains",
-    "not_contains",
-    "lt",
-    "lte",
-    "gt",
-    "gte",
-    "is_unknown",
-)
-PRIORITIES = ("hoch", "mittel", "niedrig")
 COMBINATORS = ("all", "any", "not")
 
 #: Each operator and the operator of its negation (used to push ``not`` into the leaves).
-NEGATED_OPERATOR = {
+NEGATED_OPERATOR: dict[Operator, Operator] = {
     "equals": "not_equals",
     "not_equals": "equals",
     "in": "not_in",
@@ -95,9 +98,9 @@ class _Node(BaseModel):
 
 class Leaf(_Node):
     kind: Literal["leaf"] = "leaf"
-    subject: Literal["answer", "fact", "company"]
+    subject: Subject
     key: str
-    operator: str
+    operator: Operator
     value: Annotated[Scalar | tuple[Scalar, ...], AfterValidator(_check_scalar)]
 
     @property
@@ -160,9 +163,11 @@ class Rule(_Node):
 
     id: Identifier
     when: Condition
+    #: What contradicts the rule: it does not fire when this is known to be true.
+    unless: Condition | None = None
     recommend: Identifier | None = None
     derive: DerivedValue | None = None
-    priority: Literal["hoch", "mittel", "niedrig"] = "mittel"
+    priority: Priority = "mittel"
     reason: LocalizedText | None = None
     #: Where the rule comes from, e.g. ``plugins/informationssuche/rules.toml``.
     origin: str = "<unknown>"
@@ -170,7 +175,14 @@ class Rule(_Node):
     plugin: str = ""
 
     def leaves(self) -> Iterator[Leaf]:
+        """Every leaf the rule tests, in ``when`` and in ``unless``."""
         yield from iter_leaves(self.when)
+        if self.unless is not None:
+            yield from iter_leaves(self.unless)
+
+    def alternatives(self) -> list[tuple[Leaf, ...]]:
+        """The conjunctions of leaves under which the rule fires (see :func:`rule_alternatives`)."""
+        return rule_alternatives(self)
 
     @property
     def action(self) -> str:
@@ -211,7 +223,7 @@ def parse_rule(entry: Any, origin: str, index: int = 0) -> Rule:
         raise RuleError(origin, f"rule[{index}]", "must be a table")
     rule_id = entry.get("id")
     label = rule_id if isinstance(rule_id, str) else f"rule[{index}]"
-    allowed = {"id", "when", "recommend", "derive", "priority", "reason"}
+    allowed = {"id", "when", "unless", "recommend", "derive", "priority", "reason"}
     unknown = sorted(set(entry) - allowed)
     if unknown:
         raise RuleError(origin, label, f"unknown key(s) {unknown}; allowed: {sorted(allowed)}")
@@ -228,8 +240,11 @@ def parse_rule(entry: Any, origin: str, index: int = 0) -> Rule:
             origin, label, f"priority {entry['priority']!r} is not one of {list(PRIORITIES)}"
         )
     when = parse_condition(entry["when"], origin, label, "when")
+    parsed: dict[str, Any] = {**entry, "when": when, "origin": origin}
+    if "unless" in entry:
+        parsed["unless"] = parse_condition(entry["unless"], origin, label, "unless")
     try:
-        return Rule.model_validate({**entry, "when": when, "origin": origin})
+        return Rule.model_validate(parsed)
     except ValueError as error:
         raise RuleError(origin, label, _first_pydantic_message(error)) from None
 
@@ -331,3 +346,66 @@ def _dnf(condition: Condition, negate: bool) -> list[tuple[Leaf, ...]]:
         if len(combined) > MAX_ALTERNATIVES:
             break
     return combined
+
+
+def not_known_true(condition: Condition) -> Condition:
+    """A condition that is true exactly when ``condition`` is false or unknown.
+
+    It is never unknown itself: a leaf that is not known to be true is false or tests an
+    unknown value, and ``is_unknown`` says which. This is how ``unless`` compiles.
+    """
+    return _not_known(condition, truth=True)
+
+
+def _not_known(condition: Condition, truth: bool) -> Condition:
+    """Not known to be ``truth``: false-or-unknown (``truth``) or true-or-unknown (not)."""
+    if isinstance(condition, Leaf):
+        if condition.operator == "is_unknown":  # always known: true or false
+            return condition.negated() if truth else condition
+        differs = condition.negated() if truth else condition
+        unknown = Leaf(
+            subject=condition.subject, key=condition.key, operator="is_unknown", value=True
+        )
+        return AnyOf(conditions=(differs, unknown))
+    if isinstance(condition, Not):
+        return _not_known(condition.condition, not truth)
+    children = tuple(_not_known(child, truth) for child in condition.conditions)
+    # Not known true: one child of "all" is not, or every child of "any" is not.
+    # Not known false: every child of "all" is not, or one child of "any" is not.
+    if isinstance(condition, AllOf) == truth:
+        return AnyOf(conditions=children)
+    return AllOf(conditions=children)
+
+
+def rule_alternatives(rule: Rule) -> list[tuple[Leaf, ...]]:
+    """The alternatives of ``when`` and, with ``unless``, of "``unless`` not known true".
+
+    Combinations that can never hold (a value and "unknown" for the same input) are left
+    out, and a leaf repeated within one alternative is kept once.
+    """
+    return [when + guard for when, guard in split_alternatives(rule)]
+
+
+def split_alternatives(rule: Rule) -> list[tuple[tuple[Leaf, ...], tuple[Leaf, ...]]]:
+    """:func:`rule_alternatives`, each split into its leaves from ``when`` and the guard's."""
+    if rule.unless is None:
+        return [(when, ()) for when in to_alternatives(rule.when)]
+    combined: list[tuple[tuple[Leaf, ...], tuple[Leaf, ...]]] = []
+    guards = to_alternatives(not_known_true(rule.unless))
+    for when in to_alternatives(rule.when):
+        for guard in guards:
+            extra = tuple(leaf for leaf in dict.fromkeys(guard) if leaf not in when)
+            if _contradictory((*when, *extra)):
+                continue
+            combined.append((when, extra))
+            if len(combined) > MAX_ALTERNATIVES:
+                return combined
+    return combined
+
+
+def _contradictory(leaves: tuple[Leaf, ...]) -> bool:
+    """Whether an input is tested for being unknown and, at once, known or for a value."""
+    unknown = {leaf.ref for leaf in leaves if leaf.operator == "is_unknown" and leaf.value}
+    known = {leaf.ref for leaf in leaves if leaf.operator == "is_unknown" and not leaf.value}
+    valued = {leaf.ref for leaf in leaves if leaf.operator != "is_unknown"}
+    return bool(unknown & (known | valued))

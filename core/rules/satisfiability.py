@@ -1,8 +1,8 @@
 """Whether a rule's condition can ever be true, for ``audit lint``.
 
 A rule fires when all leaves of one of its alternatives (see
-:func:`kundenkompass.rule_language.to_alternatives`) are true. An alternative can never be
-true when
+:meth:`kundenkompass.rules.language.Rule.alternatives`, ``unless`` included) are true. An
+alternative can never be true when
 
 * two of its leaves contradict each other (``lt 3`` and ``gt 5``, ``equals true`` and
   ``equals false``, ``contains x`` and ``not_contains x``, unknown and a value),
@@ -24,7 +24,7 @@ from typing import Any
 
 from kundenkompass.models import FactDefinition, FactType, Measure
 from kundenkompass.rules.evaluate import evaluate_leaf
-from kundenkompass.rules.language import Leaf, Rule, to_alternatives
+from kundenkompass.rules.language import Leaf, Rule
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,10 @@ Lookup = Callable[[str], ValueSpace | None]
 def never_fires(rule: Rule, lookup: Lookup, measure: Measure | None = None) -> str | None:
     """Why ``rule`` can never fire, or ``None`` when one of its alternatives can be true."""
     reasons = []
-    for leaves in to_alternatives(rule.when):
+    alternatives = rule.alternatives()
+    if not alternatives:
+        return "its 'unless' is known true whenever its 'when' is true"
+    for leaves in alternatives:
         reason = impossible(leaves, lookup, measure)
         if reason is None:
             return None
@@ -167,6 +170,8 @@ def _number_interval_holds(tests: list[Leaf], low: float, high: float, whole: bo
     lower, lower_open, upper, upper_open = low, False, high, False
     for test in tests:
         value = test.value
+        if not isinstance(value, int | float):  # equals/in were handled above
+            continue
         if test.operator in ("gt", "gte") and (
             value > lower or (value == lower and test.operator == "gt")
         ):

@@ -28,8 +28,8 @@ from typing import Any
 
 from kundenkompass.engine import Engine
 from kundenkompass.errors import KundenkompassError
-from kundenkompass.models import PHASES
 from kundenkompass.results import AuditResult
+from kundenkompass.vocabulary import PHASES
 from pydantic import BaseModel, ConfigDict
 
 #: Exit code of an internal error, as the command line uses it.

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal
+from typing import Literal, TypedDict
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.catalog.hookspecs import HOOKSPEC_VERSION
 from kundenkompass.catalog.plugin_manager import SkippedPlugin
+from kundenkompass.models import FactDefinition
 from pydantic import BaseModel, ConfigDict
 
 
@@ -53,6 +54,13 @@ class Inventory(_Model):
     skipped: list[Broken]
 
 
+class _Counts(TypedDict):
+    facts: int
+    checklist_items: int
+    measures: int
+    rules: int
+
+
 def inventory(catalog: Catalog, skipped: list[SkippedPlugin] | None = None) -> Inventory:
     counts: Counter[tuple[str, str]] = Counter()
     for (kind, _), owner in catalog.owners.items():
@@ -64,12 +72,12 @@ def inventory(catalog: Catalog, skipped: list[SkippedPlugin] | None = None) -> I
         ("measure", catalog.measures.values()),
     ):
         for entry in entries:
-            key = entry.key if kind == "fact" else entry.id  # type: ignore[union-attr]
-            owner = catalog.owners.get((kind, key))
-            if owner is not None and entry.sectors:
-                sectors.setdefault(owner, set()).update(entry.sectors)
+            key = entry.key if isinstance(entry, FactDefinition) else entry.id
+            contributor = catalog.owners.get((kind, key))
+            if contributor is not None and entry.sectors:
+                sectors.setdefault(contributor, set()).update(entry.sectors)
 
-    def numbers(owner: str) -> dict[str, int]:
+    def numbers(owner: str) -> _Counts:
         return {
             "facts": counts[(owner, "fact")],
             "checklist_items": counts[(owner, "checklist item")],

@@ -17,7 +17,7 @@ from typing import Any
 from kundenkompass.catalog import plugin_manager
 from kundenkompass.catalog.checks import BUILT_IN_DISTRIBUTION
 from kundenkompass.catalog.locate import locate
-from kundenkompass.catalog.plugin_data import TABLES_BY_FILE, DataFileError, PluginData
+from kundenkompass.catalog.plugin_data import TABLES_BY_FILE, PluginData
 from kundenkompass.catalog.rulesets import (
     NotApplicable,
     PriorityChange,
@@ -26,8 +26,14 @@ from kundenkompass.catalog.rulesets import (
     expand_paths,
     load_ruleset,
 )
-from kundenkompass.errors import KundenkompassError, ProfileError, RuleError
-from kundenkompass.files.toml_files import TomlFileError, load_toml_file
+from kundenkompass.errors import (
+    DataFileError,
+    KundenkompassError,
+    ProfileError,
+    RuleError,
+    TomlFileError,
+)
+from kundenkompass.files.toml_files import load_toml_file
 from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
 from kundenkompass.rules.language import Rule
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -291,7 +297,8 @@ def _load_problem(source: Source, hook: str, kind: str, error: Exception) -> Pro
         if error.rule:
             message = f"{error.rule}: {message}"
     elif isinstance(error, DataFileError):
-        file, line, column, message = error.path, error.line, error.column, error.message
+        file, line, column = error.source, error.line, error.column
+        message = f"{error.key_path}: {error.message}" if error.key_path else error.message
     elif isinstance(error, KundenkompassError | ValueError):
         prefix = re.match(r"^(\S+?\.toml)(?::(\d+):(\d+))?: ", message)
         if prefix:

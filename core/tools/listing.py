@@ -6,9 +6,10 @@ from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.errors import ProfileError
-from kundenkompass.models import PHASES, text_in
+from kundenkompass.models import text_in
 from kundenkompass.render.terminal import escape, visible
 from kundenkompass.texts import text
+from kundenkompass.vocabulary import PHASES
 from rich.console import Console
 from rich.table import Table
 

@@ -3,6 +3,6 @@
 Its content lives in the TOML files beside this module.
 """
 
-from kundenkompass.catalog.plugin_data import PluginData
+from kundenkompass import PluginData
 
 plugin = PluginData.for_package(__name__)

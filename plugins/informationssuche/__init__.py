@@ -7,8 +7,7 @@ of staff trained on the digital devices and programs in the store.
 from collections.abc import Mapping
 from typing import Any
 
-from kundenkompass.catalog.plugin_data import PluginData
-from kundenkompass.models import Derivation
+from kundenkompass import Derivation, PluginData
 
 _STAFF = "facts.mitarbeiter_anzahl"
 _TRAINED = "facts.mitarbeiter_geschult_anzahl"
@@ -20,7 +19,8 @@ def _share_trained(values: Mapping[str, Any]) -> float | None:
     trained = values.get(_TRAINED)
     if staff is None or trained is None or staff <= 0:
         return None
-    return min(100.0, max(0.0, 100.0 * trained / staff))
+    share: float = 100.0 * trained / staff
+    return min(100.0, max(0.0, share))
 
 
 plugin = PluginData.for_package(

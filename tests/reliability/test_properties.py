@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.engine import Engine
-from kundenkompass.models import CHANNELS, FactDefinition, FactType
+from kundenkompass.models import FactDefinition, FactType
 from kundenkompass.profile.schemas import profile_schema, result_schema
 from kundenkompass.results import AuditResult
+from kundenkompass.vocabulary import CHANNELS
 
 PROPERTIES = settings(
     max_examples=40,

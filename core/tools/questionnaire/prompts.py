@@ -11,11 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import questionary
-from kundenkompass.models import PHASES
+from kundenkompass.errors import InvalidInput
 from kundenkompass.render.terminal import data_text, make_console, visible
 from kundenkompass.texts import text
 from kundenkompass.tools.questionnaire.questions import (
-    InvalidInput,
     Question,
     QuestionKind,
     Section,
@@ -26,6 +25,7 @@ from kundenkompass.tools.questionnaire.questions import (
     shown_value,
 )
 from kundenkompass.tools.questionnaire.session import UNKNOWN, Change, Position, describe_change
+from kundenkompass.vocabulary import ANSWERS, PHASES
 from questionary import Choice, Separator
 from rich.console import Console
 from rich.padding import Padding
@@ -151,7 +151,7 @@ class TerminalPrompter:
         return bool(answer)
 
     def _answer_keys(self) -> dict[Any, str]:
-        return {value: self.t(f"key_{value}") for value in ("ja", "teilweise", "nein", "entfaellt")}
+        return {value: self.t(f"key_{value}") for value in ANSWERS}
 
     def _choose(
         self, question: Question, current: Any, values: list[Any], keys: dict[Any, str]

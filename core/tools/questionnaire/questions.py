@@ -21,13 +21,12 @@ from enum import Enum
 from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import CHANNELS, PHASES, ChecklistItem, FactDefinition, text_in
+from kundenkompass.errors import InvalidInput
+from kundenkompass.models import ChecklistItem, FactDefinition, text_in
 from kundenkompass.profile.load import MAX_NUMBER, MAX_TEXT_LENGTH, Answer, Profile
 from kundenkompass.texts import text
+from kundenkompass.vocabulary import ANSWERS, CHANNELS, PHASES
 from pydantic import BaseModel, ConfigDict, Field
-
-#: Checklist answers as the questionnaire offers them (internal spelling).
-CHECKLIST_ANSWERS: tuple[str, ...] = ("ja", "teilweise", "nein", "entfaellt")
 
 #: How a checklist answer is written into the profile.
 ANSWER_WORDS: dict[str, str] = {
@@ -142,8 +141,10 @@ def build_sections(catalog: Catalog, language: str = "de") -> list[Section]:
 def known_sectors(catalog: Catalog) -> list[str]:
     """Sectors that some plugin contribution is scoped to."""
     found: set[str] = set()
-    for contribution in (*catalog.checklist.values(), *catalog.facts.values()):
-        found.update(contribution.sectors)
+    for item in catalog.checklist.values():
+        found.update(item.sectors)
+    for fact in catalog.facts.values():
+        found.update(fact.sectors)
     for measure in catalog.measures.values():
         found.update(measure.sectors)
     return sorted(found)
@@ -205,8 +206,8 @@ def checklist_question(item: ChecklistItem, language: str = "de") -> Question:
         kind=QuestionKind.ANSWER,
         text=text_in(item.statement, language),
         help=text_in(item.help, language) if item.help else None,
-        values=CHECKLIST_ANSWERS,
-        labels={value: text(f"answer.{value}", language) for value in CHECKLIST_ANSWERS},
+        values=ANSWERS,
+        labels={value: text(f"answer.{value}", language) for value in ANSWERS},
         channels=tuple(item.channels),
         sectors=tuple(item.sectors),
         phase=item.phase,
@@ -310,10 +311,6 @@ def same_value(first: Any, second: Any) -> bool:
 # ------------------------------------------------------------------- typed text input
 
 
-class InvalidInput(ValueError):
-    """Text typed for a question that does not fit it; the message is for the user (German)."""
-
-
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
@@ -324,14 +321,14 @@ def parse_number(raw: str, question: Question, language: str = "de") -> int | fl
     whole = question.kind is QuestionKind.INT
     if whole:
         if not _INTEGER.match(typed):
-            raise InvalidInput(text("init.invalid_integer", language))
+            raise InvalidInput(text("init.invalid_integer", language), key_path=question.path)
         number: int | float = int(typed)
     else:
         if not _DECIMAL.match(typed):
-            raise InvalidInput(text("init.invalid_number", language))
+            raise InvalidInput(text("init.invalid_number", language), key_path=question.path)
         number = float(typed.replace(",", "."))
         if not math.isfinite(number):
-            raise InvalidInput(text("init.invalid_number", language))
+            raise InvalidInput(text("init.invalid_number", language), key_path=question.path)
     lowest = question.minimum if question.minimum is not None else -MAX_NUMBER
     highest = question.maximum if question.maximum is not None else MAX_NUMBER
     if not lowest <= number <= highest:
@@ -341,7 +338,8 @@ def parse_number(raw: str, question: Question, language: str = "de") -> int | fl
                 language,
                 minimum=format_number(lowest),
                 maximum=format_number(highest),
-            )
+            ),
+            key_path=question.path,
         )
     return number
 
@@ -382,9 +380,12 @@ def check_text(raw: str, question: Question, language: str = "de") -> str:
     """The typed text, trimmed; raises :class:`InvalidInput` when it is not allowed."""
     typed = raw.strip()
     if len(typed) > question.max_length:
-        raise InvalidInput(text("init.text_too_long", language, limit=question.max_length))
+        raise InvalidInput(
+            text("init.text_too_long", language, limit=question.max_length),
+            key_path=question.path,
+        )
     if any(ord(char) < 32 and char not in "\t" for char in typed):
-        raise InvalidInput(text("init.text_control_character", language))
+        raise InvalidInput(text("init.text_control_character", language), key_path=question.path)
     known = {value.casefold(): value for value in question.values}
     return known.get(typed.casefold(), typed)
 

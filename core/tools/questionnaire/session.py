@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.errors import OutputError, ProfileError
+from kundenkompass.errors import OutputError, ProfileError, TomlFileError
 from kundenkompass.files.atomic import write_atomically
-from kundenkompass.files.toml_files import TomlFileError, read_toml_text
-from kundenkompass.models import PHASES
+from kundenkompass.files.toml_files import read_toml_text
 from kundenkompass.profile.load import load_profile, parse_profile_text
 from kundenkompass.texts import text
 from kundenkompass.tools.questionnaire.questions import (
@@ -39,6 +38,7 @@ from kundenkompass.tools.questionnaire.questions import (
     shown_value,
 )
 from kundenkompass.tools.questionnaire.template import profile_text
+from kundenkompass.vocabulary import PHASES
 from pydantic import BaseModel
 
 

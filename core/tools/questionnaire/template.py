@@ -15,7 +15,7 @@ from typing import Any
 
 import tomlkit
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import PHASES, Threshold, text_in
+from kundenkompass.models import Threshold, text_in
 from kundenkompass.texts import text
 from kundenkompass.tools.questionnaire.questions import (
     ANSWER_WORDS,
@@ -27,6 +27,7 @@ from kundenkompass.tools.questionnaire.questions import (
     format_number,
     number_hints,
 )
+from kundenkompass.vocabulary import PHASES
 from tomlkit.items import Table
 
 #: Width of comment lines (without the leading ``# ``).
@@ -119,7 +120,7 @@ class _Renderer:
     def thresholds_table(self) -> Table:
         table = tomlkit.table()
         self.comments(table, _wrap(self.t("thresholds_intro")))
-        order = {phase: index for index, phase in enumerate(PHASES)}
+        order: dict[str, int] = {phase: index for index, phase in enumerate(PHASES)}
         thresholds = sorted(
             self.catalog.thresholds.values(),
             key=lambda t: (order.get(t.phase or "", len(order)), t.key),

@@ -6,7 +6,7 @@ and tailored recommendations from customer data. It lives in the TOML files besi
 module; every fact, checklist item and measure carries ``sectors = ["fahrradhandel"]``.
 """
 
-from kundenkompass.catalog.plugin_data import PluginData
+from kundenkompass import PluginData
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,171 @@
+"""Which questions apply to a company, by the preconditions (``applies_when``) it answered.
+
+A fact or checklist item with ``applies_when`` applies while its precondition is not known
+to be false. For one audit this module
+
+* finds the questions ruled out (in the catalog's order of preconditions, so that a
+  ruled-out input counts as unknown for the preconditions that test it),
+* answers ruled-out checklist items "entfällt" with a note saying why (not scored),
+* leaves ruled-out facts out of the inference, and records every value a profile gave
+  for a ruled-out question as ignored,
+* describes a precondition in German for the profile template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.catalog.labels import label_of, show_value
+from kundenkompass.profile.load import Answer, Profile
+from kundenkompass.results import IgnoredInput
+from kundenkompass.rules.evaluate import evaluate
+from kundenkompass.rules.language import AllOf, AnyOf, Condition, Leaf, Not
+from kundenkompass.texts import text
+
+
+@dataclass(frozen=True)
+class Applicability:
+    """The questions a profile rules out, and what it said for them anyway."""
+
+    #: Key path → the known inputs that make its precondition false.
+    ruled_out: dict[str, tuple[Leaf, ...]] = field(default_factory=dict)
+    ignored: tuple[IgnoredInput, ...] = ()
+
+
+def profile_values(profile: Profile) -> dict[str, Any]:
+    """The profile's own inputs by key path (what preconditions may test)."""
+    values: dict[str, Any] = {"company.channels": tuple(profile.company.channels)}
+    if profile.company.sector is not None:
+        values["company.sector"] = profile.company.sector
+    for item, answer in profile.answers.items():
+        if answer.value is not None:
+            values[f"answers.{item}"] = answer.value
+    for key, value in profile.facts.items():
+        values[f"facts.{key}"] = value
+    return values
+
+
+def ruled_out(catalog: Catalog, values: Mapping[str, Any]) -> dict[str, tuple[Leaf, ...]]:
+    """Key paths whose precondition is known false, with the inputs that decide it."""
+    current = dict(values)
+    found: dict[str, tuple[Leaf, ...]] = {}
+    for ref, condition in catalog.preconditions.items():
+        if evaluate(condition, current) is False:
+            found[ref] = tuple(dict.fromkeys(_why(condition, current, False)))
+            current.pop(ref, None)
+    return found
+
+
+def _why(condition: Condition, values: Mapping[str, Any], truth: bool) -> list[Leaf]:
+    """The leaves that give ``condition`` its known ``truth``."""
+    if isinstance(condition, Leaf):
+        return [condition]
+    if isinstance(condition, Not):
+        return _why(condition.condition, values, not truth)
+    decisive = [child for child in condition.conditions if evaluate(child, values) is truth]
+    # "all" is false by one false child, "any" true by one true child: name the first.
+    if isinstance(condition, AllOf) != truth:
+        decisive = decisive[:1]
+    return [leaf for child in decisive for leaf in _why(child, values, truth)]
+
+
+def because(
+    leaves: tuple[Leaf, ...], values: Mapping[str, Any], catalog: Catalog, language: str = "de"
+) -> str:
+    """``Hat das Unternehmen eine eigene Website: nein`` for the deciding inputs."""
+    return "; ".join(
+        f"{label_of(leaf.ref, catalog, language).rstrip('.?')}: "
+        f"{show_value(leaf.ref, values.get(leaf.ref), catalog, language)}"
+        for leaf in leaves
+    )
+
+
+def apply_preconditions(
+    profile: Profile, catalog: Catalog, language: str = "de"
+) -> tuple[Profile, Applicability]:
+    """The profile with ruled-out items answered "entfällt" and ruled-out facts left out."""
+    if not catalog.preconditions:
+        return profile, Applicability()
+    values = profile_values(profile)
+    found = ruled_out(catalog, values)
+    if not found:
+        return profile, Applicability()
+    answers = dict(profile.answers)
+    facts = dict(profile.facts)
+    ignored: list[IgnoredInput] = []
+    for ref, leaves in found.items():
+        table, key = ref.split(".", 1)
+        reason = because(leaves, values, catalog, language)
+        given = values.get(ref)
+        if table == "answers":
+            note = text("applicability.note", language, because=reason)
+            answers[key] = Answer(value="entfaellt", note=note)
+        else:
+            facts.pop(key, None)
+        if given is not None and given != "entfaellt":
+            ignored.append(
+                IgnoredInput(
+                    ref=ref,
+                    label=label_of(ref, catalog, language).rstrip(".?"),
+                    value=list(given) if isinstance(given, tuple) else given,
+                    shown=show_value(ref, given, catalog, language),
+                    because=reason,
+                )
+            )
+    changed = profile.model_copy(update={"answers": dict(sorted(answers.items())), "facts": facts})
+    return changed, Applicability(ruled_out=found, ignored=tuple(ignored))
+
+
+# ------------------------------------------------------------------ in German
+
+
+_PHRASES = {
+    "equals": "ist",
+    "not_equals": "ist nicht",
+    "in": "ist eines von",
+    "not_in": "ist keines von",
+    "contains": "enthält",
+    "not_contains": "enthält nicht",
+    "lt": "ist kleiner als",
+    "lte": "ist höchstens",
+    "gt": "ist größer als",
+    "gte": "ist mindestens",
+}
+
+
+def describe(condition: Condition, catalog: Catalog, language: str = "de") -> str:
+    """A precondition as a reader of a profile template understands it."""
+    if isinstance(condition, Leaf):
+        label = label_of(condition.ref, catalog, language).rstrip(".?")
+        if condition.ref == "company.channels":
+            label = text("applicability.channels", language)
+        if condition.operator == "is_unknown":
+            key = "unknown" if condition.value else "known"
+            return f"„{label}“ " + text(f"applicability.{key}", language)
+        values = condition.value if isinstance(condition.value, tuple) else (condition.value,)
+        if condition.ref == "company.channels":
+            shown = ", ".join(text(f"channel.{v}", language) for v in values)
+        else:
+            shown = ", ".join(
+                show_value(condition.ref, value, catalog, language) for value in values
+            )
+        return f"„{label}“ {_PHRASES[condition.operator]} {shown}"
+    if isinstance(condition, Not):
+        return (
+            text("applicability.not", language)
+            + f" ({describe(condition.condition, catalog, language)})"
+        )
+    joiner = text(
+        "applicability.and" if isinstance(condition, AllOf) else "applicability.or", language
+    )
+    parts = [describe(child, catalog, language) for child in condition.conditions]
+    inner = f" {joiner} ".join(parts)
+    return inner if len(parts) == 1 else f"({inner})" if isinstance(condition, AnyOf) else inner
+
+
+def holds_for(condition: Condition, values: Mapping[str, Any]) -> bool:
+    """Whether a precondition is not known false (the question is asked)."""
+    return evaluate(condition, values) is not False

@@ -1,0 +1,353 @@
+"""A rule's ``unless`` (what contradicts it) and a question's ``applies_when`` (its precondition)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from kundenkompass.catalog.plugin_data import PluginData
+from kundenkompass.engine import Engine
+from kundenkompass.errors import PluginError, RuleError
+from kundenkompass.rules.evaluate import rule_truth
+from kundenkompass.rules.language import not_known_true, parse_rule, to_alternatives
+
+from .conftest import run_cli, write
+
+FACTS = """
+phase = "informationssuche"
+
+[[fact]]
+key = "eigene_website"
+type = "enum"
+values = ["ja", "nein", "im_aufbau"]
+question.de = "Hat das Unternehmen eine eigene Website?"
+
+[[fact]]
+key = "website_mobil"
+type = "bool"
+question.de = "Ist die Website für Smartphones optimiert?"
+applies_when = { fact = "eigene_website", not_equals = "nein" }
+
+[[fact]]
+key = "schaufenster_ansprechend"
+type = "bool"
+question.de = "Ist das Schaufenster ansprechend gestaltet?"
+channels = ["laden"]
+
+[[fact]]
+key = "frequenz_sinkt"
+type = "bool"
+question.de = "Sinkt die Kundenfrequenz?"
+
+[[fact]]
+key = "schwach"
+type = "bool"
+source = "derived"
+question.de = "Die Sichtbarkeit ist schwach"
+"""
+
+CHECKLIST = """
+phase = "informationssuche"
+
+[[item]]
+id = "schaufenster"
+statement.de = "Das Schaufenster lädt zum Betreten ein."
+reference = "Informationssuche – Checkliste"
+channels = ["laden"]
+
+[[item]]
+id = "website_aktuell"
+statement.de = "Die Website ist aktuell."
+reference = "Informationssuche – Checkliste"
+applies_when = { fact = "eigene_website", not_equals = "nein" }
+"""
+
+MEASURES = """
+phase = "informationssuche"
+
+[[measure]]
+id = "schaufenster_gestalten"
+title.de = "Schaufenster einladend gestalten"
+description.de = "Beschreibung"
+reference = "Informationssuche"
+
+[[measure]]
+id = "website_mobil_machen"
+title.de = "Website für Smartphones optimieren"
+description.de = "Beschreibung"
+reference = "Informationssuche"
+"""
+
+RULES = """
+[[rule]]
+id = "frequenz"
+recommend = "schaufenster_gestalten"
+reason.de = "Die Kundenfrequenz sinkt."
+when = { fact = "frequenz_sinkt", equals = true }
+unless = { any = [
+  { fact = "schaufenster_ansprechend", equals = true },
+  { answer = "schaufenster", equals = "ja" },
+] }
+
+[[rule]]
+id = "mobil"
+recommend = "website_mobil_machen"
+reason.de = "Die Website ist nicht für Smartphones optimiert."
+when = { fact = "website_mobil", equals = false }
+
+[[rule]]
+id = "ableitung"
+derive = { fact = "schwach", value = true }
+when = { fact = "frequenz_sinkt", equals = true }
+"""
+
+
+def plugin_folder(tmp_path: Path, rules: str = RULES, facts: str = FACTS) -> Path:
+    folder = tmp_path / "testplugin"
+    folder.mkdir(exist_ok=True)
+    (folder / "facts.toml").write_text(facts, encoding="utf-8")
+    (folder / "checklist.toml").write_text(CHECKLIST, encoding="utf-8")
+    (folder / "measures.toml").write_text(MEASURES, encoding="utf-8")
+    (folder / "rules.toml").write_text(rules, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Engine:
+    return Engine([PluginData(plugin_folder(tmp_path))], discover=False)
+
+
+def profile(facts: str = "", answers: str = "", channels: str = '["laden"]') -> str:
+    return (
+        f'[company]\nname = "Test"\nchannels = {channels}\n[answers]\n{answers}\n[facts]\n{facts}\n'
+    )
+
+
+def recommended(engine: Engine, text: str) -> list[str]:
+    return [r.measure for r in engine.audit(text).recommendations]
+
+
+# ------------------------------------------------------------------------ unless
+
+
+def test_unless_known_true_silences_the_rule(small):
+    assert (
+        recommended(small, profile("frequenz_sinkt = true\nschaufenster_ansprechend = true")) == []
+    )
+    assert recommended(small, profile("frequenz_sinkt = true", 'schaufenster = "ja"')) == []
+
+
+def test_unless_false_or_unknown_lets_the_rule_fire(small):
+    fired = ["schaufenster_gestalten"]
+    assert recommended(small, profile("frequenz_sinkt = true")) == fired
+    no = "frequenz_sinkt = true\nschaufenster_ansprechend = false"
+    assert recommended(small, profile(no, 'schaufenster = "nein"')) == fired
+    # One part known false, the other unknown: still not known true.
+    assert recommended(small, profile(no)) == fired
+
+
+def test_a_fired_rule_lists_what_its_unless_tested(small):
+    result = small.audit(profile("frequenz_sinkt = true"))
+    (firing,) = result.recommendations[0].reasons
+    assert [e.ref for e in firing.evidence] == ["facts.frequenz_sinkt"]
+    assert [(e.ref, e.shown) for e in firing.unless] == [
+        ("facts.schaufenster_ansprechend", "unbekannt"),
+        ("answers.schaufenster", "unbekannt"),
+    ]
+
+
+def test_explain_says_why_a_contradicted_rule_does_not_fire(small, tmp_path):
+    text = profile("frequenz_sinkt = true\nschaufenster_ansprechend = true")
+    explanation = small.explain("schaufenster_gestalten", text)
+    (check,) = explanation.rules
+    assert check.outcome == "blocked"
+    assert check.unless_truth == "true"
+    assert [leaf.truth for leaf in check.unless] == ["true", "unknown"]
+    assert not explanation.recommended
+    assert explanation.open_inputs == []  # nothing unanswered can make it fire any more
+
+
+def test_explain_on_the_command_line_names_the_contradiction(tmp_path):
+    folder = plugin_folder(tmp_path)
+    path = write(tmp_path, profile("frequenz_sinkt = true\nschaufenster_ansprechend = true"))
+    # The command line discovers installed plugins only: render the explanation directly.
+    from io import StringIO
+
+    from kundenkompass.render.text import render_explanation
+    from rich.console import Console
+
+    engine = Engine([PluginData(folder)], discover=False)
+    out = StringIO()
+    render_explanation(engine.explain("schaufenster_gestalten", path), Console(file=out, width=200))
+    shown = out.getvalue()
+    assert "greift nicht, weil eine Angabe ihr widerspricht" in shown
+    assert "Greift nicht, weil: Ist das Schaufenster ansprechend gestaltet = ja" in shown
+
+
+def test_unless_compiles_to_not_known_true():
+    rule = parse_rule(
+        {
+            "id": "r",
+            "recommend": "m",
+            "when": {"answer": "a", "equals": "nein"},
+            "unless": {"fact": "b", "equals": True},
+        },
+        "rules.toml",
+    )
+    guard = to_alternatives(not_known_true(rule.unless))
+    assert [[leaf.describe() for leaf in alternative] for alternative in guard] == [
+        ["facts.b not_equals true"],
+        ["facts.b is_unknown true"],
+    ]
+    assert [[leaf.describe() for leaf in alt] for alt in rule.alternatives()] == [
+        ['answers.a equals "nein"', "facts.b not_equals true"],
+        ['answers.a equals "nein"', "facts.b is_unknown true"],
+    ]
+    for b, fires in ((True, False), (False, True), (None, True)):
+        known = {"answers.a": "nein"} | ({} if b is None else {"facts.b": b})
+        assert rule_truth(rule, known) is fires
+
+
+def test_not_known_true_agrees_with_kleene_logic_for_every_shape():
+    from kundenkompass.rules.evaluate import evaluate
+
+    raw = {
+        "any": [
+            {"fact": "x", "equals": True},
+            {"not": {"all": [{"fact": "y", "gt": 3}, {"fact": "z", "is_unknown": True}]}},
+        ]
+    }
+    rule = parse_rule({"id": "r", "recommend": "m", "when": raw}, "rules.toml")
+    guard = not_known_true(rule.when)
+    for x in (True, False, None):
+        for y in (1, 5, None):
+            for z in (True, None):
+                known = {
+                    key: value
+                    for key, value in (("facts.x", x), ("facts.y", y), ("facts.z", z))
+                    if value is not None
+                }
+                assert evaluate(guard, known) is (evaluate(rule.when, known) is not True)
+
+
+def test_unless_with_unknown_keys_is_refused():
+    with pytest.raises(RuleError, match="unless: unknown key"):
+        parse_rule(
+            {"id": "r", "recommend": "m", "when": {"fact": "a", "equals": 1}, "unless": {"x": 1}},
+            "rules.toml",
+        )
+
+
+def test_unless_values_are_checked_like_when(tmp_path):
+    bad = RULES.replace(
+        '{ answer = "schaufenster", equals = "ja" }', '{ answer = "schaufenster", equals = "jein" }'
+    )
+    with pytest.raises(RuleError, match="jein"):
+        Engine([PluginData(plugin_folder(tmp_path, bad))], discover=False)
+
+
+def test_unless_may_not_test_a_fact_rules_derive(tmp_path):
+    bad = RULES.replace(
+        '{ fact = "schaufenster_ansprechend", equals = true }',
+        '{ fact = "schwach", equals = true }',
+    )
+    with pytest.raises(RuleError, match=r"unless: facts\.schwach is derived by rules"):
+        Engine([PluginData(plugin_folder(tmp_path, bad))], discover=False)
+
+
+# ------------------------------------------------------------------ applies_when
+
+
+def test_preconditions_are_parsed_into_the_catalog(small):
+    assert set(small.catalog.preconditions) == {"facts.website_mobil", "answers.website_aktuell"}
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ('{ fact = "gibt_es_nicht", equals = true }', "unknown fact 'gibt_es_nicht'"),
+        ('{ fact = "eigene_website", equals = "vielleicht" }', "does not fit"),
+        ('{ fact = "schwach", equals = true }', "facts.schwach is derived"),
+        ('{ fact = "website_mobil", equals = true }', "is the fact itself"),
+        ('{ fact = "eigene_website", bigger = 1 }', "unknown key"),
+    ],
+)
+def test_bad_preconditions_are_refused_naming_the_fact(tmp_path, condition, message):
+    facts = FACTS.replace('{ fact = "eigene_website", not_equals = "nein" }', condition)
+    with pytest.raises(PluginError, match=message) as caught:
+        Engine([PluginData(plugin_folder(tmp_path, facts=facts))], discover=False)
+    assert "fact 'website_mobil': " in str(caught.value)
+
+
+def test_preconditions_may_not_depend_on_each_other_in_a_circle(tmp_path):
+    facts = FACTS.replace(
+        'question.de = "Hat das Unternehmen eine eigene Website?"',
+        'question.de = "Hat das Unternehmen eine eigene Website?"\n'
+        'applies_when = { fact = "website_mobil", is_unknown = false }',
+    )
+    with pytest.raises(PluginError, match="depends on itself"):
+        Engine([PluginData(plugin_folder(tmp_path, facts=facts))], discover=False)
+
+
+def test_cli_lint_reports_an_unless_on_a_derived_fact(tmp_path):
+    bad = RULES.replace(
+        '{ fact = "schaufenster_ansprechend", equals = true }',
+        '{ fact = "schwach", equals = true }',
+    )
+    folder = plugin_folder(tmp_path, bad)
+    done = run_cli("lint", str(folder), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "unless: facts.schwach is derived by rules" in done.stdout
+
+
+def test_a_ruled_out_fact_is_ignored_and_never_asked(small):
+    text = profile('eigene_website = "nein"\nwebsite_mobil = false', 'website_aktuell = "nein"')
+    result = small.audit(text)
+    assert "website_mobil_machen" not in [r.measure for r in result.recommendations]
+    assert "website_mobil" not in result.facts
+    assert [(i.ref, i.shown, i.because) for i in result.ignored_inputs] == [
+        ("answers.website_aktuell", "nein", "Hat das Unternehmen eine eigene Website: nein"),
+        ("facts.website_mobil", "nein", "Hat das Unternehmen eine eigene Website: nein"),
+    ]
+    (phase,) = [p for p in result.phases if p.phase == "informationssuche"]
+    (item,) = [c for c in phase.checklist if c.item == "website_aktuell"]
+    assert item.answer == "entfaellt"
+    assert item.note == "Entfällt, weil: Hat das Unternehmen eine eigene Website: nein"
+    assert phase.score is None  # nothing else is answered: nothing to score
+
+
+def test_open_questions_leave_out_what_the_profile_rules_out(small):
+    asked = [q.ref for q in small.audit(profile('eigene_website = "nein"')).open_questions]
+    assert "facts.website_mobil" not in asked
+    asked = [q.ref for q in small.audit(profile('eigene_website = "ja"')).open_questions]
+    assert "facts.website_mobil" in asked
+    # Unknown is not false: with the website unknown, its quality is still asked.
+    asked = [q.ref for q in small.audit(profile()).open_questions]
+    assert "facts.website_mobil" in asked
+
+
+def test_open_questions_never_ask_for_derived_facts(engine):
+    from kundenkompass.engine import Engine as _Engine  # noqa: F401  (the built-in engine)
+
+    result = engine.audit(
+        '[company]\nname = "Leer"\nchannels = ["laden", "onlineshop", "marktplatz"]\n'
+    )
+    derived = {f"facts.{f.key}" for f in engine.catalog.facts.values() if f.source == "derived"}
+    assert not derived & {q.ref for q in result.open_questions}
+
+
+def test_open_questions_are_grouped_by_phase_and_ranked(engine):
+    from kundenkompass.vocabulary import PHASES
+
+    result = engine.audit('[company]\nname = "Leer"\nchannels = ["laden", "onlineshop"]\n')
+    questions = result.open_questions
+    assert questions
+    phases = [PHASES.index(q.phase) if q.phase else len(PHASES) for q in questions]
+    assert phases == sorted(phases)
+    assert sorted(q.rank for q in questions) == list(range(1, len(questions) + 1))
+    order = {"hoch": 0, "mittel": 1, "niedrig": 2}
+    by_rank = sorted(questions, key=lambda q: q.rank)
+    assert [order[q.priority] for q in by_rank] == sorted(order[q.priority] for q in by_rank)
+    for phase in set(phases):
+        ranks = [q.rank for q, p in zip(questions, phases, strict=True) if p == phase]
+        assert ranks == sorted(ranks)
