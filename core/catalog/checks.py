@@ -28,7 +28,7 @@ from kundenkompass.rules.language import (
 from kundenkompass.vocabulary import Operator
 
 if TYPE_CHECKING:
-    from kundenkompass.catalog.catalog import Catalog
+    from kundenkompass.catalog.contents import Catalog
 
 #: The distribution whose plugins are the built-in ones.
 BUILT_IN_DISTRIBUTION = "kundenkompass"

@@ -164,12 +164,6 @@ def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t)
     return Group(*lines)
 
 
-def _shown(value: object) -> str:
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    return str(value).replace(".", ",") if isinstance(value, float) else str(value)
-
-
 def _because(evidence: list[Evidence]) -> str:
     """The evidence as ``label: value; …``, each pair once (a rule may test one input in
     several ways)."""
