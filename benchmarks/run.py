@@ -67,10 +67,11 @@ def main() -> None:
     parser.add_argument("--batch-profiles", type=int, help="profiles per batch run [300; 2000]")
     parser.add_argument("--memory-audits", type=int, help="audits for memory [10000; 100000]")
     parser.add_argument("--rule-audits", type=int, help="audits per rule set size [20; 50]")
+    parser.add_argument("--requests", type=int, help="requests to `audit serve` [500; 2000]")
     parser.add_argument(
         "--only",
-        default="start,throughput,batch,rules,memory",
-        help="comma-separated parts to run: start, throughput, batch, rules, memory",
+        default="start,throughput,batch,service,rules,memory",
+        help="comma-separated parts to run: start, throughput, batch, service, rules, memory",
     )
     options = parser.parse_args()
     full = options.full
@@ -79,6 +80,7 @@ def main() -> None:
     batch_profiles = options.batch_profiles or (2_000 if full else 300)
     memory_audits = options.memory_audits or (100_000 if full else 10_000)
     rule_audits = options.rule_audits or (50 if full else 20)
+    requests = options.requests or (2_000 if full else 500)
     parts = set(options.only.split(","))
 
     machine = machine_info()
@@ -95,6 +97,8 @@ def main() -> None:
             rows += throughput(engine, work, profiles)
         if "batch" in parts:
             rows += batch(engine, work, batch_profiles)
+        if "service" in parts:
+            rows += service(engine, requests)
         if "rules" in parts:
             rows += rule_scaling(rule_audits)
         if "memory" in parts:
@@ -229,6 +233,83 @@ def batch(engine: Engine, work: Path, count: int) -> list[Row]:
             "≥ 1.8× on 2 cores" if cores == 2 else f"(target for 2 cores: ≥ 1.8×; {cores} here)",
             yes(ratio >= 1.8) if cores == 2 else "",
         ),
+    ]
+
+
+def service(engine: Engine, count: int, concurrency: int = 8) -> list[Row]:
+    """Requests per second of one `audit serve` worker against in-process audits per second,
+    on the same generated profiles, with a loopback client keeping ``concurrency`` requests
+    in flight."""
+    import concurrent.futures
+    import socket
+
+    import httpx
+
+    progress(f"audit serve: {count} requests, {concurrency} at a time, one worker")
+    profiles = generate.profiles(engine.catalog, count)
+    for profile in profiles[:50]:  # warm up
+        engine.audit(profile)
+    begin = time.perf_counter()
+    for profile in profiles:
+        engine.audit(profile)
+    in_process = count / (time.perf_counter() - begin)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kundenkompass",
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        bodies = [json.dumps(profile).encode() for profile in profiles]
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        with httpx.Client(base_url=base, limits=limits, timeout=60) as client:
+
+            def post(body: bytes) -> int:
+                response = client.post(
+                    "/audits", content=body, headers={"Content-Type": "application/json"}
+                )
+                return response.status_code
+
+            with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+                list(pool.map(post, bodies[:50]))  # warm up
+                begin = time.perf_counter()
+                statuses = list(pool.map(post, bodies))
+                per_second = count / (time.perf_counter() - begin)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    failed = sum(status != 200 for status in statuses)
+    ratio = per_second / in_process
+    return [
+        Row(
+            f"`audit serve` requests/s, one worker, {concurrency} in flight"
+            + (f" ({failed} failed)" if failed else ""),
+            f"{per_second:.0f}/s",
+            f"{in_process:.0f}/s in process",
+            f"{ratio:.2f}×",
+            "≥ 0.7× in process",
+            yes(ratio >= 0.7 and not failed),
+        )
     ]
 
 

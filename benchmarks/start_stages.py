@@ -11,6 +11,7 @@ import io
 import json
 import sys
 import time
+from pathlib import Path
 
 begin = time.perf_counter()
 import kundenkompass.cli  # noqa: E402, F401 - the command line with all its commands
@@ -19,7 +20,7 @@ from kundenkompass.engine import Engine  # noqa: E402
 imported = time.perf_counter()
 engine = Engine()
 built = time.perf_counter()
-result = engine.audit(sys.argv[1])
+result = engine.audit(Path(sys.argv[1]))
 audited = time.perf_counter()
 from kundenkompass.render.text import render  # noqa: E402
 from rich.console import Console  # noqa: E402

@@ -11,7 +11,6 @@ import itertools
 import os
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from pathlib import Path
 from typing import Any
 
 from kundenkompass.catalog import plugin_manager
@@ -33,7 +32,13 @@ from kundenkompass.inference.runner import RuleRunner
 from kundenkompass.inference.score import maturity, overall_score, phase_scores
 from kundenkompass.models import ChecklistItem, Measure, text_in
 from kundenkompass.profile.known_values import known_values
-from kundenkompass.profile.load import Profile, load_profile, parse_profile_text, validate_profile
+from kundenkompass.profile.load import (
+    Profile,
+    load_profile,
+    parse_profile_json,
+    parse_profile_text,
+    validate_profile,
+)
 from kundenkompass.profile.scope import (
     SectorScope,
     adjust_priorities,
@@ -129,16 +134,19 @@ class Engine:
     # -------------------------------------------------------------- profiles
 
     def load_profile(self, profile: ProfileInput, *, source: str | None = None) -> Profile:
-        """Accept a validated profile, a path, TOML text (str or bytes), a mapping (e.g.
-        parsed JSON) or another pydantic model of a profile (see ``audit schema profile``).
+        """Accept a validated profile, a path (``os.PathLike``, e.g. ``pathlib.Path``), TOML
+        text (``str`` or UTF-8 ``bytes``), a mapping (e.g. parsed JSON) or another pydantic
+        model of a profile (see ``audit schema profile``).
 
-        ``source`` names text and mappings in error messages (default ``<profile>``).
+        A ``str`` is always TOML text, never a path: reading a file takes a ``Path`` or
+        :meth:`load_profile_file`. ``source`` names text and mappings in error messages
+        (default ``<profile>``).
         """
         name = source or "<profile>"
         if isinstance(profile, Profile):
             return profile
         if isinstance(profile, os.PathLike):
-            return load_profile(Path(profile), self.catalog)
+            return load_profile(profile, self.catalog)
         if isinstance(profile, bytes):
             try:
                 profile = profile.decode("utf-8")
@@ -146,12 +154,36 @@ class Engine:
                 raise ProfileError(name, f"is not UTF-8 text (byte {error.start + 1})") from None
             return parse_profile_text(profile, self.catalog, name)
         if isinstance(profile, str):
-            if "\n" in profile or "[company]" in profile:
+            try:
                 return parse_profile_text(profile, self.catalog, name)
-            return load_profile(Path(profile), self.catalog)
+            except ProfileError as error:
+                if "\n" in profile.strip() or error.line is None:
+                    raise
+                # One line that is not TOML: most likely a file name given as str.
+                raise ProfileError(
+                    name,
+                    f"{error.message} (a str is read as TOML text; to read a file, pass "
+                    "a pathlib.Path or use load_profile_file)",
+                    line=error.line,
+                    column=error.column,
+                ) from None
         if isinstance(profile, BaseModel):
             profile = profile.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if not isinstance(profile, Mapping):
+            raise ProfileError(
+                name,
+                f"expected a profile (mapping, TOML text, Path or Profile), "
+                f"got {type(profile).__name__}",
+            )
         return validate_profile(profile, self.catalog, name)
+
+    def load_profile_file(self, path: str | os.PathLike[str]) -> Profile:
+        """Read and validate the profile file (TOML) at ``path``."""
+        return load_profile(path, self.catalog)
+
+    def load_profile_json(self, text: str | bytes, *, source: str | None = None) -> Profile:
+        """Parse and validate a profile given as JSON text (with the input limits applied)."""
+        return parse_profile_json(text, self.catalog, source or "<profile>")
 
     # ---------------------------------------------------------------- audits
 
@@ -313,7 +345,7 @@ class Engine:
                 ChecklistAnswer(
                     item=item.id,
                     statement=text_in(item.statement, self.language),
-                    answer=profile.answer(item.id),  # type: ignore[arg-type]
+                    answer=profile.answer(item.id),
                     note=profile.answers[item.id].note if item.id in profile.answers else None,
                     weight=item.weight,
                 )

@@ -148,19 +148,23 @@ class LeafCheck(ResultModel):
     truth: Truth
 
 
+#: What became of a rule in one audit; "blocked": its ``unless`` held.
+RuleOutcome = Literal["fired", "false", "unknown", "blocked"]
+
+
 class RuleCheck(ResultModel):
     rule: str
     plugin: str
     origin: str
     #: ``blocked``: the rule's ``unless`` is known true, so it cannot fire.
-    outcome: Literal["fired", "false", "unknown", "blocked"]
+    outcome: RuleOutcome
     reason: str | None
     #: The rule's alternatives (any of them suffices), each a list of conditions.
     alternatives: list[list[LeafCheck]]
     #: The conditions of the rule's ``unless`` (what contradicts it), each evaluated.
     unless: list[LeafCheck] = []
     #: Whether ``unless`` holds; None for rules without one.
-    unless_truth: Literal["true", "false", "unknown"] | None = None
+    unless_truth: Truth | None = None
 
 
 class MeasureExplanation(ResultModel):

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.engine import Engine
+
+# The start-up cache goes to a folder of this test run, never into the user's cache; the
+# command-line subprocesses inherit it.
+os.environ.setdefault("KUNDENKOMPASS_CACHE_DIR", tempfile.mkdtemp(prefix="kundenkompass-cache-"))
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -66,11 +71,13 @@ def test_batch_in_parallel_reports_bad_profiles_and_keeps_the_rest(folder, tmp_p
         expected = engine.audit(Path(record["profile"])).to_json()
         assert record["result"] == json.loads(expected)
 
-    rows = list(csv.DictReader(summary.open(encoding="utf-8")))
+    # The default summary opens in a German Excel: BOM, semicolons, decimal commas.
+    assert summary.read_bytes().startswith(b"\xef\xbb\xbfprofile;status;")
+    rows = list(csv.DictReader(summary.open(encoding="utf-8-sig"), delimiter=";"))
     assert [row["status"] for row in rows] == ["error", "ok", "ok", "ok", "error"]
     assert rows[1]["company"] == "Radhaus 1"
     first = records[1]["result"]
-    assert rows[1]["overall_score"] == f"{first['overall_score']:g}"
+    assert rows[1]["overall_score"] == f"{first['overall_score']:g}".replace(".", ",")
     assert rows[1]["top_measures"].split() == first["top_steps"]
     assert "google_business_profil_anlegen" in rows[1]["top_measures"]
     assert "google_business_profil_anlegen" not in rows[2]["top_measures"]
@@ -198,3 +205,167 @@ def test_batch_applies_rulesets_like_audit_run(tmp_path):
     expected = Engine(rulesets=[moebel], rulesets_all_sectors=True).audit(profile).to_json()
     assert record["result"] == json.loads(expected)
     assert "moebel" in {r["name"] for r in record["result"]["rulesets"]}
+
+
+# ---------------------------------------------------------------- streaming and safety
+
+
+def many_profiles(folder: Path, count: int) -> Path:
+    folder.mkdir(exist_ok=True)
+    text = RADHAUS.read_text(encoding="utf-8")
+    for number in range(count):
+        (folder / f"p{number:05d}.toml").write_text(
+            text.replace("Radhaus Beispiel", f"Radhaus {number}"), encoding="utf-8"
+        )
+    return folder
+
+
+def test_plain_csv_summary_and_formula_cells_are_defused(tmp_path):
+    profile = tmp_path / "=HYPERLINK(1).toml"
+    profile.write_text(
+        RADHAUS.read_text(encoding="utf-8").replace("Radhaus Beispiel", "@SUM(A1)"),
+        encoding="utf-8",
+    )
+    output, summary = tmp_path / "out.jsonl", tmp_path / "summary.csv"
+    done = run_cli(
+        "batch", str(profile), "-o", str(output), "--summary", str(summary),
+        "--summary-format", "csv",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(summary.open(encoding="utf-8")))
+    assert rows[0]["company"] == "'@SUM(A1)"
+    assert read_jsonl(output)[0]["result"]["company"]["name"] == "@SUM(A1)"
+    for cell in ("=1+1", "+1", "-1", "@x", "\tx", "\rx"):
+        assert batch.safe_cell(cell) == "'" + cell
+    assert batch.safe_cell("Radhaus") == "Radhaus"
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_and_skipped(tmp_path):
+    folder = many_profiles(tmp_path / "profiles", 2)
+    odd = os.fsencode(folder) + b"/caf\xe9.toml"
+    with open(odd, "wb") as stream:
+        stream.write(RADHAUS.read_bytes())
+    output, summary = tmp_path / "out.jsonl", tmp_path / "summary.csv"
+    done = run_cli("batch", str(folder), "-o", str(output), "--summary", str(summary))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    records = read_jsonl(output)
+    assert [r["status"] for r in records] == ["error", "ok", "ok"]
+    assert records[0]["profile"].endswith("caf\\xe9.toml")
+    assert "not valid UTF-8" in records[0]["error"]["message"]
+
+
+@pytest.mark.parametrize("case", ["folder-as-output", "unwritable-folder", "special-file"])
+def test_the_output_location_is_checked_before_any_audit(tmp_path, case):
+    if case == "folder-as-output":
+        target = tmp_path / "ordner"
+        target.mkdir()
+        fragment = "is a directory"
+    elif case == "unwritable-folder":
+        if os.geteuid() == 0:
+            pytest.skip("root may write to any folder")
+        folder = tmp_path / "gesperrt"
+        folder.mkdir(mode=0o500)
+        target = folder / "out.jsonl"
+        fragment = "not writable"
+    else:
+        target = tmp_path / "fifo"
+        os.mkfifo(target)
+        fragment = "not a regular file"
+    started = time.monotonic()
+    done = run_cli("batch", str(RADHAUS), "-o", str(target), "--force")
+    assert done.returncode == 2, done.stderr
+    assert fragment in done.stderr and "Audits" not in done.stderr
+    assert time.monotonic() - started < 60
+
+
+def test_a_kill_between_the_renames_is_finished_by_the_next_run(tmp_path):
+    output, summary = tmp_path / "out.jsonl", tmp_path / "summary.csv"
+    assert (
+        run_cli("batch", str(RADHAUS), "-o", str(output), "--summary", str(summary)).returncode == 0
+    )
+    old_summary = summary.read_bytes()
+    # The state a SIGKILL leaves after renaming the JSON Lines but not yet the summary.
+    pending = tmp_path / ".summary.csv.0123.tmp"
+    pending.write_bytes(old_summary.replace(b"Radhaus", b"Neuhaus"))
+    note = tmp_path / ".out.jsonl.commit"
+    note.write_text(
+        json.dumps([[str(tmp_path / ".gone.tmp"), str(output)], [str(pending), str(summary)]])
+    )
+    done = run_cli("batch", str(RADHAUS), "-o", str(output), "--summary", str(summary), "--force")
+    assert done.returncode == 0, done.stderr
+    assert not note.exists() and not pending.exists()
+    assert summary.read_bytes() == old_summary  # finished, then replaced by the new run
+
+
+def workers_of(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in children.read_text().split()] if children.exists() else []
+
+
+def alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_the_workers_keeps_the_finished_part_and_resume_completes(
+    tmp_path, signal_number
+):
+    folder = many_profiles(tmp_path / "profiles", 400)
+    output, summary = tmp_path / "out.jsonl", tmp_path / "summary.csv"
+    arguments = [sys.executable, "-m", "kundenkompass", "batch", str(folder), "-o", str(output),
+                 "--summary", str(summary), "-j", "2"]  # fmt: skip
+    process = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = workers_of(process.pid)
+        time.sleep(0.1)
+    assert len(workers) == 2, "workers did not start"
+    # Let some audits finish.
+    temporary = None
+    while time.monotonic() < deadline:
+        found = list(tmp_path.glob(".out.jsonl.*.tmp"))
+        if found and found[0].stat().st_size > 50_000:
+            temporary = found[0]
+            break
+        time.sleep(0.1)
+    assert temporary is not None, "no audits finished"
+    process.send_signal(signal_number)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal_number, stderr
+    assert "continue with --resume" in stderr and "Traceback" not in stderr
+    for worker in workers:
+        assert not alive(worker), f"worker {worker} left behind"
+    finished = read_jsonl(output)
+    assert 0 < len(finished) < 400
+    assert [r["profile"] for r in finished] == sorted(r["profile"] for r in finished)
+    summary_rows = list(csv.reader(summary.open(encoding="utf-8-sig", newline=""), delimiter=";"))
+    assert len(summary_rows) == len(finished) + 1  # replaced together
+    assert not list(tmp_path.glob(".*.tmp"))
+
+    done = run_cli(
+        "batch", str(folder), "-o", str(output), "--summary", str(summary), "-j", "2", "--resume"
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"({len(finished)} kept from the earlier output)" in done.stderr
+    complete = read_jsonl(output)
+    assert [Path(r["profile"]).name for r in complete] == [f"p{n:05d}.toml" for n in range(400)]
+    assert complete[: len(finished)] == finished
+    assert (
+        len(list(csv.reader(summary.open(encoding="utf-8-sig", newline=""), delimiter=";"))) == 401
+    )
+
+
+def test_iter_records_streams_in_order_with_a_bounded_window(folder):
+    paths = batch.expand_profiles([folder]) * 20
+    records = batch.iter_records(paths, jobs=2)
+    first = next(records)
+    assert first.index == 0
+    records.close()  # stops the workers early
+    streamed = list(batch.iter_records(paths, jobs=2))
+    assert [r.index for r in streamed] == list(range(len(paths)))

@@ -55,15 +55,32 @@ def test_the_example_profile_fits_the_generated_model(engine):
     "form",
     [
         lambda: RADHAUS,
-        lambda: str(RADHAUS),
         lambda: RADHAUS.read_text(encoding="utf-8"),
         lambda: RADHAUS.read_bytes(),
         lambda: parse_toml_text(RADHAUS.read_text(encoding="utf-8")),
     ],
-    ids=["path", "path-text", "toml-text", "toml-bytes", "mapping"],
+    ids=["path", "toml-text", "toml-bytes", "mapping"],
 )
 def test_every_profile_form_gives_the_same_result(engine, form):
     assert engine.audit(form()).to_json() == engine.audit(Path(RADHAUS)).to_json()
+
+
+def test_a_file_is_read_only_when_asked_for(engine, tmp_path):
+    # A str is TOML text: a file name in it is never opened, whatever file it names.
+    secret = tmp_path / "geheim.toml"
+    secret.write_text('[company]\nname = "Geheim"\nchannels = ["laden"]\n', encoding="utf-8")
+    for text in (str(secret), str(tmp_path / "missing.toml"), "/etc/passwd"):
+        with pytest.raises(ProfileError, match="a str is read as TOML text") as caught:
+            engine.audit(text)
+        assert "Geheim" not in str(caught.value) and "not found" not in str(caught.value)
+    assert engine.load_profile_file(str(secret)).company.name == "Geheim"
+    assert engine.load_profile(secret).company.name == "Geheim"
+
+
+@pytest.mark.parametrize("value", [None, 1, 2.5, True, ["company"], object()])
+def test_anything_else_is_not_a_profile(engine, value):
+    with pytest.raises(ProfileError, match="expected"):
+        engine.load_profile(value, source="formular")
 
 
 def test_text_profiles_are_named_by_their_source_in_errors(engine):

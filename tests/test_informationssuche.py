@@ -17,7 +17,12 @@ def test_no_google_profile_recommends_creating_one_with_its_reason(engine):
     result = engine.audit({"company": STORE, "answers": {"google_business_profil": "nein"}})
     measure = recommended(result)["google_business_profil_anlegen"]
     assert measure.reasons[0].reason.startswith("Wer bei Google nach Ihrem Unternehmen sucht")
-    assert [e.ref for e in measure.reasons[0].evidence] == ["answers.google_business_profil"]
+    # The rule also tests the store: Google's business profiles are for businesses that
+    # customers visit or that serve an area in person.
+    assert [e.ref for e in measure.reasons[0].evidence] == [
+        "answers.google_business_profil",
+        "company.channels",
+    ]
     assert measure.quick_win
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -111,10 +112,13 @@ def test_json_profile_gives_the_same_result(client, engine):
     assert answer.text == engine.audit(profile).to_json()
 
 
-def test_body_without_content_type_is_recognised(client, engine):
-    answer = client.post("/audits", content=RADHAUS.read_bytes())
-    assert answer.status_code == 200
-    assert answer.json()["company"]["name"] == "Radhaus Beispiel"
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/octet-stream"])
+def test_a_body_of_no_declared_kind_is_refused_not_guessed(client, content_type):
+    headers = {"content-type": content_type} if content_type else {}
+    answer = client.post("/audits", content=RADHAUS.read_bytes(), headers=headers)
+    assert answer.status_code == 415
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "application/json or application/toml" in answer.json()["detail"]
 
 
 def test_invalid_profile_is_422_with_the_cli_message(client, tmp_path):
@@ -188,7 +192,8 @@ def test_listings_match_the_library(client, engine):
     assert client.get("/facts").json() == json.loads(json.dumps(fact_entries(engine.catalog)))
     bad = client.get("/checklist", params={"phase": "kasse"})
     assert bad.status_code == 422
-    assert "unknown phase 'kasse'" in bad.json()["detail"]
+    assert bad.headers["content-type"] == "application/problem+json"
+    assert bad.json()["key_path"] == "query.phase"
 
 
 def test_openapi_document_describes_the_endpoints(client, engine):
@@ -254,3 +259,161 @@ def test_several_worker_processes_serve_the_same_results():
         assert answer.text == engine.audit(RADHAUS).to_json()
         big = httpx.post(f"{url}/audits", content=b"#" * 20001, timeout=30)
         assert big.status_code == 413  # the limit reaches the workers
+
+
+# ---------------------------------------------------------------- hostile clients
+
+
+def problem_of(answer, status: int) -> dict:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["status"] == status and problem["type"] == "about:blank"
+    assert problem["title"] and problem["detail"]
+    return problem
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['"/etc/passwd"', '"examples/radhaus.toml"', str(RADHAUS).join('""'), "null", "true",
+     "42", "1.5", "[]", '["company"]', '""'],
+)  # fmt: skip
+def test_every_json_type_but_an_object_is_422_and_no_file_is_read(client, body):
+    answer = client.post("/audits", content=body, headers={"content-type": "application/json"})
+    problem = problem_of(answer, 422)
+    assert "expected a table" in problem["detail"]
+    assert "not found" not in problem["detail"] and "Radhaus" not in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("[" * 1000 + "]" * 1000, "nested too deeply"),
+        ('{"company": {"name": ' + "9" * 5000 + "}}", "integer has more than"),
+        ('{"company": {"name": "\\ud800", "channels": ["laden"]}}', "lone surrogate"),
+        ('{"company": {"name": "A\\u202eB", "channels": ["laden"]}}', "U+202E"),
+        ('{"company": {"name": "\\u200b", "channels": ["laden"]}}', "must not be empty"),
+        ('{"company": {"name": "A", "channels": ["laden"]}, "facts": {"x": NaN}}', "NaN"),
+        (b'{"company": {"name": "\xff"}}', "UTF-8"),
+    ],
+    ids=["deep", "huge-int", "surrogate", "bidi", "invisible", "nan", "not-utf8"],
+)
+def test_hostile_json_is_a_clean_422_and_the_connection_stays_usable(server, body, fragment):
+    with httpx.Client(base_url=server, timeout=30) as session:
+        answer = session.post("/audits", content=body, headers={"content-type": "application/json"})
+        assert fragment in problem_of(answer, 422)["detail"]
+        # The same keep-alive connection serves the next request.
+        assert session.get("/health").status_code == 200
+
+
+def test_huge_integers_in_toml_are_a_clean_422(client):
+    body = f'[company]\nname = "X"\nchannels = ["laden"]\n[facts]\nx = {"9" * 5000}\n'
+    answer = client.post("/audits", content=body, headers={"content-type": "application/toml"})
+    problem = problem_of(answer, 422)
+    assert problem["line"] == 5 and "more than" in problem["detail"]
+
+
+def test_unknown_paths_and_methods_are_problem_json(client):
+    problem_of(client.get("/nothing-here"), 404)
+    problem_of(client.get("/audits"), 405)
+
+
+def test_openapi_declares_problem_answers_and_phase_values(client):
+    document = client.get("/openapi.json").json()
+    checklist = document["paths"]["/checklist"]["get"]
+    (phase,) = checklist["parameters"]
+    schema = json.dumps(phase["schema"])
+    assert all(name in json.dumps(document) for name in ("kauf", "bindung"))
+    assert "anyOf" in schema or "$ref" in schema or "enum" in schema
+    assert "application/problem+json" in checklist["responses"]["422"]["content"]
+    audits = document["paths"]["/audits"]["post"]["responses"]
+    for status in ("413", "415", "422"):
+        assert "application/problem+json" in audits[status]["content"]
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_a_relative_ruleset_path_shows_no_server_path(tmp_path):
+    folder = tmp_path / "regeln"
+    folder.mkdir()
+    (folder / "moebel.toml").write_bytes((ROOT / "rulesets" / "moebel.toml").read_bytes())
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kundenkompass", "serve", "--port", str(port),
+         "--log-level", "warning", "--ruleset", "regeln/moebel.toml"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(url, process)
+        profile = '[company]\nname = "Tisch"\nsector = "moebel"\nchannels = ["laden"]\n'
+        answer = httpx.post(
+            f"{url}/audits", content=profile, headers={"content-type": "application/toml"}
+        )
+        assert answer.status_code == 200, answer.text
+        assert str(tmp_path) not in answer.text
+        assert "moebel" in {r["name"] for r in answer.json()["rulesets"]}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "server exited"
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail("server did not start")
+
+
+def test_idle_and_slow_connections_cannot_starve_other_clients():
+    """300 idle or half-sent connections against a server with 256 file descriptors."""
+    import resource
+
+    port = free_port()
+
+    def few_descriptors() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kundenkompass", "serve", "--port", str(port),
+         "--log-level", "critical", "--request-timeout", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=few_descriptors,
+    )  # fmt: skip
+    sockets: list[socket.socket] = []
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(url, process)
+        for number in range(300):
+            connection = socket.socket()
+            connection.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                connection.connect(("127.0.0.1", port))
+            if number % 3 == 1:  # half a request line and headers
+                with contextlib.suppress(OSError):
+                    connection.send(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+            elif number % 3 == 2:  # a body that never arrives
+                with contextlib.suppress(OSError):
+                    connection.send(
+                        b"POST /audits HTTP/1.1\r\nHost: x\r\nContent-Type: application/toml"
+                        b"\r\nContent-Length: 1000\r\n\r\n[company]"
+                    )
+            sockets.append(connection)
+        started = time.monotonic()
+        answered = False
+        while time.monotonic() - started < 20 and not answered:
+            try:
+                answered = httpx.get(f"{url}/health", timeout=3).status_code == 200
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert answered, "/health did not answer while idle connections were open"
+        assert process.poll() is None
+    finally:
+        for connection in sockets:
+            connection.close()
+        process.terminate()
+        process.wait(timeout=20)

@@ -112,13 +112,13 @@ def test_live_durable_rules_states_stay_bounded_under_threads(profiles, monkeypa
 def test_threaded_result_matches_a_fresh_process(engine):
     # The CLI's own interpreter, so no state of this test session can leak into it.
     code = (
-        "import sys; from kundenkompass.engine import Engine; "
-        "sys.stdout.write(Engine().audit('examples/radhaus.toml').to_json())"
+        "import sys; from pathlib import Path; from kundenkompass.engine import Engine; "
+        "sys.stdout.write(Engine().audit(Path('examples/radhaus.toml')).to_json())"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     fresh = done.stdout
-    profile = str(ROOT / "examples" / "radhaus.toml")
+    profile = ROOT / "examples" / "radhaus.toml"
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda _: engine.audit(profile).to_json(), range(8)))
     for result in results:
@@ -254,7 +254,7 @@ def test_a_fact_identity_collision_is_retried_under_a_new_state(engine, monkeypa
     not depend on how many audits the engine ran before."""
     from durable import engine as durable_engine
 
-    profile = str(ROOT / "examples" / "radhaus.toml")
+    profile = ROOT / "examples" / "radhaus.toml"
     expected = engine.audit(profile).to_json()
     runner = engine._runner
     host_assert = runner._host.assert_facts
@@ -285,6 +285,6 @@ def test_a_collision_that_keeps_coming_back_is_an_audit_error(engine, monkeypatc
 
     monkeypatch.setattr(runner._host, "assert_facts", always_colliding)
     with pytest.raises(AuditError, match="MessageObservedException"):
-        engine.audit(str(ROOT / "examples" / "radhaus.toml"))
+        engine.audit(ROOT / "examples" / "radhaus.toml")
     assert len(calls) == MAX_RUNS
     assert runner.live_states == 0

@@ -28,20 +28,29 @@ def _bundled_rulesets() -> str | None:
         return None
 
 
+@cache
+def _resolved(file: str) -> tuple[str, str] | None:
+    """The resolved folder and name of a data file; resolving is a system call per path part,
+    and explanations ask for the same few files on every firing."""
+    try:
+        full = Path(file).resolve()
+    except OSError:
+        return None
+    return str(full.parent), full.name
+
+
 def portable_origin(origin: str) -> str:
     """``/…/plugins/kauf/rules.toml:3:1`` → ``kundenkompass.plugins.kauf/rules.toml:3:1``."""
     path, separator, position = origin.partition(".toml")
     if not separator:
         return origin
-    try:
-        full = Path(path + separator).resolve()
-    except OSError:
+    resolved = _resolved(path + separator)
+    if resolved is None:
         return origin
-    folders = dict(_PACKAGE_FOLDERS)
-    bundled = _bundled_rulesets()
-    if bundled:
-        folders.setdefault(bundled, "kundenkompass.bundled_rulesets")
-    folder = str(full.parent)
-    if folder in folders:
-        return f"{folders[folder]}/{full.name}{position}"
-    return origin
+    folder, name = resolved
+    package = _PACKAGE_FOLDERS.get(folder)
+    if package is None and folder == _bundled_rulesets():
+        package = "kundenkompass.bundled_rulesets"
+    if package is None:
+        return origin
+    return f"{package}/{name}{position}"

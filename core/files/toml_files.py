@@ -9,6 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from kundenkompass.errors import TomlFileError
+from kundenkompass.files.limits import (
+    MAX_INTEGER_DIGITS,
+    InputLimitError,
+    Limits,
+    check_tree,
+    long_number_position,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,6 +35,10 @@ _CLEARER = {
     "Cannot overwrite a value": "a key is set twice (or a value is redefined)",
 }
 _UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+#: Rulesets and plugin data: their own checks name the rule or entry of a NaN or infinity.
+_DATA_FILE_LIMITS = Limits(finite_numbers=False)
+#: Longest integer literal int() converts (Python 3.10.7 and later; 0 means no limit).
+_INT_STRING_DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 4300)() or 4300
 
 
 def parse_toml_text(text: str) -> dict[str, Any]:
@@ -40,20 +51,30 @@ def parse_toml_text(text: str) -> dict[str, Any]:
         raise TomlFileError(
             "values are nested too deeply (arrays or inline tables inside each other)"
         ) from None
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        line = column = None
-        match = _POSITION.search(message)
-        if match:
-            line, column = int(match.group(1)), int(match.group(2))
-            message = message[: match.start()].strip()
-        elif _END_OF_DOCUMENT.search(message):
-            body = text.rstrip()
-            line = body.count("\n") + 1
-            column = len(body) - (body.rfind("\n") + 1) + 1
-            message = _END_OF_DOCUMENT.sub("at end of file", message).strip()
-        message = _CLEARER.get(message, message)
-        raise TomlFileError(f"TOML syntax error: {message}", line, column) from None
+    except ValueError as error:
+        if isinstance(error, tomllib.TOMLDecodeError):
+            raise _syntax_error(error, text) from None
+        # int() refuses integers of more than 4,300 digits (sys.get_int_max_str_digits).
+        where = long_number_position(text, _INT_STRING_DIGITS) or (None, None)
+        raise TomlFileError(
+            f"an integer has more than {MAX_INTEGER_DIGITS} digits", *where
+        ) from None
+
+
+def _syntax_error(error: ValueError, text: str) -> TomlFileError:
+    message = str(error)
+    line = column = None
+    match = _POSITION.search(message)
+    if match:
+        line, column = int(match.group(1)), int(match.group(2))
+        message = message[: match.start()].strip()
+    elif _END_OF_DOCUMENT.search(message):
+        body = text.rstrip()
+        line = body.count("\n") + 1
+        column = len(body) - (body.rfind("\n") + 1) + 1
+        message = _END_OF_DOCUMENT.sub("at end of file", message).strip()
+    message = _CLEARER.get(message, message)
+    return TomlFileError(f"TOML syntax error: {message}", line, column)
 
 
 def _check_dotted_keys(text: str) -> None:
@@ -166,9 +187,22 @@ def _read_text(path: Path, limit: int) -> str:
         ) from None
 
 
+def _checked_data(text: str) -> dict[str, Any]:
+    data = parse_toml_text(text)
+    check_tree(data, "", _DATA_FILE_LIMITS)
+    return data
+
+
 def load_toml_file(path: Path) -> dict[str, Any]:
+    """A plugin's or ruleset's data file, parsed; the parse is cached by the file's content."""
+    from kundenkompass.files.cache import cached, key_of
+
     text = read_toml_text(path)
     try:
-        return parse_toml_text(text)
+        # Cached after the limits are checked: an entry holds only data that passed them.
+        data = cached("toml", key_of(text), lambda: _checked_data(text), dict)
     except TomlFileError as error:
         raise _located(error, path) from None
+    except InputLimitError as error:
+        raise TomlFileError(str(error), source=str(path)) from None
+    return data

@@ -21,11 +21,12 @@ from kundenkompass.results import (
     MeasureExplanation,
     OpenQuestion,
     RuleCheck,
+    RuleOutcome,
 )
 from kundenkompass.rules.evaluate import blocked, evaluate, evaluate_leaf
 from kundenkompass.rules.language import Leaf, Rule, iter_leaves, to_alternatives
 from kundenkompass.texts import text
-from kundenkompass.vocabulary import PHASES, PRIORITIES
+from kundenkompass.vocabulary import PHASES, PRIORITIES, Truth
 
 
 def all_known(known: Mapping[str, Any], inference: Inference) -> dict[str, Any]:
@@ -265,7 +266,7 @@ def derived_facts(
     return found
 
 
-def _truth(value: bool | None) -> str:
+def _truth(value: bool | None) -> Truth:
     return "unknown" if value is None else "true" if value else "false"
 
 
@@ -284,7 +285,9 @@ def check_rule(
         if asked_of(ref, catalog, channels, ruled_out)
     }
     # Unknown only while some unanswered input could still make the rule fire.
-    outcome = "fired" if rule.id in fired_rules else "unknown" if rule_open else "false"
+    outcome: RuleOutcome = (
+        "fired" if rule.id in fired_rules else "unknown" if rule_open else "false"
+    )
     if outcome != "fired" and blocked(rule, values) and evaluate(rule.when, values) is not False:
         outcome = "blocked"
     alternatives = [_leaf_checks(leaves, values, catalog) for leaves in to_alternatives(rule.when)]
@@ -295,11 +298,11 @@ def check_rule(
         rule=rule.id,
         plugin=rule.plugin,
         origin=portable_origin(rule.origin),
-        outcome=outcome,  # type: ignore[arg-type]
+        outcome=outcome,
         reason=text_in(rule.reason) if rule.reason else None,
         alternatives=alternatives,
         unless=unless,
-        unless_truth=None if rule.unless is None else _truth(evaluate(rule.unless, values)),  # type: ignore[arg-type]
+        unless_truth=None if rule.unless is None else _truth(evaluate(rule.unless, values)),
     )
     return check, rule_open
 
@@ -324,7 +327,7 @@ def _leaf_checks(
                 ref=leaf.ref,
                 label=label_of(leaf.ref, catalog).rstrip(".?"),
                 shown=shown,
-                truth=truth,  # type: ignore[arg-type]
+                truth=truth,
             )
         )
     return row

@@ -13,9 +13,10 @@ Measures are ordered by score, then by phase and catalog order (ties break
 deterministically), and then a measure is moved behind any recommended prerequisite.
 Horizons keep a plan doable: "jetzt" holds the first five measures of the plan that have
 at least 60 points, "als_naechstes" the following ones up to the fifteenth with at least
-40 points, "spaeter" the rest; a measure is never in an earlier horizon than its
-prerequisites. Quick wins have high impact, low effort
-and cost under 500 €.
+40 points, "spaeter" the rest; a quick win with at least 40 points is never "spaeter" (cheap,
+fast and effective: a small company should not postpone it); a measure is never in an earlier
+horizon than its prerequisites. The plan is then read horizon by horizon (a stable sort, so
+prerequisites still come first). Quick wins have high impact, low effort and cost under 500 €.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def rank(
         score = scored[measure_id]
         if plan_position < NOW[0] and score >= NOW[1]:
             horizon = "jetzt"
-        elif plan_position < NEXT[0] and score >= NEXT[1]:
+        elif score >= NEXT[1] and (plan_position < NEXT[0] or is_quick_win(measure)):
             horizon = "als_naechstes"
         else:
             horizon = "spaeter"
@@ -120,4 +121,8 @@ def rank(
         ranked.append(
             Ranked(measure_id, score, priorities[measure_id], is_quick_win(measure), horizon)
         )
+    # The plan reads horizon by horizon: a quick win kept out of "spaeter" and a measure held
+    # back by its prerequisite's horizon move to their horizon's place. The sort is stable and
+    # a measure's horizon is never earlier than its prerequisites', so they still come first.
+    ranked.sort(key=lambda entry: HORIZONS.index(entry.horizon))
     return ranked

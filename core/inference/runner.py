@@ -29,7 +29,6 @@ What this module guards against (see the durable_rules field notes in the docs):
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import math
@@ -167,8 +166,9 @@ class RuleRunner:
         for position, partition in enumerate(compiled.partitions):
             ruleset_name = f"{name}_{partition.name}"
             self._names.append(ruleset_name)
-            # durable_rules deletes the "run" keys of the dict it is given: pass a copy.
-            rules = copy.deepcopy(partition.definitions)
+            # durable_rules deletes the "run" key of each rule it is given (and nothing deeper):
+            # copying each rule's top level keeps the compiled definitions intact.
+            rules = {rule: dict(definition) for rule, definition in partition.definitions.items()}
             for rule_name, definition in rules.items():
                 definition["run"] = self._action(rule_name, position)
             rules[SINK_RULE] = {

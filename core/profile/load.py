@@ -13,19 +13,34 @@ A profile has three tables (plus optional ``[thresholds]``)::
 
 Every problem raises :class:`ProfileError` naming the file, the key path (or line and
 column for syntax errors) and what was expected.
+
+Inputs are explicit: :func:`load_profile` reads a file, :func:`parse_profile_text` parses
+TOML text, :func:`parse_profile_json` parses JSON text and :func:`validate_profile` checks
+a mapping. Nothing here guesses whether a string is a path or a profile; only
+:func:`load_profile` touches the file system.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
-import unicodedata
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.errors import ProfileError, TomlFileError
+from kundenkompass.files.limits import (
+    InputLimitError,
+    Limits,
+    check_integer,
+    check_text,
+    check_tree,
+    describe,
+    parse_json,
+    printable,
+)
 from kundenkompass.files.toml_files import parse_toml_text, read_toml_text
 from kundenkompass.models import FactDefinition, FactType
 from kundenkompass.vocabulary import CHANNELS, AnswerValue, Channel
@@ -46,6 +61,12 @@ UNKNOWN = "unbekannt"
 MAX_TEXT_LENGTH = 2_000
 MAX_NUMBER = 1e12
 MAX_DEPTH = 4
+#: Most entries of a list in a profile (the longest allowed list has a few dozen values).
+MAX_LIST_ITEMS = 1_000
+#: The limits every profile is checked against before its content is.
+PROFILE_LIMITS = Limits(
+    max_depth=MAX_DEPTH, max_text_length=MAX_TEXT_LENGTH, max_items=MAX_LIST_ITEMS
+)
 
 
 class Answer(BaseModel):
@@ -90,14 +111,14 @@ class Profile(BaseModel):
     website_evidence: tuple[WebsiteEvidence, ...] = ()
     source: str = "<profile>"
 
-    def answer(self, item_id: str) -> str | None:
+    def answer(self, item_id: str) -> AnswerValue | None:
         answer = self.answers.get(item_id)
         return answer.value if answer else None
 
 
-def load_profile(path: str | Path, catalog: Catalog) -> Profile:
-    """Read and validate a profile file."""
-    source = str(path)
+def load_profile(path: str | os.PathLike[str], catalog: Catalog) -> Profile:
+    """Read and validate a profile file (TOML)."""
+    source = os.fspath(path)
     try:
         text = read_toml_text(Path(path))
     except TomlFileError as error:
@@ -110,6 +131,24 @@ def parse_profile_text(text: str, catalog: Catalog, source: str = "<profile>") -
         data = parse_toml_text(text)
     except TomlFileError as error:
         raise ProfileError(source, error.message, line=error.line, column=error.column) from None
+    return validate_profile(data, catalog, source)
+
+
+def parse_profile_json(text: str | bytes, catalog: Catalog, source: str = "<profile>") -> Profile:
+    """Parse and validate a profile given as JSON text (an object with the profile's tables).
+
+    Limits apply before the content is looked at: nesting, integer digits, text lengths.
+    """
+    try:
+        data = parse_json(text, PROFILE_LIMITS)
+    except InputLimitError as error:
+        raise ProfileError(
+            source,
+            error.message,
+            key_path=error.key_path or None,
+            line=error.line,
+            column=error.column,
+        ) from None
     return validate_profile(data, catalog, source)
 
 
@@ -127,12 +166,18 @@ class _Validator:
 
     def fail(self, path: str, message: str) -> ProfileError:
         # Keys and values are echoed: control characters must not reach the terminal.
-        return ProfileError(self.source, _printable(message), key_path=_printable(path) or None)
+        return ProfileError(self.source, printable(message), key_path=printable(path) or None)
 
     def profile(self, data: Any) -> Profile:
         if not isinstance(data, Mapping):
-            raise self.fail("", "expected a table with [company], [answers] and [facts]")
-        self._check_depth(data, "", 0)
+            raise self.fail(
+                "",
+                f"expected a table with [company], [answers] and [facts], got {describe(data)}",
+            )
+        try:
+            check_tree(data, "", PROFILE_LIMITS)
+        except InputLimitError as error:
+            raise self.fail(error.key_path, error.message) from None
         self._reject_unknown(
             data, ("company", "answers", "facts", "thresholds", "website_evidence"), ""
         )
@@ -154,7 +199,7 @@ class _Validator:
 
     def website_evidence(self, raw: Any) -> tuple[WebsiteEvidence, ...]:
         if not isinstance(raw, list):
-            raise self.fail("website_evidence", f"expected a list of tables, got {_describe(raw)}")
+            raise self.fail("website_evidence", f"expected a list of tables, got {describe(raw)}")
         entries = []
         for index, entry in enumerate(raw):
             path = f"website_evidence[{index}]"
@@ -189,23 +234,9 @@ class _Validator:
             )
         return tuple(entries)
 
-    def _check_depth(self, value: Any, path: str, depth: int) -> None:
-        if depth > MAX_DEPTH:
-            raise self.fail(path, f"nested too deeply (more than {MAX_DEPTH} levels)")
-        if isinstance(value, Mapping):
-            for key, child in value.items():
-                where = f"{path}.{key}" if path else str(key)
-                # Mappings from code or JSON may have keys TOML cannot produce.
-                if not isinstance(key, str):
-                    raise self.fail(where, f"key {key!r} is not a text; keys must be strings")
-                self._check_depth(child, where, depth + 1)
-        elif isinstance(value, list):
-            for index, child in enumerate(value):
-                self._check_depth(child, f"{path}[{index}]", depth + 1)
-
     def _table(self, value: Any, path: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
-            raise self.fail(path, f"expected a table, got {_describe(value)}")
+            raise self.fail(path, f"expected a table, got {describe(value)}")
         return value
 
     def _reject_unknown(self, table: Mapping[str, Any], allowed: Iterable[str], path: str) -> None:
@@ -222,15 +253,13 @@ class _Validator:
         self._reject_unknown(table, ("name", "sector", "channels", "location"), "company")
         if "name" not in table:
             raise self.fail("company.name", "missing; expected the company's name")
-        name = self._text(table["name"], "company.name", limit=200)
-        if not name.strip():
-            raise self.fail("company.name", "must not be empty")
+        name = self._text(table["name"], "company.name", limit=200, line=True, required=True)
         sector = table.get("sector")
         if sector is not None:
-            sector = self._text(sector, "company.sector", limit=100)
+            sector = self._text(sector, "company.sector", limit=100, line=True)
         location = table.get("location")
         if location is not None:
-            location = self._text(location, "company.location", limit=200)
+            location = self._text(location, "company.location", limit=200, line=True)
         if "channels" not in table:
             raise self.fail(
                 "company.channels", "missing; expected a list of: " + ", ".join(CHANNELS)
@@ -266,7 +295,7 @@ class _Validator:
                 path = f"{path}.antwort"
             if not isinstance(word, str) or word.strip().lower() not in ANSWER_SPELLINGS:
                 raise self.fail(
-                    path, f"{_describe(word)} is not an answer; expected one of {allowed_words}"
+                    path, f"{describe(word)} is not an answer; expected one of {allowed_words}"
                 )
             value = ANSWER_SPELLINGS[word.strip().lower()]
             answers[item_id] = Answer(value=value, note=note)
@@ -291,7 +320,7 @@ class _Validator:
         kind = definition.type
         if kind is FactType.BOOL:
             if not isinstance(raw, bool):
-                raise self.fail(path, f"expected true or false, got {_describe(raw)}")
+                raise self.fail(path, f"expected true or false, got {describe(raw)}")
             return raw
         if kind in (FactType.INT, FactType.FLOAT):
             return self._number(raw, definition, path)
@@ -299,7 +328,7 @@ class _Validator:
             if not isinstance(raw, str) or raw not in definition.values:
                 raise self.fail(
                     path,
-                    f"{_describe(raw)} is not allowed; expected one of "
+                    f"{describe(raw)} is not allowed; expected one of "
                     + ", ".join(f'"{v}"' for v in definition.values),
                 )
             return raw
@@ -311,7 +340,12 @@ class _Validator:
         whole = definition.type is FactType.INT
         expected = "a whole number" if whole else "a number"
         if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise self.fail(path, f"expected {expected}, got {_describe(raw)}")
+            raise self.fail(path, f"expected {expected}, got {describe(raw)}")
+        if isinstance(raw, int):
+            try:
+                check_integer(raw, path)
+            except InputLimitError as error:
+                raise self.fail(error.key_path, error.message) from None
         if whole and isinstance(raw, float):
             if not raw.is_integer():
                 raise self.fail(path, f"expected {expected}, got {raw!r}")
@@ -331,33 +365,36 @@ class _Validator:
         allowed = tuple(allowed)
         choices = ", ".join(f'"{v}"' for v in allowed)
         if not isinstance(raw, list):
-            raise self.fail(path, f"expected a list of {choices}; got {_describe(raw)}")
+            raise self.fail(path, f"expected a list of {choices}; got {describe(raw)}")
         seen: list[str] = []
         for index, member in enumerate(raw):
             if not isinstance(member, str) or member not in allowed:
                 hint = _did_you_mean(member, allowed) if isinstance(member, str) else ""
                 raise self.fail(
                     f"{path}[{index}]",
-                    f"{_describe(member)} is not allowed{hint}; expected one of {choices}",
+                    f"{describe(member)} is not allowed{hint}; expected one of {choices}",
                 )
             if member in seen:
                 raise self.fail(f"{path}[{index}]", f'"{member}" is listed twice')
             seen.append(member)
         return tuple(value for value in allowed if value in seen)
 
-    def _text(self, raw: Any, path: str, limit: int = MAX_TEXT_LENGTH) -> str:
+    def _text(
+        self,
+        raw: Any,
+        path: str,
+        limit: int = MAX_TEXT_LENGTH,
+        *,
+        line: bool = False,
+        required: bool = False,
+    ) -> str:
+        """A text value; ``line``: a single line; ``required``: with a visible character."""
         if not isinstance(raw, str):
-            raise self.fail(path, f"expected a text, got {_describe(raw)}")
-        if len(raw) > limit:
-            raise self.fail(path, f"text is too long ({len(raw)} characters; at most {limit})")
-        for position, char in enumerate(raw):
-            if unicodedata.category(char) == "Cc" and char not in "\n\t":
-                raise self.fail(
-                    path,
-                    f"contains the control character U+{ord(char):04X} at position "
-                    f"{position + 1}; remove it",
-                )
-        return raw
+            raise self.fail(path, f"expected a text, got {describe(raw)}")
+        try:
+            return check_text(raw, path, max_length=limit, multiline=not line, required=required)
+        except InputLimitError as error:
+            raise self.fail(error.key_path, error.message) from None
 
     def thresholds(self, table: Mapping[str, Any]) -> dict[str, float]:
         values: dict[str, float] = {}
@@ -367,38 +404,20 @@ class _Validator:
                 raise self.fail(
                     path, f"unknown threshold{_did_you_mean(key, self.catalog.thresholds)}"
                 )
-            if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-                raise self.fail(path, f"expected a number, got {_describe(raw)}")
+            if (
+                isinstance(raw, bool)
+                or not isinstance(raw, int | float)
+                or not math.isfinite(raw)
+                or abs(raw) > MAX_NUMBER
+            ):
+                raise self.fail(path, f"expected a number, got {describe(raw)}")
             values[key] = float(raw)
         return dict(sorted(values.items()))
-
-
-def _printable(text: str) -> str:
-    """``text`` with control and format characters (ESC, BEL, bidi overrides) escaped."""
-    return "".join(
-        f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cc", "Cf") else char
-        for char in text
-    )
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f'; did you mean "{close[0]}"?' if close else ""
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f'"{shown}"'
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a table"
-    return type(value).__name__
 
 
 def _num(value: float) -> str:

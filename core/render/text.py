@@ -11,7 +11,7 @@ from typing import Any
 
 from kundenkompass.render.terminal import data_text, escape, visible
 from kundenkompass.results import AuditResult, Evidence, MeasureExplanation, Recommendation
-from kundenkompass.texts import texts_for
+from kundenkompass.texts import Texts, texts_for
 from kundenkompass.vocabulary import HORIZONS
 from rich.console import Console, Group
 from rich.table import Table
@@ -127,7 +127,7 @@ def _indented(content: str, style: str = "", indent: int = 3) -> Text:
     return data_text(" " * indent + content, style=style)
 
 
-def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t) -> Group:  # type: ignore[no-untyped-def]
+def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t: Texts) -> Group:
     heading = data_text(f"{number}. {rec.title}", style="bold")
     heading.append(
         visible(f"  [{rec.phase_title} · {t('report.priority_points')} {rec.score:.0f}]"),

@@ -1,33 +1,45 @@
-"""Auditing many profiles at once, in parallel worker processes.
+"""Auditing many profiles at once, in parallel worker processes, streamed to files.
 
 durable_rules never releases the GIL, so threads give no speed: a batch runs in worker
 processes, and each worker builds its own engine once and audits a chunk of profiles at a
 time. Records come back in the order the profiles were given. A profile that cannot be
-read or audited becomes an error record; it never stops the batch or loses other results.
+read or audited (whatever its file name) becomes an error record; it never stops the
+batch or loses other results.
+
+Memory stays flat in the number of profiles: only a bounded window of chunks is in flight,
+and :func:`write_batch` writes each record to temporary files beside the outputs as soon
+as it is next in input order. At the end (or when interrupted) the JSON Lines file and the
+summary take their names together: the renames run with SIGINT and SIGTERM blocked, and a
+commit note beside the output lets the next run finish them after a hard kill.
 
 Workers are forked while the calling process has a single thread (they then start
 without importing anything again); a process with more threads (a server, a GUI) gets
 workers started with ``spawn`` instead, since forking a threaded process can deadlock.
-Either way each worker builds its own engine; none inherits durable_rules state.
+Either way each worker builds its own engine; none inherits durable_rules state. On Linux
+a worker dies with its parent, so no worker outlives an interrupted or killed batch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import io
 import json
 import multiprocessing
 import os
+import secrets
 import signal
+import stat
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Literal
 
 from kundenkompass.engine import Engine
-from kundenkompass.errors import KundenkompassError
+from kundenkompass.errors import KundenkompassError, OutputError, ProfileError
+from kundenkompass.files.limits import InputLimitError, Limits, parse_json
 from kundenkompass.results import AuditResult
 from kundenkompass.vocabulary import PHASES
 from pydantic import BaseModel, ConfigDict
@@ -37,6 +49,15 @@ INTERNAL_ERROR = 70
 #: Profiles per task sent to a worker: enough to keep the inter-process traffic small,
 #: few enough for a smooth progress bar and an even load.
 MAX_CHUNK = 16
+#: Chunks in flight per worker: keeps workers busy while bounding what waits in memory.
+CHUNKS_PER_WORKER = 4
+#: How a summary is written: ``excel`` for a spreadsheet in a German locale (semicolons,
+#: decimal commas, a UTF-8 byte order mark) or ``csv`` (RFC 4180: commas, decimal points).
+SummaryFormat = Literal["excel", "csv"]
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+#: Limits for reading an earlier output back (``--resume``).
+_OUTPUT_LIMITS = Limits(max_depth=32, max_text_length=100_000, max_items=100_000)
 
 EngineFactory = Callable[[], Engine]
 
@@ -61,7 +82,7 @@ class BatchRecord(BaseModel):
 
     #: Position of the profile in the batch (0-based).
     index: int
-    #: The profile's path as given.
+    #: The profile's path as given (file names that are not UTF-8 shown with escapes).
     profile: str
     #: The result as compact JSON (the content of ``AuditResult.to_json()``), if audited.
     result_json: str | None = None
@@ -108,6 +129,7 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "top_measure_titles",
     "error",
 )
+_NUMBER_COLUMNS = frozenset({"overall_score", *(f"score_{phase}" for phase in PHASES)})
 
 
 class WorkerStartError(KundenkompassError):
@@ -121,7 +143,16 @@ class WorkerStartError(KundenkompassError):
         return (WorkerStartError, (str(self), self.exit_code))
 
 
-def expand_profiles(arguments: Iterable[str | Path]) -> list[Path]:
+class BatchInterrupted(KundenkompassError):
+    """A batch stopped by SIGINT or SIGTERM; the finished part has been kept."""
+
+    def __init__(self, signal_number: int) -> None:
+        self.signal_number = signal_number
+        self.exit_code = 128 + signal_number
+        super().__init__(f"interrupted by {signal.Signals(signal_number).name}")
+
+
+def expand_profiles(arguments: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Files as given; a folder stands for the ``*.toml`` files in it, sorted by name."""
     paths: list[Path] = []
     for argument in arguments:
@@ -141,10 +172,22 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def audit_one(engine: Engine, index: int, path: str | Path) -> BatchRecord:
-    """Audit one profile file; any failure becomes an error record."""
-    name = str(path)
+def profile_name(path: str | os.PathLike[str]) -> str:
+    """The name a record carries: the path as given; bytes that are not UTF-8 escaped."""
+    name = os.fspath(path)
     try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
+
+
+def audit_one(engine: Engine, index: int, path: str | os.PathLike[str]) -> BatchRecord:
+    """Audit one profile file; any failure becomes an error record."""
+    name = profile_name(path)
+    try:
+        if name != os.fspath(path):
+            raise ProfileError(name, "the file name is not valid UTF-8; rename the file")
         result = engine.audit(Path(path))
     except KundenkompassError as error:
         failure = BatchFailure(
@@ -163,16 +206,11 @@ def audit_one(engine: Engine, index: int, path: str | Path) -> BatchRecord:
             result_json=result.model_dump_json(),
             summary=summary_row(name, result),
         )
-    return BatchRecord(
-        index=index,
-        profile=name,
-        error=failure,
-        summary=_error_row(name, failure),
-    )
+    return BatchRecord(index=index, profile=name, error=failure, summary=_error_row(name, failure))
 
 
 def audit_many(
-    profiles: Sequence[str | Path],
+    profiles: Sequence[str | os.PathLike[str]],
     *,
     jobs: int | None = None,
     engine_factory: EngineFactory = Engine,
@@ -181,66 +219,116 @@ def audit_many(
 ) -> list[BatchRecord]:
     """Audit profile files in ``jobs`` worker processes (default: all cores).
 
-    Returns one record per profile in the given order; ``on_record`` is called as records
-    arrive (in completion order), e.g. to advance a progress bar. ``on_start`` is called
-    once the workers exist: start threads (such as a progress display) there, not before,
-    so that workers can be forked. ``engine_factory`` must be picklable (a module-level
-    function or class): each worker calls it once. With ``jobs=1`` the profiles are
-    audited in this process, without workers.
+    Returns one record per profile in the given order; ``on_record`` is called for each
+    record in that order, e.g. to advance a progress bar. For batches too large to hold in
+    memory use :func:`iter_records` or :func:`write_batch`. See :func:`iter_records` for
+    ``on_start`` and ``engine_factory``.
     """
-    names = [str(path) for path in profiles]
-    jobs = max(1, min(jobs or default_jobs(), len(names) or 1))
     notify = on_record or (lambda record: None)
+    records = []
+    for record in iter_records(
+        profiles, jobs=jobs, engine_factory=engine_factory, on_start=on_start
+    ):
+        notify(record)
+        records.append(record)
+    return records
+
+
+def iter_records(
+    profiles: Sequence[str | os.PathLike[str]],
+    *,
+    jobs: int | None = None,
+    engine_factory: EngineFactory = Engine,
+    on_start: Callable[[], None] | None = None,
+    indices: Sequence[int] | None = None,
+) -> Generator[BatchRecord, None, None]:
+    """Audit profile files and yield their records in the given order, as they finish.
+
+    Only a few chunks per worker are in flight, so memory does not grow with the number of
+    profiles. ``on_start`` is called once the workers exist: start threads (such as a
+    progress display) there, not before, so that workers can be forked. ``engine_factory``
+    must be picklable (a module-level function or class): each worker calls it once. With
+    ``jobs=1`` the profiles are audited in this process, without workers. ``indices`` gives
+    the records' positions (default 0, 1, …). Closing the iterator early, or an exception
+    such as KeyboardInterrupt while it waits, stops the workers.
+    """
+    names = [os.fspath(path) for path in profiles]
+    numbered = list(zip(indices if indices is not None else range(len(names)), names, strict=True))
+    jobs = max(1, min(jobs or default_jobs(), len(names) or 1))
     started = on_start or (lambda: None)
     if jobs == 1:
         started()
         engine = engine_factory()
-        records = []
-        for index, name in enumerate(names):
-            record = audit_one(engine, index, name)
-            notify(record)
-            records.append(record)
-        return records
-    return _audit_in_workers(names, jobs, engine_factory, notify, started)
+        for index, name in numbered:
+            yield audit_one(engine, index, name)
+        return
+    yield from _records_from_workers(numbered, jobs, engine_factory, started)
 
 
-def _audit_in_workers(
-    names: list[str],
+def _records_from_workers(
+    numbered: list[tuple[int, str]],
     jobs: int,
     engine_factory: EngineFactory,
-    notify: Callable[[BatchRecord], None],
     started: Callable[[], None],
-) -> list[BatchRecord]:
-    size = max(1, min(MAX_CHUNK, len(names) // (jobs * 4)))
-    numbered = list(enumerate(names))
-    chunks = [numbered[start : start + size] for start in range(0, len(numbered), size)]
-    records: list[BatchRecord | None] = [None] * len(names)
+) -> Iterator[BatchRecord]:
+    size = max(1, min(MAX_CHUNK, len(numbered) // (jobs * CHUNKS_PER_WORKER)))
+    chunks = (numbered[start : start + size] for start in range(0, len(numbered), size))
     executor = ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=multiprocessing.get_context(_start_method()),
         initializer=_start_worker,
         initargs=(engine_factory,),
     )
+    in_flight: list[tuple[Future[list[BatchRecord]], list[tuple[int, str]]]] = []
+    finished = False
     try:
-        futures: dict[Future[list[BatchRecord]], list[tuple[int, str]]] = {
-            executor.submit(_audit_chunk, chunk): chunk for chunk in chunks
-        }
+        for chunk in chunks:
+            in_flight.append((executor.submit(_audit_chunk, chunk), chunk))
+            if len(in_flight) >= jobs * CHUNKS_PER_WORKER:
+                break
         started()
-        for future in as_completed(futures):
-            try:
-                done = future.result()
-            except BrokenProcessPool:
-                # A worker died (e.g. killed for memory): its profiles get error records.
-                done = [
-                    _lost(index, name, "the worker process auditing it stopped unexpectedly")
-                    for index, name in futures[future]
-                ]
-            for record in done:
-                records[record.index] = record
-                notify(record)
+        while in_flight:
+            future, chunk = in_flight.pop(0)
+            yield from _chunk_records(future, chunk)
+            following = next(chunks, None)
+            if following is not None:
+                in_flight.append((executor.submit(_audit_chunk, following), following))
+        finished = True
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-    return [record for record in records if record is not None]
+        if finished:
+            executor.shutdown(wait=True)
+        else:
+            _stop_workers(executor)
+
+
+def _chunk_records(
+    future: Future[list[BatchRecord]], chunk: list[tuple[int, str]]
+) -> list[BatchRecord]:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        # A worker died (e.g. killed for memory): its profiles get error records.
+        return [
+            _lost(index, name, "the worker process auditing it stopped unexpectedly")
+            for index, name in chunk
+        ]
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Stop the workers now: cancel what waits, end the processes, wait for them."""
+    # The executor offers no public way to end busy workers; its process table is stable
+    # across the supported Python versions.
+    table: dict[int, Any] = getattr(executor, "_processes", None) or {}
+    workers = list(table.values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        with contextlib.suppress(Exception):
+            worker.terminate()
+    for worker in workers:
+        worker.join(timeout=5)
+        if worker.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
+            worker.kill()
+            worker.join()
 
 
 def _start_method() -> str:
@@ -250,10 +338,13 @@ def _start_method() -> str:
 
 
 def _lost(index: int, name: str, why: str) -> BatchRecord:
+    shown = profile_name(name)
     failure = BatchFailure(
-        kind="InternalError", message=f"{name}: internal error: {why}", exit_code=INTERNAL_ERROR
+        kind="InternalError", message=f"{shown}: internal error: {why}", exit_code=INTERNAL_ERROR
     )
-    return BatchRecord(index=index, profile=name, error=failure, summary=_error_row(name, failure))
+    return BatchRecord(
+        index=index, profile=shown, error=failure, summary=_error_row(shown, failure)
+    )
 
 
 # ------------------------------------------------------------------ in the worker
@@ -264,8 +355,10 @@ _worker_error: WorkerStartError | None = None
 
 def _start_worker(engine_factory: EngineFactory) -> None:
     global _worker_engine, _worker_error
-    # Ctrl-C is the parent's to handle; workers finish their chunk and are shut down.
+    # Ctrl-C is the parent's to handle: it stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
     try:
         _worker_engine = engine_factory()
     except KundenkompassError as error:
@@ -274,6 +367,18 @@ def _start_worker(engine_factory: EngineFactory) -> None:
         _worker_error = WorkerStartError(
             f"internal error: {type(error).__name__}: {error}", INTERNAL_ERROR
         )
+
+
+def _die_with_parent() -> None:
+    """On Linux, ask the kernel to end this worker when its parent ends (even by SIGKILL)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
 
 
 def _audit_chunk(chunk: list[tuple[int, str]]) -> list[BatchRecord]:
@@ -291,14 +396,46 @@ def jsonl(records: Iterable[BatchRecord]) -> str:
     return "".join(record.to_jsonl() for record in records)
 
 
-def summary_csv(records: Iterable[BatchRecord]) -> str:
-    """The CSV summary: one row per profile with scores and top measures."""
+def summary_csv(records: Iterable[BatchRecord], format: SummaryFormat = "csv") -> str:
+    """The summary: one row per profile with scores and top measures (see :class:`SummaryWriter`)."""
+    import io
+
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    writer = SummaryWriter(buffer, format)
     for record in records:
-        writer.writerow(record.summary)
-    return buffer.getvalue()
+        writer.write(record.summary)
+    text = buffer.getvalue()
+    return text
+
+
+class SummaryWriter:
+    """Writes summary rows. ``excel``: semicolons, decimal commas and CRLF, as a German
+    Excel opens by double click (the byte order mark is the file's, see :func:`write_batch`);
+    ``csv``: RFC 4180 with commas. Either way no cell starts with a formula character: such
+    cells get a leading apostrophe, as OWASP advises against CSV injection."""
+
+    def __init__(self, stream: IO[str], format: SummaryFormat = "excel") -> None:
+        self.format = format
+        excel = format == "excel"
+        self._writer = csv.writer(
+            stream, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n"
+        )
+        self._writer.writerow(SUMMARY_COLUMNS)
+
+    def write(self, row: dict[str, str]) -> None:
+        self._writer.writerow(
+            [self._cell(column, row.get(column, "")) for column in SUMMARY_COLUMNS]
+        )
+
+    def _cell(self, column: str, value: str) -> str:
+        if column in _NUMBER_COLUMNS and self.format == "excel":
+            return value.replace(".", ",")
+        return safe_cell(value)
+
+
+def safe_cell(value: str) -> str:
+    """``value`` with a leading apostrophe if a spreadsheet would read it as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def summary_row(name: str, result: AuditResult) -> dict[str, str]:
@@ -331,3 +468,293 @@ def _error_row(name: str, failure: BatchFailure) -> dict[str, str]:
 
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
+
+
+# ------------------------------------------------------------------ writing a batch
+
+
+@dataclass
+class BatchOutcome:
+    """What :func:`write_batch` did."""
+
+    #: Profiles in the batch, and how many of them have an error record.
+    total: int = 0
+    #: Records written (fewer than ``total`` when interrupted).
+    written: int = 0
+    failed: int = 0
+    #: Records taken over from the earlier output (``resume``).
+    resumed: int = 0
+    #: Highest exit code among the error records (0 if none).
+    worst_exit_code: int = 0
+    #: Error messages, in input order (at most 1,000 are kept).
+    errors: list[str] = field(default_factory=list)
+    #: Set when a signal stopped the batch; the outputs then hold the finished part.
+    interrupted: BatchInterrupted | None = None
+
+
+def check_outputs(
+    output: Path,
+    summary: Path | None,
+    *,
+    force: bool,
+    resume: bool,
+    profiles: Sequence[Path] = (),
+) -> None:
+    """Refuse output locations that cannot be written, before any audit runs."""
+    targets = [output] if summary is None else [output, summary]
+    if summary is not None and _same_file(summary, output):
+        raise OutputError(str(summary), "is the same file as --output")
+    inputs = {_key(path) for path in profiles}
+    for target in targets:
+        if _key(target) in inputs:
+            raise OutputError(str(target), "is one of the profiles; choose another file name")
+        if target.is_dir():
+            raise OutputError(str(target), "is a directory; expected a file name")
+        folder = target.parent
+        if not folder.is_dir():
+            raise OutputError(str(target), f"folder {str(folder)!r} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError(str(target), f"folder {str(folder)!r} is not writable")
+        if os.path.lexists(target):
+            if not (force or resume):
+                raise OutputError(str(target), "already exists; use --force to replace it")
+            if not stat.S_ISREG(os.lstat(target).st_mode):
+                raise OutputError(str(target), "is not a regular file; it is not replaced")
+
+
+def write_batch(
+    profiles: Sequence[Path],
+    output: Path,
+    summary: Path | None = None,
+    *,
+    force: bool = False,
+    resume: bool = False,
+    summary_format: SummaryFormat = "excel",
+    jobs: int | None = None,
+    engine_factory: EngineFactory = Engine,
+    on_record: Callable[[BatchRecord], None] | None = None,
+    on_start: Callable[[], None] | None = None,
+) -> BatchOutcome:
+    """Audit ``profiles`` and write the JSON Lines ``output`` (and ``summary``).
+
+    Records are written in input order as they finish, to temporary files beside the
+    outputs; at the end both take their names together. With ``resume`` the records of an
+    earlier ``output`` are kept (except internal errors, e.g. from an interrupted run) and
+    only the missing profiles are audited. A ``KeyboardInterrupt`` (SIGINT) or
+    :class:`BatchInterrupted` (raised by the caller's SIGTERM handler) stops the workers;
+    the finished part is written as the outputs and the outcome says ``interrupted``.
+    """
+    _finish_pending_commit(output)
+    check_outputs(output, summary, force=force, resume=resume, profiles=profiles)
+    kept = _earlier_records(output) if resume and output.exists() else {}
+    names = [profile_name(path) for path in profiles]
+    missing = [number for number, name in enumerate(names) if name not in kept]
+    outcome = BatchOutcome(total=len(profiles))
+    notify = on_record or (lambda record: None)
+    with _Outputs(output, summary, summary_format) as outputs:
+        new = iter_records(
+            [profiles[number] for number in missing],
+            jobs=jobs,
+            engine_factory=engine_factory,
+            on_start=on_start,
+            indices=missing,
+        )
+        try:
+            try:
+                for number, name in enumerate(names):
+                    if name in kept:
+                        record = _record_from_line(number, name, _read_line(output, kept[name]))
+                        outcome.resumed += 1
+                    else:
+                        record = next(new)
+                    outputs.write(record)
+                    _count(outcome, record)
+                    notify(record)
+            finally:
+                new.close()  # stops the workers if the batch did not finish
+        except KeyboardInterrupt:
+            outcome.interrupted = BatchInterrupted(signal.SIGINT)
+        except BatchInterrupted as stop:
+            outcome.interrupted = stop
+        outputs.commit()
+    return outcome
+
+
+def _count(outcome: BatchOutcome, record: BatchRecord) -> None:
+    outcome.written += 1
+    if record.error is None:
+        return
+    outcome.failed += 1
+    outcome.worst_exit_code = max(outcome.worst_exit_code, record.error.exit_code)
+    if len(outcome.errors) < 1000:
+        outcome.errors.append(record.error.message)
+
+
+def _earlier_records(output: Path) -> dict[str, tuple[int, int]]:
+    """Profile name → (offset, length) of its line in an earlier output, for records worth
+    keeping; a line that cannot be read is skipped (its profile is audited again)."""
+    kept: dict[str, tuple[int, int]] = {}
+    offset = 0
+    try:
+        with output.open("rb") as stream:
+            for line in stream:
+                position, offset = offset, offset + len(line)
+                try:
+                    entry = parse_json(line, _OUTPUT_LIMITS)
+                except InputLimitError:
+                    continue
+                if not isinstance(entry, dict) or not isinstance(entry.get("profile"), str):
+                    continue
+                status = entry.get("status")
+                error = entry.get("error")
+                if (status == "ok" and isinstance(entry.get("result"), dict)) or (
+                    status == "error"
+                    and isinstance(error, dict)
+                    and error.get("kind") != "InternalError"
+                ):
+                    kept[entry["profile"]] = (position, len(line))
+    except OSError as error:
+        raise OutputError(str(output), f"cannot read it to resume: {error.strerror}") from None
+    return kept
+
+
+def _read_line(output: Path, where: tuple[int, int]) -> bytes:
+    with output.open("rb") as stream:
+        stream.seek(where[0])
+        return stream.read(where[1])
+
+
+def _record_from_line(index: int, name: str, line: bytes) -> BatchRecord:
+    entry = parse_json(line, _OUTPUT_LIMITS)
+    if entry["status"] == "ok":
+        result = AuditResult.model_validate(entry["result"])
+        return BatchRecord(
+            index=index,
+            profile=name,
+            result_json=result.model_dump_json(),
+            summary=summary_row(name, result),
+        )
+    failure = BatchFailure.model_validate(entry["error"])
+    return BatchRecord(index=index, profile=name, error=failure, summary=_error_row(name, failure))
+
+
+class _Outputs:
+    """Temporary files beside the outputs, renamed together by :meth:`commit`."""
+
+    def __init__(self, output: Path, summary: Path | None, summary_format: SummaryFormat):
+        self.targets = [output] if summary is None else [output, summary]
+        self.temporaries: list[Path] = []
+        self.streams: list[IO[str]] = []
+        self.summary_writer: SummaryWriter | None = None
+        self.summary_format = summary_format
+        self.committed = False
+
+    def __enter__(self) -> _Outputs:
+        try:
+            for number, target in enumerate(self.targets):
+                temporary = _temporary_beside(target)
+                self.temporaries.append(temporary)
+                excel = number == 1 and self.summary_format == "excel"
+                # The byte order mark tells Excel the file is UTF-8 (umlauts in names).
+                stream = temporary.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="")
+                self.streams.append(stream)
+            if len(self.streams) > 1:
+                self.summary_writer = SummaryWriter(self.streams[1], self.summary_format)
+        except BaseException:
+            self._discard()
+            raise
+        return self
+
+    def write(self, record: BatchRecord) -> None:
+        try:
+            self.streams[0].write(record.to_jsonl())
+            if self.summary_writer is not None:
+                self.summary_writer.write(record.summary)
+        except OSError as error:
+            raise OutputError(str(self.targets[0]), f"cannot write: {error.strerror}") from None
+
+    def commit(self) -> None:
+        """Flush both files to disk, then give them their names together."""
+        try:
+            for stream in self.streams:
+                stream.flush()
+                os.fsync(stream.fileno())
+                stream.close()
+        except OSError as error:
+            raise OutputError(str(self.targets[0]), f"cannot write: {error.strerror}") from None
+        note = _commit_note(self.targets[0])
+        pairs = list(zip(self.temporaries, self.targets, strict=True))
+        # No signal may split the renames; after a hard kill the note finishes them.
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            note.write_text(
+                json.dumps([[str(a), str(b)] for a, b in pairs], ensure_ascii=False),
+                encoding="utf-8",
+            )
+            for temporary, target in pairs:
+                os.replace(temporary, target)
+            note.unlink()
+            self.committed = True
+        except OSError as error:
+            raise OutputError(str(self.targets[0]), f"cannot write: {error.strerror}") from None
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.committed:
+            self._discard()
+
+    def _discard(self) -> None:
+        for stream in self.streams:
+            with contextlib.suppress(OSError):
+                stream.close()
+        for temporary in self.temporaries:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+
+
+def _temporary_beside(target: Path) -> Path:
+    folder = target.parent
+    for _ in range(100):
+        candidate = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise OutputError(str(target), f"cannot write: {error.strerror}") from None
+        return candidate
+    raise OutputError(str(target), "cannot create a temporary file beside it")  # pragma: no cover
+
+
+def _commit_note(output: Path) -> Path:
+    return output.parent / f".{output.name}.commit"
+
+
+def _finish_pending_commit(output: Path) -> None:
+    """Finish the renames of a batch killed between them (see :meth:`_Outputs.commit`)."""
+    note = _commit_note(output)
+    if not note.exists():
+        return
+    try:
+        pairs = json.loads(note.read_text(encoding="utf-8"))
+        for temporary, target in pairs:
+            if os.path.exists(temporary):
+                os.replace(temporary, target)
+        note.unlink()
+    except (OSError, ValueError, TypeError) as error:
+        raise OutputError(
+            str(note), f"cannot finish the previous batch's outputs: {error}; remove the file"
+        ) from None
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    return _key(first) == _key(second)
+
+
+def _key(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except OSError:
+        return str(path)

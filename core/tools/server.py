@@ -2,55 +2,106 @@
 
 Needs the optional dependencies of the ``server`` extra (FastAPI and uvicorn); only
 ``audit serve`` and integrators import this module. ``POST /audits`` takes a profile as
-JSON or TOML and answers with exactly the JSON of ``Engine().audit(profile).to_json()``.
+JSON (``application/json``) or TOML (``application/toml``) and answers with exactly the
+JSON of ``Engine().audit(profile).to_json()``. Request data is only ever parsed: nothing
+in a request makes the service read a file.
+
+Every error answer is problem JSON (RFC 9457, ``application/problem+json``) with
+``type``, ``title``, ``status`` and ``detail``, plus ``key_path``, ``line`` and ``column``
+where the input can be located. A client's mistake is always a 4xx: input is checked
+against the limits of :mod:`kundenkompass.files.limits` (nesting, integer digits, text
+lengths) and the body size before its content is looked at.
 
 One engine serves all requests. Audits run in the thread pool so the event loop stays
 responsive; the engine serializes them internally (durable_rules holds the GIL anyway), so
 for more throughput run several worker processes (``audit serve --workers N``).
+
+Connections are guarded by :class:`GuardedH11Protocol`: a request must arrive completely
+within the request timeout (idle, partial-header and partial-body connections are closed),
+and connections beyond the concurrency limit are closed at once, so a few hundred idle
+sockets cannot use up the process's file descriptors and starve other clients.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import logging
 import os
-from typing import Any
+from enum import Enum
+from typing import Annotated, Any
 
+import h11
 from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from kundenkompass import __version__
 from kundenkompass.engine import Engine
 from kundenkompass.errors import KundenkompassError, ProfileError
+from kundenkompass.files.limits import printable
 from kundenkompass.profile.load import Profile
 from kundenkompass.profile.schemas import profile_model, result_schema
 from kundenkompass.results import AuditResult
 from kundenkompass.tools.listing import checklist_entries, fact_entries, measure_entries
-from pydantic import BaseModel
+from kundenkompass.vocabulary import PHASES
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 #: Largest request body accepted by default (profiles are a few kilobytes).
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-#: Environment variables read by :func:`app_from_environment` (used by worker processes):
-#: the body limit, ruleset files (separated by ``os.pathsep``), and "1" to skip broken
-#: plugins.
+#: Seconds a client has to send a complete request (headers and body) once the connection
+#: is open or the previous response was sent; slower or idle connections are closed.
+DEFAULT_REQUEST_TIMEOUT = 10.0
+#: Seconds an idle keep-alive connection stays open after a response (uvicorn's option).
+DEFAULT_KEEP_ALIVE_TIMEOUT = 5
+#: Most simultaneous connections per process; further ones are closed at once, and
+#: requests beyond it get 503 (uvicorn's ``limit_concurrency``).
+DEFAULT_MAX_CONNECTIONS = 100
+#: Environment variables read by :func:`app_from_environment` and the connection guard
+#: (used by worker processes): the body limit, ruleset files (separated by
+#: ``os.pathsep``), "1" to skip broken plugins, and the request timeout.
 MAX_BODY_VARIABLE = "KUNDENKOMPASS_MAX_BODY_BYTES"
 RULESETS_VARIABLE = "KUNDENKOMPASS_RULESETS"
 SKIP_BROKEN_VARIABLE = "KUNDENKOMPASS_SKIP_BROKEN_PLUGINS"
+REQUEST_TIMEOUT_VARIABLE = "KUNDENKOMPASS_REQUEST_TIMEOUT"
 #: How a profile in a request body is named in error messages.
 SOURCE = "request"
 
+PROBLEM_TYPE = "application/problem+json"
 JSON_TYPES = frozenset({"application/json"})
-TOML_TYPES = frozenset({"application/toml", "application/x-toml", "text/toml", "text/plain"})
+TOML_TYPES = frozenset({"application/toml", "application/x-toml", "text/toml"})
+
+Phase = Enum("Phase", {phase: phase for phase in PHASES}, type=str)  # type: ignore[misc]
+
+_TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+logger = logging.getLogger("kundenkompass.server")
+#: How worker processes find the connection guard (uvicorn imports it by name).
+PROTOCOL_NAME = "kundenkompass.tools.server:GuardedH11Protocol"
 
 
 class Problem(BaseModel):
-    """An error answer. ``detail`` is the message the command line prints for the same
-    input (with ``request`` in place of the file name)."""
+    """An error answer (RFC 9457 problem details). ``detail`` is the message the command
+    line prints for the same input (with ``request`` in place of the file name)."""
 
-    detail: str
-    key_path: str | None = None
-    line: int | None = None
-    column: int | None = None
+    type: str = Field(default="about:blank", description="Always about:blank.")
+    title: str = Field(description="The HTTP status phrase, e.g. Invalid input.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What is wrong, in one line.")
+    key_path: str | None = Field(default=None, description="Where in the profile, e.g. facts.x.")
+    line: int | None = Field(default=None, description="Line of a syntax error in the body.")
+    column: int | None = Field(default=None, description="Column of a syntax error.")
 
 
 class Health(BaseModel):
@@ -69,6 +120,43 @@ class _UnsupportedType(Exception):
     pass
 
 
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    key_path: str | None = None,
+    line: int | None = None,
+    column: int | None = None,
+) -> JSONResponse:
+    """A problem JSON answer; the detail is made printable (it may echo request data)."""
+    problem = Problem(
+        title=_TITLES.get(status, "Error"),
+        status=status,
+        detail=printable(detail),
+        key_path=printable(key_path) if key_path else None,
+        line=line,
+        column=column,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_TYPE
+    )
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    descriptions = {
+        413: "The body is larger than the limit.",
+        415: "The body is neither JSON nor TOML.",
+        422: "The input is invalid; `detail` says where.",
+        500: "A plugin or rule failed for this profile.",
+        503: "More connections or requests than the service accepts at once.",
+    }
+    reference = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    return {
+        status: {"description": descriptions[status], "content": {PROBLEM_TYPE: reference}}
+        for status in statuses
+    }
+
+
 def create_app(
     engine: Engine | None = None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 ) -> FastAPI:
@@ -82,44 +170,50 @@ def create_app(
             "Send a company profile (JSON or TOML, see `GET /schemas/profile`) to "
             "`POST /audits` and get the audit result: per phase the checklist score and "
             "maturity, the prioritized measures with their reasons, and the open questions. "
-            "Report texts are German."
+            "Report texts are German. Errors are problem JSON (RFC 9457)."
         ),
     )
     app.state.engine = engine
 
     @app.exception_handler(ProfileError)
     async def _bad_profile(request: Request, error: ProfileError) -> JSONResponse:
-        problem = Problem(
-            detail=str(error), key_path=error.key_path, line=error.line, column=error.column
+        return problem_response(
+            422, str(error), key_path=error.key_path, line=error.line, column=error.column
         )
-        return JSONResponse(problem.model_dump(), status_code=422)
 
     @app.exception_handler(KundenkompassError)
     async def _failed(request: Request, error: KundenkompassError) -> JSONResponse:
         # A plugin or rule that fails for this profile: the server's fault, not the client's.
-        return JSONResponse(Problem(detail=str(error)).model_dump(), status_code=500)
+        return problem_response(500, str(error))
 
     @app.exception_handler(_BodyTooLarge)
     async def _too_large(request: Request, error: _BodyTooLarge) -> JSONResponse:
-        detail = f"request body too large; at most {max_body_bytes} bytes"
-        return JSONResponse(Problem(detail=detail).model_dump(), status_code=413)
+        return problem_response(413, f"request body too large; at most {max_body_bytes} bytes")
 
     @app.exception_handler(_UnsupportedType)
     async def _unsupported(request: Request, error: _UnsupportedType) -> JSONResponse:
-        detail = f"unsupported content type {error}; send application/json or application/toml"
-        return JSONResponse(Problem(detail=detail).model_dump(), status_code=415)
+        return problem_response(
+            415,
+            f"unsupported content type {str(error) or '(none)'}; send application/json "
+            "or application/toml",
+        )
 
-    problems: dict[int | str, dict[str, Any]] = {
-        413: {"model": Problem, "description": "The body is larger than the limit."},
-        415: {"model": Problem, "description": "The body is neither JSON nor TOML."},
-        422: {"model": Problem, "description": "The profile is invalid; `detail` says where."},
-        500: {"model": Problem, "description": "A plugin or rule failed for this profile."},
-    }
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return problem_response(422, f"{where}: {first.get('msg', 'invalid')}", key_path=where)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        response = problem_response(error.status_code, str(error.detail))
+        response.headers.update(error.headers or {})
+        return response
 
     @app.post(
         "/audits",
         response_model=AuditResult,
-        responses=problems,
+        responses=_problems(413, 415, 422, 500),
         summary="Audit a company profile",
         openapi_extra={
             "requestBody": {
@@ -135,24 +229,27 @@ def create_app(
         },
     )
     async def audit(request: Request) -> Response:
-        """Audit the profile in the body (JSON or TOML) and return the result.
+        """Audit the profile in the body and return the result.
 
+        The body is JSON (`Content-Type: application/json`, an object with the profile's
+        tables) or TOML (`application/toml`; `text/toml` and `application/x-toml` are
+        accepted too), UTF-8. Any other or a missing content type is refused with 415.
         The answer is byte for byte the JSON of `audit run`'s engine for that profile.
         """
         body = await _read_body(request, max_body_bytes)
-        kind = _body_kind(request.headers.get("content-type"), body)
+        kind = _body_kind(request.headers.get("content-type"))
         result = await run_in_threadpool(_audit, engine, body, kind)
         return Response(result, media_type="application/json")
 
-    @app.get("/checklist", summary="The checklist items of all phases (or one)")
+    @app.get(
+        "/checklist",
+        summary="The checklist items of all phases (or one)",
+        responses=_problems(422),
+    )
     def checklist(
-        phase: str | None = Query(default=None, description="Only this phase."),
+        phase: Annotated[Phase | None, Query(description="Only this phase.")] = None,
     ) -> list[dict[str, Any]]:
-        try:
-            return checklist_entries(engine.catalog, phase)
-        except ProfileError as error:
-            # Same message as the command line, named for the query parameter.
-            raise ProfileError("phase", error.message) from None
+        return checklist_entries(engine.catalog, phase.value if phase else None)
 
     @app.get("/measures", summary="The catalogue of measures")
     def measures() -> list[dict[str, Any]]:
@@ -196,6 +293,10 @@ def create_app(
             components = document.setdefault("components", {}).setdefault("schemas", {})
             components.update(profile.pop("$defs", {}))
             components["Profile"] = profile
+            components["Problem"] = Problem.model_json_schema()
+            # Validation errors are problem JSON too, not FastAPI's default shape.
+            components.pop("HTTPValidationError", None)
+            components.pop("ValidationError", None)
             app.openapi_schema = document
         return app.openapi_schema
 
@@ -227,15 +328,13 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _body_kind(content_type: str | None, body: bytes) -> str:
+def _body_kind(content_type: str | None) -> str:
     media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media in JSON_TYPES or media.endswith("+json"):
+    if media in JSON_TYPES or (media.startswith("application/") and media.endswith("+json")):
         return "json"
     if media in TOML_TYPES:
         return "toml"
-    if media in ("", "application/octet-stream"):
-        return "json" if body.lstrip()[:1] == b"{" else "toml"
-    raise _UnsupportedType(media)
+    raise _UnsupportedType(printable(media[:100]))
 
 
 def _audit(engine: Engine, body: bytes, kind: str) -> str:
@@ -245,12 +344,62 @@ def _audit(engine: Engine, body: bytes, kind: str) -> str:
 def _profile(engine: Engine, body: bytes, kind: str) -> Profile:
     if kind == "toml":
         return engine.load_profile(body, source=SOURCE)
-    try:
-        data = json.loads(body)
-    except UnicodeDecodeError as error:
-        raise ProfileError(SOURCE, f"is not UTF-8 text (byte {error.start + 1})") from None
-    except json.JSONDecodeError as error:
-        raise ProfileError(
-            SOURCE, f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno
-        ) from None
-    return engine.load_profile(data, source=SOURCE)
+    return engine.load_profile_json(body, source=SOURCE)
+
+
+# ------------------------------------------------------------------ connections
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with a deadline for each request and a connection cap.
+
+    uvicorn closes idle keep-alive connections after a response, but not a connection that
+    never sends a request, nor one that sends headers or a body slowly. Here a request must
+    arrive completely within the request timeout of the connection opening or the last
+    response; otherwise the connection is closed. Connections beyond the concurrency limit
+    are closed at once instead of holding a file descriptor until they speak.
+    """
+
+    request_timeout = DEFAULT_REQUEST_TIMEOUT
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        configured = os.environ.get(REQUEST_TIMEOUT_VARIABLE)
+        self.request_timeout = float(configured) if configured else type(self).request_timeout
+        self._deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if self.limit_concurrency is not None and len(self.connections) > self.limit_concurrency:
+            logger.warning("too many connections; closing a new one")
+            transport.close()
+            return
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is not h11.SEND_BODY and self.conn.their_state is not h11.IDLE:
+            self._disarm()  # the request is complete (or the connection is ending)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(self.request_timeout, self._timed_out)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _timed_out(self) -> None:
+        self._deadline = None
+        if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) and not self.transport.is_closing():
+            self.transport.close()

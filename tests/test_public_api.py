@@ -1,0 +1,79 @@
+"""The public API at the package root, and the error tree every error belongs to."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import subprocess
+import sys
+
+import kundenkompass
+import pytest
+from kundenkompass.errors import KundenkompassError
+
+from .test_architecture import MODULES
+
+
+def test_every_public_name_is_importable_from_the_root():
+    for name in kundenkompass.__all__:
+        assert getattr(kundenkompass, name) is not None, name
+    assert sorted(kundenkompass.__all__) == sorted({*kundenkompass.__all__})
+    assert set(dir(kundenkompass)) >= set(kundenkompass.__all__)
+
+
+def test_the_root_names_are_the_objects_of_their_modules():
+    from kundenkompass.engine import Engine
+    from kundenkompass.results import AuditResult
+
+    assert kundenkompass.Engine is Engine
+    assert kundenkompass.AuditResult is AuditResult
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'Engin'"):
+        kundenkompass.Engin  # noqa: B018
+
+
+def test_importing_the_root_loads_nothing_else():
+    """The command line and embedders pay for what they use, not for the whole API."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, kundenkompass; "
+            "print(sorted(m for m in sys.modules if m.startswith(('kundenkompass.', 'pydantic'))))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_every_error_the_package_defines_is_a_kundenkompass_error():
+    """Private exceptions (``_Name``) are control flow inside one module and never leave it."""
+    found = []
+    for module_name in MODULES:
+        if module_name.endswith("__main__"):  # importing it runs the command line
+            continue
+        module = importlib.import_module(module_name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            public = not cls.__name__.startswith("_")
+            if public and cls.__module__ == module_name and issubclass(cls, BaseException):
+                found.append(cls)
+                assert issubclass(cls, KundenkompassError), f"{module_name}.{cls.__name__}"
+    assert len(found) >= 10
+
+
+def test_errors_keep_their_location_in_fields():
+    from kundenkompass.errors import DataFileError, RuleError, TomlFileError
+
+    error = DataFileError("facts.toml", "must be a table", key_path="fact[2] 'website'")
+    assert str(error) == "facts.toml: fact[2] 'website': must be a table"
+    assert (error.source, error.key_path, error.exit_code) == ("facts.toml", "fact[2] 'website'", 3)
+    toml = TomlFileError("TOML syntax error: x", 3, 7)
+    assert (str(toml), toml.line, toml.column) == ("TOML syntax error: x", 3, 7)
+    located = TomlFileError("file not found", source="profil.toml")
+    assert str(located) == "profil.toml: file not found"
+    rule = RuleError("rules.toml", "r1", "unknown measure", culprit="kaputt")
+    assert (rule.origin, rule.rule, rule.culprit) == ("rules.toml", "r1", "kaputt")
