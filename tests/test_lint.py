@@ -477,9 +477,13 @@ def test_an_unused_threshold_is_flagged(tmp_path):
 
 
 def test_a_rule_repeating_built_in_advice_is_flagged(tmp_path):
+    gbp_missing = (
+        '{ answer = "google_business_profil", equals = "nein" }, '
+        '{ company = "channels", contains = "laden" }'
+    )
     repeated = rule(
         "gbp_auch",
-        '{ answer = "google_business_profil", equals = "nein" }',
+        "{ all = [" + gbp_missing + "] }",
         'recommend = "google_business_profil_anlegen"',
     )
     problems = check(tmp_path, repeated + rule("basis", '{ fact = "zahl", equals = 3 }'))
@@ -489,7 +493,7 @@ def test_a_rule_repeating_built_in_advice_is_flagged(tmp_path):
     # a stricter condition repeats it too; a different one does not
     stricter = rule(
         "gbp_streng",
-        '{ all = [{ answer = "google_business_profil", equals = "nein" }, { fact = "zahl", gt = 1 }] }',
+        "{ all = [" + gbp_missing + ', { fact = "zahl", gt = 1 }] }',
         'recommend = "google_business_profil_anlegen"',
     )
     assert only(

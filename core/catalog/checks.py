@@ -538,6 +538,8 @@ def check_repeated_advice(catalog: Catalog) -> Iterator[Finding]:
         if rule.recommend is None or built_in(catalog, rule.plugin):
             continue
         for other in built_in_rules.get(rule.recommend, ()):
+            if other.unless is not None and other.unless != rule.unless:
+                continue  # the built-in rule is silenced where this one may still fire
             theirs = _alternatives(other)
             if all(any(mine >= their for their in theirs) for mine in _alternatives(rule)):
                 yield Finding(
