@@ -8,6 +8,7 @@ be added next to it without touching the structure.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from enum import Enum
@@ -118,6 +119,15 @@ class FactDefinition(Contribution):
         numeric = self.type in (FactType.INT, FactType.FLOAT)
         if not numeric and (self.minimum is not None or self.maximum is not None):
             raise ValueError(f"fact {self.key!r}: minimum/maximum apply to numbers only")
+        # Bounds that no value satisfies would refuse every profile that states the fact.
+        for name, bound in (("minimum", self.minimum), ("maximum", self.maximum)):
+            if bound is not None and not math.isfinite(bound):
+                raise ValueError(f"Fakt {self.key!r}: {name} muss eine endliche Zahl sein")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError(
+                f"Fakt {self.key!r}: minimum ({self.minimum:g}) ist größer als maximum "
+                f"({self.maximum:g})"
+            )
         return self
 
     def label(self, value: str, language: str = DEFAULT_LANGUAGE) -> str:

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from kundenkompass.vocabulary import AnswerValue, Horizon, Priority, Truth
-from pydantic import BaseModel, ConfigDict
+from kundenkompass.vocabulary import (
+    AnswerValue,
+    Cost,
+    Effort,
+    Horizon,
+    Impact,
+    Maturity,
+    Priority,
+    TimeToEffect,
+    Truth,
+)
+from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1.0"
+
+#: A score from 0 to 100 (a saved result with NaN, infinity or a negative score is refused).
+Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+#: A finite number (what-if gains may in principle be negative, never NaN).
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
 
 
 class ResultModel(BaseModel):
@@ -42,8 +58,8 @@ class Firing(ResultModel):
 class WhatIf(ResultModel):
     """How much the scores would rise if the measure's checklist items were fulfilled."""
 
-    phase_score_gain: float
-    overall_gain: float
+    phase_score_gain: Finite
+    overall_gain: Finite
     items: list[str]
 
 
@@ -56,14 +72,15 @@ class Recommendation(ResultModel):
     phase_title: str
     reference: str
     priority: Priority
-    impact: str
-    effort: str
-    cost: str
-    time_to_effect: str
+    impact: Impact
+    effort: Effort
+    cost: Cost
+    time_to_effect: TimeToEffect
     #: Recommended measures of this plan that should be done first (they come earlier).
     prerequisites: list[str]
     quick_win: bool
-    score: float
+    #: Priority points (0–100 by the documented model; not capped here).
+    score: Annotated[float, Field(ge=0, allow_inf_nan=False)]
     horizon: Horizon
     reasons: list[Firing]
     what_if: WhatIf
@@ -74,21 +91,21 @@ class ChecklistAnswer(ResultModel):
     statement: str
     answer: AnswerValue | None
     note: str | None = None
-    weight: float
+    weight: Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class PhaseResult(ResultModel):
     phase: str
     title: str
-    items: int
-    answered: int
-    fulfilled: int
-    partly: int
-    not_fulfilled: int
-    not_applicable: int
-    unanswered: int
-    score: float | None
-    maturity: str | None
+    items: Count
+    answered: Count
+    fulfilled: Count
+    partly: Count
+    not_fulfilled: Count
+    not_applicable: Count
+    unanswered: Count
+    score: Score | None
+    maturity: Maturity | None
     checklist: list[ChecklistAnswer]
 
 
@@ -220,8 +237,8 @@ class WebsiteCheck(ResultModel):
 class AuditResult(ResultModel):
     schema_version: str = SCHEMA_VERSION
     company: CompanyInfo
-    overall_score: float | None
-    overall_maturity: str | None
+    overall_score: Score | None
+    overall_maturity: Maturity | None
     phases: list[PhaseResult]
     top_steps: list[str]
     recommendations: list[Recommendation]

@@ -144,7 +144,15 @@ def test_load_result_reads_what_run_writes(saved, before):
         ('{"company": {}, "phases": []}', "has no schema_version"),
         (
             '{"schema_version": "2.0", "company": {}, "phases": []}',
-            "schema_version: schema_version '2.0' is not supported",
+            "schema_version: schema_version '2.0' ist neuer als diese Version",
+        ),
+        (
+            '{"schema_version": "1.x", "company": {}, "phases": []}',
+            "schema_version: schema_version '1.x' ist keine Version der Form MAJOR.MINOR",
+        ),
+        (
+            '{"schema_version": "0.9", "company": {}, "phases": []}',
+            "schema_version: schema_version '0.9' wird nicht mehr gelesen",
         ),
     ],
 )

@@ -139,7 +139,18 @@ def test_text_report_shows_data_literally(
     outputs: tuple[AuditResult, AuditResult, MeasureExplanation], value: str
 ) -> None:
     before, _, _ = outputs
-    result = AuditResult.model_validate(_poison(before.model_dump(mode="json"), value))
+    data = _poison(before.model_dump(mode="json"), value)
+    # What a website shows is data too (the example profile has no website check).
+    data["website_check"] = [
+        {
+            "key": "facts.website",
+            "label": value,
+            "website_value": value,
+            "url": value,
+            "snippet": value,
+        }
+    ]
+    result = AuditResult.model_validate(data)
     for console in (_terminal(), _plain()):
         render(result, console)
         _check(_outputs(console), value)

@@ -22,6 +22,7 @@ from kundenkompass.rules.language import (
     MAX_ALTERNATIVES,
     Leaf,
     Rule,
+    capacity_problem,
     iter_leaves,
     to_alternatives,
 )
@@ -272,6 +273,10 @@ def rule_findings(
             f"condition expands to more than {MAX_ALTERNATIVES} alternatives; "
             "split it into several rules",
         )
+    else:
+        capacity = capacity_problem(rule)
+        if capacity:
+            yield finding("capacity", capacity)
 
 
 def unless_problem(rule: Rule, catalog: Catalog) -> str | None:

@@ -68,8 +68,8 @@ def batch(
     from functools import partial
 
     from kundenkompass.errors import ProfileError
+    from kundenkompass.render.terminal import make_console, visible
     from kundenkompass.tools import batch as batching
-    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -85,7 +85,7 @@ def batch(
     # Fail before hours of work, not after.
     batching.check_outputs(output, summary, force=force, resume=resume, profiles=paths)
 
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console = make_console(stderr=True, soft_wrap=True)
     failed = 0
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -132,16 +132,19 @@ def batch(
     done = outcome.total - outcome.failed
     if outcome.interrupted is not None:
         console.print(
-            f"audit: {outcome.interrupted}: {outcome.written} of {outcome.total} profiles "
-            f"finished and written to {written}; continue with --resume",
+            visible(
+                f"audit: {outcome.interrupted}: {outcome.written} of {outcome.total} profiles "
+                f"finished and written to {written}; continue with --resume"
+            ),
             markup=False,
         )
         raise typer.Exit(outcome.interrupted.exit_code)
     resumed = f" ({outcome.resumed} kept from the earlier output)" if outcome.resumed else ""
     console.print(
-        f"{done} of {outcome.total} profiles audited{resumed}; wrote {written}", markup=False
+        visible(f"{done} of {outcome.total} profiles audited{resumed}; wrote {written}"),
+        markup=False,
     )
     if outcome.failed:
         for message in outcome.errors:
-            console.print(f"audit: error: {message}", markup=False)
+            console.print(f"audit: error: {visible(message)}", markup=False)
         raise typer.Exit(outcome.worst_exit_code)

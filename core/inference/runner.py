@@ -40,7 +40,7 @@ from typing import Any
 
 from durable import engine as durable_engine
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.errors import AuditError
+from kundenkompass.errors import AuditError, RuleError
 from kundenkompass.inference.compile import (
     FACT_TYPE,
     CompiledRules,
@@ -146,6 +146,8 @@ class _AuditState:
     sid: str
     inference: Inference = field(default_factory=Inference)
     failures: list[tuple[str, str]] = field(default_factory=list)
+    #: Alternatives that fired (an alternative compiled into parts fires once).
+    fired: set[str] = field(default_factory=set)
     #: Derived facts waiting to be asserted into other partitions: (property, value, origin).
     outbox: list[tuple[str, Any, int]] = field(default_factory=list)
 
@@ -181,7 +183,10 @@ class RuleRunner:
                 "run": _started,
             }
             definitions[ruleset_name] = rules
-        self._host.set_rulesets(definitions)
+        try:
+            self._host.set_rulesets(definitions)
+        except Exception as error:  # durable_rules reports only an error number
+            raise self._build_error(error) from None
 
     @property
     def live_states(self) -> int:
@@ -215,7 +220,7 @@ class RuleRunner:
                     ]
                     if batch:
                         self._open(name, state.sid, touched)
-                        self._host.assert_facts(name, batch)
+                        self._assert(name, batch)
                 while state.outbox:
                     prop, value, origin = state.outbox.pop(0)
                     for position in self.compiled.consumers.get(prop, ()):
@@ -224,7 +229,7 @@ class RuleRunner:
                             if name not in touched:
                                 self._open(name, state.sid, touched)
                             fact = {"t": FACT_TYPE, prop: value, "sid": state.sid}
-                            self._host.assert_fact(name, fact)
+                            self._assert(name, [fact])
             except durable_engine.MessageObservedException as error:
                 state.failures.append((DURABLE_RULES, f"MessageObservedException: {error}"))
             finally:
@@ -232,6 +237,50 @@ class RuleRunner:
                     self._host.delete_state(name, state.sid)
                 del self._states[state.sid]
         return state
+
+    def _assert(self, name: str, facts: list[dict[str, Any]]) -> None:
+        try:
+            if len(facts) == 1:
+                self._host.assert_fact(name, facts[0])
+            else:
+                self._host.assert_facts(name, facts)
+        except durable_engine.MessageObservedException:
+            raise
+        except Exception as error:  # durable_rules reports only an error number
+            position = self._names.index(name)
+            properties = {prop for fact in facts for prop in fact if prop not in ("t", "sid")}
+            raise self._capacity_error(error, position, properties) from None
+
+    def _capacity_error(self, error: Exception, position: int, properties: set[str]) -> RuleError:
+        """durable_rules failed while matching facts with these properties in a partition:
+        name a rule that tests them."""
+        partition = self.compiled.partitions[position]
+        for rule_name, definition in partition.definitions.items():
+            tested = {key for pattern in definition["all"] for key in _pattern_properties(pattern)}
+            if tested & properties:
+                return self._rule_error(rule_name, error)
+        return self._rule_error(next(iter(partition.definitions)), error)
+
+    def _build_error(self, error: Exception) -> RuleError:
+        """durable_rules refused the compiled rules: find a rule it refuses on its own."""
+        for partition in self.compiled.partitions:
+            for rule_name, definition in partition.definitions.items():
+                probe = QuietHost()
+                try:
+                    probe.set_rulesets({"probe": {rule_name: {**definition, "run": _never}}})
+                except Exception as own:
+                    return self._rule_error(rule_name, own)
+        first = next(iter(self.compiled.partitions[0].definitions))
+        return self._rule_error(first, error)
+
+    def _rule_error(self, rule_name: str, error: Exception) -> RuleError:
+        rule = self.compiled.alternative(rule_name).rule
+        return RuleError(
+            rule.origin,
+            rule.id,
+            f"durable_rules kann die Regeln nicht ausführen (Plugin {rule.plugin!r}): {error}. "
+            "Bitte melden Sie das mit dem Regelwerk als Fehler",
+        )
 
     def _describe(self, rule_id: str) -> str:
         rule = self.catalog.rules.get(rule_id)
@@ -260,7 +309,8 @@ class RuleRunner:
         return facts
 
     def _action(self, rule_name: str, position: int) -> Callable[[Any], None]:
-        alternative = self.compiled.alternatives[rule_name]
+        alternative = self.compiled.alternative(rule_name)
+        alternative_name = alternative.name
         rule = alternative.rule
         derived_value = rule.derive.value if rule.derive else None
         definition = self.catalog.facts.get(rule.derive.fact) if rule.derive else None
@@ -273,13 +323,16 @@ class RuleRunner:
         def action(closure: Any) -> None:
             state = self._states[closure.s["sid"]]
             try:
-                state.inference.fired.append(rule_name)
+                if alternative_name in state.fired:
+                    return  # another part of an alternative compiled into parts
+                state.fired.add(alternative_name)
+                state.inference.fired.append(alternative_name)
                 if rule.derive is None:
                     return
                 key, value = rule.derive.fact, derived_value
                 existing = state.inference.derived.get(key)
                 if existing is None:
-                    state.inference.derived[key] = Derived(key, value, (rule_name,))
+                    state.inference.derived[key] = Derived(key, value, (alternative_name,))
                     prop = property_name(f"facts.{key}")
                     consumers = self.compiled.consumers.get(prop, ())
                     if position in consumers:
@@ -287,7 +340,9 @@ class RuleRunner:
                     if any(other != position for other in consumers):
                         state.outbox.append((prop, value, position))
                 elif existing.value == value and type(existing.value) is type(value):
-                    state.inference.derived[key] = Derived(key, value, (*existing.by, rule_name))
+                    state.inference.derived[key] = Derived(
+                        key, value, (*existing.by, alternative_name)
+                    )
                 else:
                     first = existing.by[0].split("#")[0]
                     state.failures.append(
@@ -313,3 +368,21 @@ def _never(closure: Any) -> None:  # pragma: no cover - the sink rule cannot fir
 
 def _started(closure: Any) -> None:
     return None
+
+
+def _pattern_properties(pattern: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.startswith("$"):
+                    walk(value)
+                elif key != "t":
+                    found.add(key)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(pattern)
+    return found

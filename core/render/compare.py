@@ -8,7 +8,13 @@ since unknown is not false and a removed answer is no progress.
 from __future__ import annotations
 
 import json
+import math
+import os
+import re
+import stat
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from kundenkompass.errors import ResultFileError
 from kundenkompass.results import (
@@ -93,25 +99,45 @@ class AuditDiff(ResultModel):
         return self.model_dump_json(indent=2) + "\n"
 
 
+#: Largest saved result ``audit diff`` reads; a real one is well under 1 MB.
+MAX_RESULT_BYTES = 16_000_000
+#: Deepest nesting of lists and objects in a saved result (a real one nests about 8 deep).
+MAX_RESULT_DEPTH = 32
+_VERSION = re.compile(r"^(0|[1-9][0-9]{0,3})\.(0|[1-9][0-9]{0,3})$")
+
+
 def load_result(path: str | Path) -> AuditResult:
-    """Read a result saved with ``audit run --format json``, with clear errors."""
+    """Read a result saved with ``audit run --format json``, with clear errors.
+
+    The file is checked like a profile before it is parsed: a regular file (a FIFO would
+    block, /dev/zero never ends), at most :data:`MAX_RESULT_BYTES`, nesting at most
+    :data:`MAX_RESULT_DEPTH`, strict JSON (no NaN or Infinity), then the published result
+    schema (``audit schema result``) and its ``schema_version``.
+    """
     source = str(path)
+    raw = _read_bounded(source, Path(path))
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
     try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ResultFileError(source, "file not found") from None
-    except IsADirectoryError:
-        raise ResultFileError(source, "is a directory; expected a JSON file") from None
-    except OSError as error:
-        raise ResultFileError(source, f"cannot read: {error.strerror or error}") from None
-    try:
-        data = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ResultFileError(source, f"is not UTF-8 text (byte {error.start + 1})") from None
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as error:
         raise ResultFileError(
             source, f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno
         ) from None
+    except RecursionError:
+        raise ResultFileError(
+            source, f"ist zu tief verschachtelt (höchstens {MAX_RESULT_DEPTH} Ebenen)"
+        ) from None
+    except ValueError as error:  # a number JSON allows but Python refuses or cannot hold
+        raise ResultFileError(source, f"ungültige Zahl: {error}") from None
+    if _depth(data) > MAX_RESULT_DEPTH:
+        raise ResultFileError(
+            source, f"ist zu tief verschachtelt (höchstens {MAX_RESULT_DEPTH} Ebenen)"
+        )
     if not isinstance(data, dict) or "phases" not in data or "company" not in data:
         raise ResultFileError(
             source, "is not an audit result; expected the JSON of `audit run --format json`"
@@ -125,19 +151,104 @@ def load_result(path: str | Path) -> AuditResult:
         raise ResultFileError(source, problem["msg"], key_path=key_path or None) from None
 
 
+def _read_bounded(source: str, path: Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_RESULT_BYTES`; never blocks."""
+    try:
+        # Non-blocking: opening a FIFO must not wait for a writer.
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise ResultFileError(source, "file not found") from None
+    except IsADirectoryError:
+        raise ResultFileError(source, "is a directory; expected a JSON file") from None
+    except OSError as error:
+        raise ResultFileError(source, f"cannot read: {error.strerror or error}") from None
+    try:
+        status = os.fstat(handle)
+        if stat.S_ISDIR(status.st_mode):
+            raise ResultFileError(source, "is a directory; expected a JSON file")
+        if not stat.S_ISREG(status.st_mode):
+            raise ResultFileError(
+                source, "ist keine gewöhnliche Datei (z. B. eine Pipe oder ein Gerät)"
+            )
+        if status.st_size > MAX_RESULT_BYTES:
+            raise ResultFileError(source, _too_large(status.st_size))
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            raw = stream.read(MAX_RESULT_BYTES + 1)
+    except OSError as error:
+        raise ResultFileError(source, f"cannot read: {error.strerror or error}") from None
+    finally:
+        os.close(handle)
+    if len(raw) > MAX_RESULT_BYTES:  # grew since fstat
+        raise ResultFileError(source, _too_large(len(raw)))
+    return raw
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"ist zu groß ({size:,} Bytes); ein gespeichertes Ergebnis hat höchstens "
+        f"{MAX_RESULT_BYTES:,} Bytes".replace(",", ".")
+    )
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} ist in einem Ergebnis nicht erlaubt")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} ist zu groß")
+    return value
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and objects nest in ``data`` (iteratively: no recursion limit)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            children: Iterable[Any] = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_RESULT_DEPTH:
+            return deepest
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _check_schema_version(source: str, version: object) -> None:
-    supported_major = SCHEMA_VERSION.split(".")[0]
+    supported_major, _, newest_minor = SCHEMA_VERSION.partition(".")
     if not isinstance(version, str) or not version:
         raise ResultFileError(source, "has no schema_version; expected an audit result")
-    major, _, minor = version.partition(".")
-    newest_minor = SCHEMA_VERSION.partition(".")[2]
-    if major != supported_major or (
-        minor.isdigit() and newest_minor.isdigit() and int(minor) > int(newest_minor)
+    readable = f"{supported_major}.0 bis {SCHEMA_VERSION}"
+    match = _VERSION.match(version)
+    if match is None:
+        raise ResultFileError(
+            source,
+            f"schema_version {version!r} ist keine Version der Form MAJOR.MINOR; diese "
+            f"Version von Kundenkompass liest {readable}",
+            key_path="schema_version",
+        )
+    major, minor = int(match.group(1)), int(match.group(2))
+    if major > int(supported_major) or (
+        major == int(supported_major) and minor > int(newest_minor)
     ):
         raise ResultFileError(
             source,
-            f"schema_version {version!r} is not supported; this version of Kundenkompass "
-            f"reads {supported_major}.0 to {SCHEMA_VERSION}",
+            f"schema_version {version!r} ist neuer als diese Version von Kundenkompass "
+            f"({readable}); aktualisieren Sie Kundenkompass, um das Ergebnis zu lesen",
+            key_path="schema_version",
+        )
+    if major < int(supported_major):
+        raise ResultFileError(
+            source,
+            f"schema_version {version!r} wird nicht mehr gelesen; diese Version von "
+            f"Kundenkompass liest {readable} (erstellen Sie das Ergebnis mit "
+            "`audit run --format json` neu)",
             key_path="schema_version",
         )
 

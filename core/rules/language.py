@@ -65,6 +65,11 @@ NEGATED_OPERATOR: dict[Operator, Operator] = {
 #: Upper bound on the alternatives a rule may expand into; beyond it a rule is too complex.
 MAX_ALTERNATIVES = 64
 
+#: Inputs one alternative of a rule may test: durable_rules joins at most 16 facts per rule
+#: (error 304 beyond), and every input (every member a list is asked about, every
+#: unknown-marker) is a fact of its own.
+MAX_INPUTS_PER_ALTERNATIVE = 16
+
 #: Largest magnitude of a number in a rule. Profiles allow far less (10^12); beyond 2^53
 #: whole numbers lose precision as floats, and durable_rules saturates integers at 2^63.
 MAX_RULE_NUMBER = 1e15
@@ -409,3 +414,29 @@ def _contradictory(leaves: tuple[Leaf, ...]) -> bool:
     known = {leaf.ref for leaf in leaves if leaf.operator == "is_unknown" and not leaf.value}
     valued = {leaf.ref for leaf in leaves if leaf.operator != "is_unknown"}
     return bool(unknown & (known | valued))
+
+
+def capacity_problem(rule: Rule) -> str | None:
+    """Why durable_rules cannot run ``rule`` however it is compiled, or None.
+
+    Everything else beyond durable_rules' capacity (long ``in`` lists, many rules with one
+    condition, many tests of one value) the compiler rewrites.
+    """
+    for leaves in rule_alternatives(rule):
+        inputs = {_input_of(leaf) for leaf in leaves}
+        if len(inputs) > MAX_INPUTS_PER_ALTERNATIVE:
+            return (
+                f"die Bedingung prüft {len(inputs)} Eingaben zugleich; durable_rules verknüpft "
+                f"höchstens {MAX_INPUTS_PER_ALTERNATIVE} (seine Grenze an Fakten je Regel). "
+                "Teilen Sie die Regel, z. B. mit einem abgeleiteten Fakt für einen Teil der "
+                "Eingaben"
+            )
+    return None
+
+
+def _input_of(leaf: Leaf) -> tuple[str, str]:
+    if leaf.operator == "is_unknown":
+        return ("unknown", leaf.ref)
+    if leaf.operator in ("contains", "not_contains"):
+        return (leaf.ref, str(leaf.value))
+    return (leaf.ref, "")

@@ -27,6 +27,10 @@ ids against installed ones, plugins against rulesets. Problem classes (the ``cod
 ``cycle``
     derived facts that depend on each other in a circle, or measures that are each
     other's prerequisites;
+``capacity``
+    a rule beyond what durable_rules can run however it is compiled (see
+    :func:`kundenkompass.rules.language.capacity_problem`; what the compiler can rewrite,
+    such as long ``in`` lists or many rules with one condition, is not a problem);
 ``unknown-sector``
     a rule testing a sector that no plugin or ruleset serves, or an entry or ruleset
     naming a sector that looks like a misspelling of another;
