@@ -18,6 +18,7 @@ from kundenkompass.catalog.catalog import Catalog, collect_skipping, gather_rule
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.catalog.rulesets import Ruleset, select_rulesets
 from kundenkompass.errors import ProfileError
+from kundenkompass.inference import plan
 from kundenkompass.inference.applicability import Applicability, apply_preconditions
 from kundenkompass.inference.compile import compile_rules
 from kundenkompass.inference.explain import (
@@ -50,6 +51,7 @@ from kundenkompass.profile.scope import (
 )
 from kundenkompass.profile.website import website_checks
 from kundenkompass.results import (
+    AuditInfo,
     AuditResult,
     ChecklistAnswer,
     CompanyInfo,
@@ -187,9 +189,16 @@ class Engine:
 
     # ---------------------------------------------------------------- audits
 
-    def audit(self, profile: ProfileInput) -> AuditResult:
-        """Audit one profile and return the typed result."""
+    def audit(self, profile: ProfileInput, *, audit: AuditInfo | None = None) -> AuditResult:
+        """Audit one profile and return the typed result.
+
+        ``audit`` gives the audit's date, advisor and organisation; what it leaves out is
+        taken from the profile's ``[audit]`` table. Without a date the result has none (and
+        no follow-up date): it is never taken from the clock.
+        """
         profile, scope, applicability = self._in_scope(self.load_profile(profile))
+        given = audit.model_dump(exclude_none=True) if audit else {}
+        details = AuditInfo(**{**profile.audit.model_dump(exclude_none=True), **given})
         catalog = self.catalog
         known = known_values(profile, catalog)
         inference = self._runner.run(known)
@@ -226,10 +235,18 @@ class Engine:
             )
             for entry in ranked
         ]
+        included = {
+            item.id
+            for phase_items in (self.catalog.checklist_for_phase(p) for p in PHASES)
+            for item in phase_items
+            if scope.includes(item)
+        }
+        projects = plan.projects(catalog, recommendations, self.language)
         return AuditResult(
             company=CompanyInfo(
                 name=profile.company.name,
                 sector=profile.company.sector,
+                sector_title=_sector_title(profile.company.sector, self.catalog, self.language),
                 channels=list(profile.company.channels),
                 location=profile.company.location,
             ),
@@ -271,6 +288,11 @@ class Engine:
             ],
             website_check=website_checks(profile, catalog, self.language),
             rules_fingerprint=self.compiled.fingerprint,
+            audit=details,
+            strengths=plan.strengths(catalog, answers, included, self.language),
+            projects=projects,
+            roadmap=plan.roadmap(projects),
+            follow_up_date=plan.follow_up(details.date),
         )
 
     def explain(self, measure_id: str, profile: ProfileInput) -> MeasureExplanation:
@@ -435,6 +457,16 @@ class _PhasesOnly:
 
     def checklist_for_phase(self, phase: str) -> list[ChecklistItem]:
         return self.catalog.checklist_for_phase(phase) if phase in self.phases else []
+
+
+def _sector_title(sector: str | None, catalog: Catalog, language: str) -> str | None:
+    """The sector's title from a ruleset of that sector, else its id in words."""
+    if not sector:
+        return None
+    for ruleset in catalog.rulesets:
+        if ruleset.sector == sector:
+            return text_in(ruleset.header.title, language)
+    return sector.replace("_", " ").capitalize()
 
 
 def _applies(measure: Measure, channels: AbstractSet[str]) -> bool:

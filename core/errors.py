@@ -175,3 +175,7 @@ class MissingDependencyError(KundenkompassError):
     def __init__(self, package: str, message: str) -> None:
         self.package = package
         super().__init__(message)
+
+
+class RenderError(KundenkompassError):
+    """A report that cannot be made on this machine, e.g. a PDF without a browser."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from kundenkompass.errors import ProfileError
 from kundenkompass.files.toml_files import parse_toml_text
-from kundenkompass.profile.schemas import profile_model
+from kundenkompass.profile.schemas import profile_model, profile_schema
 
 from .conftest import ROOT, run_cli
 
@@ -91,3 +91,24 @@ def test_text_profiles_are_named_by_their_source_in_errors(engine):
         engine.load_profile(b"[company]\n\xff\n", source="formular")
     with pytest.raises(ProfileError, match=r"^<profile>: company.channels: missing"):
         engine.load_profile({"company": {"name": "X"}})
+
+
+def test_the_profile_schema_allows_sector_questions_only_for_their_sector(engine):
+    import jsonschema
+
+    schema = profile_schema(engine.catalog)
+    sector_only = [item for item in engine.catalog.checklist.values() if item.sectors]
+    assert sector_only, "no sector-scoped question installed"
+    item = sector_only[0]
+    sector = item.sectors[0]
+    answered = {"answers": {item.id: "ja"}}
+    right = {"company": {"name": "X", "sector": sector, "channels": ["laden"]}, **answered}
+    wrong = {"company": {"name": "X", "sector": "anders", "channels": ["laden"]}, **answered}
+    none = {"company": {"name": "X", "channels": ["laden"]}, **answered}
+    jsonschema.validate(right, schema)
+    for profile in (wrong, none):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(profile, schema)
+        with pytest.raises(ProfileError, match="applies only to companies of sector"):
+            engine.audit(profile)
+    engine.audit(right)

@@ -165,7 +165,7 @@ def test_a_whole_questionnaire_writes_a_profile_that_audits(tmp_path, engine, qu
     output = terminal.output
     assert "Phase 2 von 5 · Informationssuche · Frage 1 von" in output
     assert "Fertig: profil.toml ist gespeichert" in output
-    assert "Kundenzentrierungs-Audit: Radhaus Test" in output
+    assert "Arbeitsblatt zum Audit: Radhaus Test" in output
     # Onlineshop questions are not asked of a shop with only a store.
     for question in questions.values():
         if question.table != "company":

@@ -26,6 +26,7 @@ from kundenkompass.models import (
     FactDefinition,
     FactType,
     Measure,
+    Project,
     Threshold,
 )
 from kundenkompass.rules.language import Condition, Rule, iter_leaves, parse_condition
@@ -69,6 +70,7 @@ def collect(
     thresholds = _gather(
         manager, "register_thresholds", Threshold, lambda t: t.key, catalog, "threshold"
     )
+    projects = _gather(manager, "register_projects", Project, lambda p: p.id, catalog, "project")
     for plugin, position, threshold in thresholds:
         if ("fact", threshold.key) in catalog.owners:
             raise PluginError(plugin, f"threshold {threshold.key!r} has the key of a declared fact")
@@ -88,6 +90,10 @@ def collect(
     catalog.measures = {
         m.id: m
         for _, _, _, m in sorted((order[m.phase], plugin, i, m) for plugin, i, m in measures)
+    }
+    catalog.projects = {
+        p.id: p
+        for _, _, _, p in sorted((order[p.phase], plugin, i, p) for plugin, i, p in projects)
     }
     catalog.rules = {
         r.id: r.model_copy(update={"plugin": plugin})

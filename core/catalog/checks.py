@@ -145,6 +145,36 @@ def check_measures(catalog: Catalog) -> Iterator[Finding]:
                 )
 
 
+# ------------------------------------------------------------------------ projects
+
+
+def check_projects(catalog: Catalog) -> Iterator[Finding]:
+    """Each project's measures exist, and a measure belongs to at most one project."""
+    grouped: dict[str, str] = {}
+    for project in catalog.projects.values():
+        owner = owner_of(catalog, "project", project.id)
+        for measure_id in project.measures:
+            if measure_id not in catalog.measures:
+                yield Finding(
+                    "unknown-reference",
+                    "project",
+                    project.id,
+                    f"unknown measure {measure_id!r}{suggest(measure_id, catalog.measures)}",
+                    owner,
+                    missing="measure",
+                )
+            elif measure_id in grouped:
+                yield Finding(
+                    "duplicate-id",
+                    "project",
+                    project.id,
+                    f"measure {measure_id!r} already belongs to project {grouped[measure_id]!r}",
+                    owner,
+                )
+            else:
+                grouped[measure_id] = project.id
+
+
 # ------------------------------------------------------------ derivations, thresholds
 
 
@@ -564,6 +594,7 @@ def check_repeated_advice(catalog: Catalog) -> Iterator[Finding]:
 #: Every check, in the order the engine runs them.
 CHECKS: list[Check] = [
     check_measures,
+    check_projects,
     check_derivations,
     check_thresholds,
     check_rules,

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 
 from kundenkompass.catalog.plugin_manager import PluginInfo
 from kundenkompass.catalog.rulesets import Ruleset
-from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
+from kundenkompass.models import (
+    ChecklistItem,
+    Derivation,
+    FactDefinition,
+    Measure,
+    Project,
+    Threshold,
+)
 from kundenkompass.rules.language import Condition, Rule
 
 
@@ -25,6 +32,8 @@ class Catalog:
     rules: dict[str, Rule] = field(default_factory=dict)
     derivations: dict[str, Derivation] = field(default_factory=dict)
     thresholds: dict[str, Threshold] = field(default_factory=dict)
+    #: Projects grouping measures for the owner's roadmap, by id.
+    projects: dict[str, Project] = field(default_factory=dict)
     #: ``(kind, id)`` → name of the plugin that contributed it.
     owners: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Key path (``answers.x``, ``facts.y``, ``company.channels``) → its definition.

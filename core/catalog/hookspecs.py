@@ -27,7 +27,14 @@ from __future__ import annotations
 import os
 
 import pluggy
-from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
+from kundenkompass.models import (
+    ChecklistItem,
+    Derivation,
+    FactDefinition,
+    Measure,
+    Project,
+    Threshold,
+)
 from kundenkompass.rules.language import Rule
 
 #: Version of the hook specifications. A plugin may declare the version it was built for
@@ -119,6 +126,33 @@ def register_thresholds() -> list[Threshold]:
 
     Rules test the declared bool fact (``fact = "antwortzeit_zeitnah"``). A profile's
     ``[thresholds]`` table or a ruleset may set another value.
+    """
+
+
+@hookspec
+def register_projects() -> list[Project]:
+    """Group measures into projects: the pieces of work the owner's report plans.
+
+    The owner's report shows projects, not single measures: each project that holds a
+    recommended measure is laid on a 3/6/12-month roadmap with its effort, cost band and
+    time to effect (taken from its recommended measures), what it needs first and who in a
+    small shop usually does it (``owner``: ``inhaber``, ``team``, ``verkauf`` or
+    ``dienstleister``). Recommended measures that no project lists are gathered per phase
+    under "Weitere Schritte". Most plugins write them in ``projects.toml``::
+
+        [[project]]
+        id = "online_gefunden_werden"
+        phase = "informationssuche"
+        title.de = "Online gefunden werden"
+        goal.de = "Wer Sie im Netz sucht, findet Sie mit Adresse, Öffnungszeiten und Bewertungen."
+        measures = ["google_business_profil_anlegen", "unternehmensinfos_zugaenglich_machen"]
+        owner = "inhaber"
+        reference = "Informationssuche – Kundenzugang und Sichtbarkeit im Internet"
+
+    A project may list measures of any loaded plugin, so a sector plugin can group the
+    built-in measures differently from the phase plugins only for measures no other
+    project lists: a measure belongs to at most one project, and an unknown measure
+    id stops the run with the plugin's name.
     """
 
 

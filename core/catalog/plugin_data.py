@@ -1,8 +1,9 @@
 """Loading a plugin's content from the TOML files beside it.
 
 A phase plugin is a package folder with ``facts.toml``, ``checklist.toml``,
-``measures.toml`` and ``rules.toml``; each file is optional. A ``rulesets/`` subfolder holds
-rulesets the plugin ships (``*.toml``; each adjusts content for its sector). A top-level ``phase = "…"``
+``measures.toml``, ``projects.toml`` and ``rules.toml``; each file is optional. A
+``rulesets/`` subfolder holds rulesets the plugin ships (``*.toml``; each adjusts content
+for its sector). A top-level ``phase = "…"``
 in a file is the default phase of its entries. The package exposes one
 :class:`PluginData` object, and its entry point names that object::
 
@@ -29,7 +30,14 @@ from kundenkompass.catalog.locate import locate
 from kundenkompass.catalog.origins import register_package_folder
 from kundenkompass.errors import DataFileError, RuleError, TomlFileError
 from kundenkompass.files.toml_files import load_toml_file
-from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
+from kundenkompass.models import (
+    ChecklistItem,
+    Derivation,
+    FactDefinition,
+    Measure,
+    Project,
+    Threshold,
+)
 from kundenkompass.rules.language import Rule, parse_rules
 from pydantic import BaseModel, ValidationError
 
@@ -41,6 +49,7 @@ TABLES_BY_FILE = {
     "facts.toml": ("fact", "threshold"),
     "checklist.toml": ("item",),
     "measures.toml": ("measure",),
+    "projects.toml": ("project",),
 }
 
 
@@ -102,6 +111,10 @@ class PluginData:
     @hookimpl
     def register_measures(self) -> list[Measure]:
         return list(self._cached("measures.toml", "measure", Measure))
+
+    @hookimpl
+    def register_projects(self) -> list[Project]:
+        return list(self._cached("projects.toml", "project", Project))
 
     @hookimpl
     def register_rules(self) -> list[Rule]:

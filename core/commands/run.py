@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,14 +14,15 @@ from kundenkompass.commands.app import (
     app,
     handles_errors,
     make_engine,
-    stdout_console,
 )
 from kundenkompass.commands.report import (
     FORCE_HELP,
+    FORMAT_HELP,
     OUTPUT_HELP,
+    AudienceOption,
     ReportFormat,
     choose_format,
-    write_output,
+    write_report,
 )
 
 
@@ -28,30 +30,39 @@ from kundenkompass.commands.report import (
 @handles_errors
 def run(
     profile: Annotated[Path, typer.Argument(help="The company profile (TOML).")],
-    format: Annotated[
-        ReportFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="text (the default), markdown, html (one self-contained file) or json. "
-            "Without it, the extension of --output decides (.md, .html, .json, .txt).",
-        ),
-    ] = None,
+    format: Annotated[ReportFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
     ruleset: RulesetOption = None,
     all_sectors: AllSectorsOption = False,
     skip_broken_plugins: SkipBrokenOption = False,
+    audience: AudienceOption = None,
+    audit_date: Annotated[
+        datetime | None,
+        typer.Option(
+            "--audit-date",
+            formats=["%Y-%m-%d"],
+            help="Date of the audit (YYYY-MM-DD); overrides [audit] date in the profile.",
+        ),
+    ] = None,
+    advisor: Annotated[
+        str | None,
+        typer.Option("--advisor", help="Who made the audit; overrides [audit] advisor."),
+    ] = None,
+    organisation: Annotated[
+        str | None,
+        typer.Option(
+            "--organisation", help="The advisor's organisation; overrides [audit] organisation."
+        ),
+    ] = None,
 ) -> None:
     """Audit a company profile and show the result in German."""
-    from kundenkompass.render.report import render_report
+    from kundenkompass.results import AuditInfo
 
     chosen = choose_format(format, output, ReportFormat)
     engine = make_engine(ruleset, skip_broken_plugins, all_sectors)
-    result = engine.audit(engine.load_profile(profile))
-    if chosen is ReportFormat.text and output is None:
-        from kundenkompass.render.text import render
-
-        render(result, stdout_console(), engine.language)
-        return
-    write_output(render_report(result, chosen.value, engine.language), output, force=force)
+    given = AuditInfo(
+        date=audit_date.date() if audit_date else None, advisor=advisor, organisation=organisation
+    )
+    result = engine.audit(engine.load_profile(profile), audit=given)
+    write_report(result, chosen, audience, output, force=force, language=engine.language)

@@ -9,6 +9,7 @@ whose messages name the file, line and key path.
 
 from __future__ import annotations
 
+import datetime
 from types import GenericAlias
 from typing import Annotated, Any, Literal
 
@@ -68,6 +69,30 @@ class CompanyInput(BaseModel):
     )
 
 
+class AuditInput(BaseModel):
+    """The optional ``[audit]`` table: when the audit took place and who made it."""
+
+    model_config = _FORBID
+
+    date: datetime.date = Field(
+        default=None,  # type: ignore[assignment]
+        description="Date of the audit (YYYY-MM-DD); sets the suggested follow-up audit",
+        json_schema_extra=_without_default,
+    )
+    advisor: str = Field(
+        default=None,  # type: ignore[assignment]
+        max_length=200,
+        description="Who made the audit",
+        json_schema_extra=_without_default,
+    )
+    organisation: str = Field(
+        default=None,  # type: ignore[assignment]
+        max_length=200,
+        description="The advisor's organisation",
+        json_schema_extra=_without_default,
+    )
+
+
 def profile_model(catalog: Catalog) -> type[BaseModel]:
     """A pydantic model of a profile for the plugins in ``catalog``."""
     answers = _table_model(
@@ -102,6 +127,7 @@ def profile_model(catalog: Catalog) -> type[BaseModel]:
         answers=(answers, Field(default=None, json_schema_extra=_without_default)),
         facts=(facts, Field(default=None, json_schema_extra=_without_default)),
         thresholds=(thresholds, Field(default=None, json_schema_extra=_without_default)),
+        audit=(AuditInput, Field(default=None, json_schema_extra=_without_default)),
         website_evidence=(
             list[WebsiteEvidence],
             Field(
@@ -113,9 +139,47 @@ def profile_model(catalog: Catalog) -> type[BaseModel]:
     )
 
 
-def profile_schema(catalog: Catalog) -> dict[str, Any]:
-    """The JSON Schema of a profile for the plugins in ``catalog``."""
-    return profile_model(catalog).model_json_schema()
+def profile_schema(catalog: Catalog, *, ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
+    """The JSON Schema of a profile for the plugins in ``catalog``.
+
+    Questions and facts of one sector (a sector plugin's or ruleset's) are allowed only
+    when ``company.sector`` names that sector, as the loader checks: for each sector an
+    ``if``/``then`` forbids its keys in profiles of other sectors (or of none).
+    """
+    schema = profile_model(catalog).model_json_schema(ref_template=ref_template)
+    conditions = sector_conditions(catalog)
+    if conditions:
+        schema["allOf"] = conditions
+    return schema
+
+
+def sector_conditions(catalog: Catalog) -> list[dict[str, Any]]:
+    """One ``if``/``then`` per sector: its answers and facts only for that sector."""
+    keys: dict[str, dict[str, list[str]]] = {}
+    scoped = [("answers", item.id, item.sectors) for item in catalog.checklist.values()]
+    scoped += [("facts", fact.key, fact.sectors) for fact in catalog.input_facts()]
+    for table, name, sectors in scoped:
+        for sector in sectors:
+            keys.setdefault(sector, {}).setdefault(table, []).append(name)
+    conditions = []
+    for sector in sorted(keys):
+        of_sector = {
+            "properties": {"company": {"properties": {"sector": {"const": sector}},
+                                       "required": ["sector"]}},
+            "required": ["company"],
+        }  # fmt: skip
+        forbidden = {
+            table: {"properties": dict.fromkeys(sorted(names), False)}
+            for table, names in sorted(keys[sector].items())
+        }
+        conditions.append(
+            {
+                "description": f"Questions and facts only for sector {sector!r}.",
+                "if": {"not": of_sector},
+                "then": {"properties": forbidden},
+            }
+        )
+    return conditions
 
 
 def result_schema() -> dict[str, Any]:

@@ -40,7 +40,7 @@ from kundenkompass.engine import Engine
 from kundenkompass.errors import KundenkompassError, ProfileError
 from kundenkompass.files.limits import printable
 from kundenkompass.profile.load import Profile
-from kundenkompass.profile.schemas import profile_model, result_schema
+from kundenkompass.profile.schemas import profile_schema, result_schema
 from kundenkompass.results import AuditResult
 from kundenkompass.tools.listing import checklist_entries, fact_entries, measure_entries
 from kundenkompass.vocabulary import PHASES
@@ -261,7 +261,7 @@ def create_app(
 
     @app.get("/schemas/profile", summary="JSON Schema of a profile for the loaded plugins")
     def profile_schema_document() -> dict[str, Any]:
-        return profile_model(engine.catalog).model_json_schema()
+        return profile_schema(engine.catalog)
 
     @app.get("/schemas/result", summary="JSON Schema of an audit result")
     def result_schema_document() -> dict[str, Any]:
@@ -287,9 +287,7 @@ def create_app(
                 routes=app.routes,
             )
             # The profile's schema depends on the plugins: add it with its parts as components.
-            profile = profile_model(engine.catalog).model_json_schema(
-                ref_template="#/components/schemas/{model}"
-            )
+            profile = profile_schema(engine.catalog, ref_template="#/components/schemas/{model}")
             components = document.setdefault("components", {}).setdefault("schemas", {})
             components.update(profile.pop("$defs", {}))
             components["Profile"] = profile

@@ -244,6 +244,8 @@ class ProfileDraft(BaseModel):
     answers: dict[str, Answer] = Field(default_factory=dict)
     facts: dict[str, Any] = Field(default_factory=dict)
     thresholds: dict[str, float] = Field(default_factory=dict)
+    #: The profile's ``[audit]`` table (date, advisor, organisation), kept as it was.
+    audit: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
     def from_profile(cls, profile: Profile) -> ProfileDraft:
@@ -256,6 +258,7 @@ class ProfileDraft(BaseModel):
             answers=dict(profile.answers),
             facts={k: list(v) if isinstance(v, tuple) else v for k, v in profile.facts.items()},
             thresholds=dict(profile.thresholds),
+            audit=profile.audit.model_dump(exclude_none=True),
         )
 
     @property

@@ -73,6 +73,9 @@ class _Renderer:
         doc.add(tomlkit.nl())
         doc.add("company", self.company_table())
         doc.add(tomlkit.nl())
+        if self.draft is not None and self.draft.audit:
+            doc.add("audit", tomlkit.item(self.draft.audit))
+            doc.add(tomlkit.nl())
         doc.add("answers", self.questions_table("answers", "answers_intro"))
         doc.add(tomlkit.nl())
         doc.add("facts", self.questions_table("facts", "facts_intro"))
