@@ -219,7 +219,7 @@ def test_cli_without_a_terminal_points_to_the_template(tmp_path):
     result = run_cli("init", str(tmp_path / "profil.toml"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "needs an interactive terminal" in result.stderr
+    assert "braucht ein interaktives Terminal" in result.stderr
     assert "audit init --template" in result.stderr
     assert not (tmp_path / "profil.toml").exists()
 
@@ -227,4 +227,4 @@ def test_cli_without_a_terminal_points_to_the_template(tmp_path):
 def test_cli_refuses_conflicting_options(tmp_path):
     result = run_cli("init", "--template", "--review", str(tmp_path / "p.toml"))
     assert result.returncode == 2
-    assert "--template: cannot be combined" in result.stderr
+    assert "--template: lässt sich nicht" in result.stderr

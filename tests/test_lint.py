@@ -346,7 +346,7 @@ def test_the_command_line_exits_1_and_prints_one_line_per_problem(tmp_path):
     )
     assert lines[1].startswith("pruefling.toml:")
     assert "rule 'nie': facts.zahl gt 10 can never hold" in lines[1]
-    assert lines[-1] == "2 problem(s) in 1 file(s); checked 1 plugin(s) and ruleset(s)"
+    assert lines[-1] == "2 Probleme in 1 Datei; geprüft: 1 Plugin oder Regelwerk"
 
     as_json = run_cli("lint", "--format", "json", str(path), cwd=tmp_path)
     assert as_json.returncode == 1
@@ -358,7 +358,7 @@ def test_the_command_line_exits_1_and_prints_one_line_per_problem(tmp_path):
 def test_the_command_line_exits_0_without_problems_and_2_for_a_missing_path(tmp_path):
     done = run_cli("lint")
     assert done.returncode == 0, done.stdout
-    assert done.stdout.startswith("No problems in ")
+    assert done.stdout.startswith("Keine Probleme in ")
     missing = run_cli("lint", str(tmp_path / "fehlt.toml"))
     assert missing.returncode == 2
     assert "fehlt.toml: no such file or folder" in missing.stderr

@@ -332,7 +332,7 @@ def test_run_refuses_to_replace_a_file_without_force(tmp_path):
     result = run_cli("run", str(RADHAUS), "-o", str(target))
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"audit: error: {target}: already exists; use --force to replace it"
+        f"audit: Fehler: {target}: already exists; use --force to replace it"
     )
     assert target.read_text("utf-8") == "vom letzten Mal"
     result = run_cli("run", str(RADHAUS), "-o", str(target), "--force")

@@ -382,7 +382,7 @@ def test_the_command_line_names_the_bad_ruleset_and_exits_3(tmp_path):
     profile = write(tmp_path, '[company]\nname = "A"\nchannels = ["laden"]\n')
     done = run_cli("run", "--ruleset", str(bad), str(profile))
     assert done.returncode == 3
-    assert done.stderr.startswith(f"audit: error: {bad}: not_applicable[0]: unknown checklist")
+    assert done.stderr.startswith(f"audit: Fehler: {bad}: not_applicable[0]: unknown checklist")
     assert "Traceback" not in done.stderr
     missing = run_cli("run", "--ruleset", str(tmp_path / "fehlt.toml"), str(profile))
     assert missing.returncode == 3

@@ -191,12 +191,12 @@ def test_the_command_line_stops_by_default_and_skips_on_request(site):
     stopped = cli(site, "run", str(PROFILE))
     assert stopped.returncode == 3
     assert "Traceback" not in stopped.stderr
-    assert stopped.stderr.startswith("audit: error: plugin 'kaputt': cannot be imported")
-    assert "(--skip-broken-plugins leaves it out)" in stopped.stderr
+    assert stopped.stderr.startswith("audit: Fehler: plugin 'kaputt': cannot be imported")
+    assert "(--skip-broken-plugins lässt es aus)" in stopped.stderr
 
     skipping = cli(site, "run", "--skip-broken-plugins", str(PROFILE))
     assert skipping.returncode == 0, skipping.stderr
-    assert "audit: warning: plugin 'kaputt' left out: cannot be imported" in skipping.stderr
+    assert "audit: Warnung: Plugin 'kaputt' ausgelassen: cannot be imported" in skipping.stderr
     assert "Radwerk Beispiel" in skipping.stdout
 
     listed = cli(site, "plugins")

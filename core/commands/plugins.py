@@ -12,6 +12,7 @@ from kundenkompass.commands.app import (
     RulesetOption,
     app,
     handles_errors,
+    resolve_rulesets,
     stdout_console,
 )
 from kundenkompass.render.terminal import escape, visible
@@ -32,17 +33,19 @@ class Format(str, Enum):
 def plugins(
     ruleset: RulesetOption = None,
     all_sectors: AllSectorsOption = False,
-    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Ausgabeformat.")] = Format.text,
 ) -> None:
-    """List the loaded plugins and rulesets: version, source and what each contributes.
+    """Die geladenen Plugins und Regelwerke auflisten: Version, Herkunft und Beiträge.
 
-    Broken plugins are left out of the engine and listed with the reason.
+    Defekte Plugins bleiben außen vor und werden mit dem Grund genannt.
     """
     from kundenkompass.engine import Engine
     from kundenkompass.tools.inventory import inventory
 
     engine = Engine(
-        rulesets=ruleset or (), rulesets_all_sectors=all_sectors, skip_broken_plugins=True
+        rulesets=resolve_rulesets(ruleset),
+        rulesets_all_sectors=all_sectors,
+        skip_broken_plugins=True,
     )
     found = inventory(engine.catalog, engine.skipped_plugins)
     if format is Format.json:
@@ -125,15 +128,15 @@ def lint_command(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Ruleset files, folders of rulesets, plugin folders or their data files. "
-            "Without paths: every installed plugin and bundled ruleset.",
+            help="Regelwerk-Dateien, Ordner mit Regelwerken, Plugin-Ordner oder deren "
+            "Datendateien. Ohne Pfade: alle installierten Plugins und mitgelieferten Regelwerke.",
             show_default=False,
         ),
     ] = None,
-    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Ausgabeformat.")] = Format.text,
 ) -> None:
-    """Check plugins and rulesets: duplicate ids, unknown references, rules that can never
-    fire, measures no rule recommends, chaining cycles. Exit code 1 when there are problems.
+    """Plugins und Regelwerke prüfen: doppelte Kennungen, unbekannte Verweise, Regeln, die nie
+    greifen, Maßnahmen ohne Regel, Zyklen beim Verketten. Exit-Code 1 bei Problemen.
     """
     from kundenkompass.tools.lint import lint
 
@@ -148,11 +151,20 @@ def lint_command(
         if report.problems:
             files = len({p.file for p in report.problems})
             console.print(
-                f"{len(report.problems)} problem(s) in {files} file(s); "
-                f"checked {checked} plugin(s) and ruleset(s)",
+                f"{_count(len(report.problems), 'Problem', 'Probleme')} in "
+                f"{_count(files, 'Datei', 'Dateien')}; geprüft: "
+                f"{_count(checked, 'Plugin oder Regelwerk', 'Plugins und Regelwerke')}",
                 markup=False,
             )
         else:
-            console.print(f"No problems in {checked} plugin(s) and ruleset(s).", markup=False)
+            console.print(
+                f"Keine Probleme in "
+                f"{_count(checked, 'Plugin oder Regelwerk', 'Plugins und Regelwerken')}.",
+                markup=False,
+            )
     if report.problems:
         raise typer.Exit(1)
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number == 1 else plural}"

@@ -12,10 +12,13 @@ import typer
 if TYPE_CHECKING:
     from kundenkompass.results import AuditResult
 
-from kundenkompass.commands.app import app, handles_errors, stdout_console
+from kundenkompass.commands.app import app, handles_errors, stdout_console, wrote
+from kundenkompass.errors import OutputError
 
-OUTPUT_HELP = "Write to this file instead of stdout (atomically: never half-written)."
-FORCE_HELP = "Replace the --output file if it exists."
+OUTPUT_HELP = (
+    "In diese Datei schreiben statt auf die Standardausgabe (atomar: nie halb geschrieben)."
+)
+FORCE_HELP = "Eine vorhandene --output-Datei ersetzen."
 
 
 class ReportFormat(str, Enum):
@@ -32,17 +35,17 @@ class Audience(str, Enum):
 
 
 FORMAT_HELP = (
-    "text (the default), markdown, html (one self-contained file), pdf (needs the extra "
-    "'pdf' and Chromium) or json. Without it, the extension of --output decides (.md, "
-    ".html, .pdf, .json, .txt)."
+    "text (Vorgabe), markdown, html (eine eigenständige Datei), pdf (braucht das Extra "
+    "'pdf' und Chromium) oder json. Ohne Angabe entscheidet die Endung von --output (.txt, "
+    ".md, .html, .pdf, .json)."
 )
 AudienceOption = Annotated[
     Audience | None,
     typer.Option(
         "--audience",
-        help="owner: the shop owner's report (the default for markdown, html and pdf); "
-        "advisor: the worksheet with every rule and answer (the default for text). "
-        "JSON always carries everything.",
+        help="owner: der Bericht für die Inhaberin oder den Inhaber (Vorgabe für markdown, "
+        "html und pdf); advisor: das Arbeitsblatt mit jeder Regel und Antwort (Vorgabe für "
+        "text). JSON enthält immer alles.",
     ),
 ]
 
@@ -67,13 +70,32 @@ F = TypeVar("F", ReportFormat, DiffFormat)
 
 
 def choose_format(chosen: F | None, output: Path | None, formats: type[F]) -> F:
-    """The --format given, else the one the output file's extension names, else text."""
+    """The --format given, else the one the output file's extension names, else text.
+
+    A file extension that names another format than the one chosen is refused (a report
+    written as text into ``bericht.pdf`` cannot be opened); ``.txt`` takes any of them.
+    """
+    named = _EXTENSIONS.get(output.suffix.lower()) if output is not None else None
     if chosen is not None:
+        # A .txt file takes any textual format; other extensions name exactly one.
+        if output is not None and named not in (None, "text", chosen.value):
+            wanted = ", ".join(ext for ext, name in _EXTENSIONS.items() if name == chosen.value)
+            raise OutputError(
+                str(output),
+                f"die Endung {output.suffix} passt nicht zum Format {chosen.value}"
+                + (f"; erwartet: {wanted}" if wanted else ""),
+            )
         return chosen
-    if output is not None:
-        name = _EXTENSIONS.get(output.suffix.lower())
-        if name in formats.__members__:
-            return formats(name)
+    if output is not None and named is not None:
+        if named not in formats.__members__:
+            possible = ", ".join(
+                ext for ext, name in _EXTENSIONS.items() if name in formats.__members__
+            )
+            raise OutputError(
+                str(output),
+                f"als {output.suffix} kann dieser Befehl nicht schreiben; möglich: {possible}",
+            )
+        return formats(named)
     return formats("text")
 
 
@@ -93,6 +115,7 @@ def write_output(content: str | bytes, output: Path | None, *, force: bool) -> N
     from kundenkompass.files.atomic import write_atomically
 
     write_atomically(output, content, force=force)
+    wrote(output)
 
 
 def write_report(
@@ -134,16 +157,16 @@ def write_report(
 @handles_errors
 def report(
     result: Annotated[
-        Path, typer.Argument(help="A saved audit (JSON of `audit run --format json`).")
+        Path, typer.Argument(help="Ein gespeichertes Audit (JSON von `audit run --format json`).")
     ],
     format: Annotated[ReportFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
     audience: AudienceOption = None,
 ) -> None:
-    """Show a saved audit as a report, without auditing again.
+    """Ein gespeichertes Audit als Bericht zeigen, ohne erneut zu prüfen.
 
-    One JSON result gives the owner's report and the advisor's worksheet alike.
+    Ein JSON-Ergebnis ergibt den Bericht für die Inhaber wie das Arbeitsblatt für die Beratung.
     """
     from kundenkompass.render.compare import load_result
 
@@ -155,25 +178,25 @@ def report(
 @handles_errors
 def diff(
     before: Annotated[
-        Path, typer.Argument(help="The earlier audit (JSON of `audit run --format json`).")
+        Path, typer.Argument(help="Das frühere Audit (JSON von `audit run --format json`).")
     ],
-    after: Annotated[Path, typer.Argument(help="The later audit of the same company (JSON).")],
+    after: Annotated[Path, typer.Argument(help="Das spätere Audit desselben Unternehmens (JSON).")],
     format: Annotated[
         DiffFormat | None,
         typer.Option(
             "--format",
             "-f",
-            help="text (the default), markdown or json. Without it, the extension of "
-            "--output decides.",
+            help="text (Vorgabe), markdown oder json. Ohne Angabe entscheidet die Endung "
+            "von --output.",
         ),
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
-    """Show the progress between two audits of the same company.
+    """Den Fortschritt zwischen zwei Audits desselben Unternehmens zeigen.
 
-    Score changes per phase and overall, measures done, new and still open, and the
-    answers that changed.
+    Punkteänderungen je Phase und insgesamt, erledigte, neue und noch offene Maßnahmen und
+    die geänderten Antworten.
     """
     from kundenkompass.render.compare import diff_files
     from kundenkompass.render.diff import render_diff_markdown, render_diff_text

@@ -14,6 +14,7 @@ from kundenkompass.commands.app import (
     app,
     handles_errors,
     make_engine,
+    warn_unknown_sector,
 )
 from kundenkompass.commands.report import (
     FORCE_HELP,
@@ -29,7 +30,7 @@ from kundenkompass.commands.report import (
 @app.command()
 @handles_errors
 def run(
-    profile: Annotated[Path, typer.Argument(help="The company profile (TOML).")],
+    profile: Annotated[Path, typer.Argument(help="Das Unternehmensprofil (TOML).")],
     format: Annotated[ReportFormat | None, typer.Option("--format", "-f", help=FORMAT_HELP)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
@@ -42,21 +43,22 @@ def run(
         typer.Option(
             "--audit-date",
             formats=["%Y-%m-%d"],
-            help="Date of the audit (YYYY-MM-DD); overrides [audit] date in the profile.",
+            help="Datum des Audits (JJJJ-MM-TT); ersetzt [audit] date im Profil.",
         ),
     ] = None,
     advisor: Annotated[
         str | None,
-        typer.Option("--advisor", help="Who made the audit; overrides [audit] advisor."),
+        typer.Option("--advisor", help="Wer das Audit gemacht hat; ersetzt [audit] advisor."),
     ] = None,
     organisation: Annotated[
         str | None,
         typer.Option(
-            "--organisation", help="The advisor's organisation; overrides [audit] organisation."
+            "--organisation",
+            help="Die Organisation der Beraterin oder des Beraters; ersetzt [audit] organisation.",
         ),
     ] = None,
 ) -> None:
-    """Audit a company profile and show the result in German."""
+    """Ein Unternehmensprofil prüfen und das Ergebnis zeigen (oder als Bericht schreiben)."""
     from kundenkompass.results import AuditInfo
 
     chosen = choose_format(format, output, ReportFormat)
@@ -64,5 +66,7 @@ def run(
     given = AuditInfo(
         date=audit_date.date() if audit_date else None, advisor=advisor, organisation=organisation
     )
-    result = engine.audit(engine.load_profile(profile), audit=given)
+    loaded = engine.load_profile(profile)
+    warn_unknown_sector(engine, loaded)
+    result = engine.audit(loaded, audit=given)
     write_report(result, chosen, audience, output, force=force, language=engine.language)

@@ -301,7 +301,9 @@ class _Validator:
             raise self.fail(
                 "company.channels", "missing; expected a list of: " + ", ".join(CHANNELS)
             )
-        channels = self._member_list(table["channels"], CHANNELS, "company.channels")
+        channels = self._member_list(
+            table["channels"], CHANNELS, "company.channels", forgiving=True
+        )
         if not channels:
             raise self.fail(
                 "company.channels", "needs at least one channel: " + ", ".join(CHANNELS)
@@ -398,13 +400,18 @@ class _Validator:
             )
         return raw if whole else float(raw)
 
-    def _member_list(self, raw: Any, allowed: Iterable[Word], path: str) -> tuple[Word, ...]:
+    def _member_list(
+        self, raw: Any, allowed: Iterable[Word], path: str, *, forgiving: bool = False
+    ) -> tuple[Word, ...]:
         allowed = tuple(allowed)
         choices = ", ".join(f'"{v}"' for v in allowed)
         if not isinstance(raw, list):
             raise self.fail(path, f"expected a list of {choices}; got {describe(raw)}")
         seen: list[str] = []
         for index, member in enumerate(raw):
+            # Channels are read as forgivingly as answers: case and spaces do not matter.
+            if forgiving and isinstance(member, str) and member.strip().lower() in allowed:
+                member = member.strip().lower()
             if not isinstance(member, str) or member not in allowed:
                 hint = _did_you_mean(member, allowed) if isinstance(member, str) else ""
                 raise self.fail(
