@@ -282,6 +282,9 @@ def rule_findings(
     problem = unless_problem(rule, catalog)
     if problem:
         yield finding("invalid-condition", problem)
+    mentioned = mentions_problem(rule, catalog)
+    if mentioned:
+        yield finding("unknown-reference", mentioned)
     for leaf in rule.leaves():
         problem = leaf_problem(leaf, catalog, rule_derived)
         if problem is None:
@@ -324,6 +327,15 @@ def unless_problem(rule: Rule, catalog: Catalog) -> str | None:
                 "facts, company fields, thresholds and derivations, which are known before "
                 "rules fire"
             )
+    return None
+
+
+def mentions_problem(rule: Rule, catalog: Catalog) -> str | None:
+    """A key path in the rule's ``mentions`` that nothing declares, or None."""
+    for ref in rule.mentions:
+        if ref not in catalog.subjects:
+            pool = [r for r in catalog.subjects if r.startswith(ref.partition(".")[0] + ".")]
+            return f"mentions unknown input {ref!r}{suggest(ref, pool)}"
     return None
 
 

@@ -135,8 +135,9 @@ def lint_command(
     ] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Ausgabeformat.")] = Format.text,
 ) -> None:
-    """Plugins und Regelwerke prüfen: doppelte Kennungen, unbekannte Verweise, Regeln, die nie
-    greifen, Maßnahmen ohne Regel, Zyklen beim Verketten. Exit-Code 1 bei Problemen.
+    """Plugins und Regelwerke prüfen; Exit-Code 1 bei Problemen.
+
+    Gesucht werden doppelte Kennungen, unbekannte Verweise, Regeln, die nie greifen, Maßnahmen ohne Regel und Zyklen beim Verketten.
     """
     from kundenkompass.tools.lint import lint
 

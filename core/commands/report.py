@@ -5,14 +5,17 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
 import typer
+from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.catalog.labels import label_of, show_value
+from kundenkompass.errors import KundenkompassError
 
 if TYPE_CHECKING:
     from kundenkompass.results import AuditResult
 
-from kundenkompass.commands.app import app, handles_errors, stdout_console, wrote
+from kundenkompass.commands.app import app, handles_errors, make_engine, stdout_console, wrote
 from kundenkompass.errors import OutputError
 
 OUTPUT_HELP = (
@@ -203,7 +206,11 @@ def diff(
     from kundenkompass.render.report import captured, plain_console
 
     chosen = choose_format(format, output, DiffFormat)
-    result = diff_files(before, after)
+    try:  # the installed plugins name the facts that changed; the diff works without them
+        fact_names: CatalogNames | None = CatalogNames(make_engine(None, True).catalog)
+    except KundenkompassError:
+        fact_names = None
+    result = diff_files(before, after, fact_names)
     names = {"before_name": str(before), "after_name": str(after)}
     if chosen is DiffFormat.json:
         content = result.to_json()
@@ -217,3 +224,22 @@ def diff(
         render_diff_text(result, console, **names)
         content = captured(console)
     write_output(content, output, force=force)
+
+
+class CatalogNames:
+    """Fact labels and value labels of the installed plugins, for ``audit diff``."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def label(self, ref: str) -> str | None:
+        if ref.partition(".")[2] not in self.catalog.facts:
+            return None
+        return label_of(ref, self.catalog).rstrip(".?")
+
+    def shown(self, ref: str, value: Any) -> str:
+        return show_value(ref, value, self.catalog)
+
+    def derived(self, ref: str) -> bool:
+        fact = self.catalog.facts.get(ref.partition(".")[2])
+        return fact is not None and fact.source == "derived"

@@ -37,7 +37,9 @@ ids against installed ones, plugins against rulesets. Problem classes (the ``cod
 ``unused-threshold``
     a threshold whose fact no rule tests and no derivation reads;
 ``repeats-advice``
-    a rule that recommends a built-in measure whenever a built-in rule already does.
+    a rule that recommends a built-in measure whenever a built-in rule already does;
+``uncovered-answer``, ``untested-mention``, ``invalid-precondition``
+    gaps in the advice itself (see :mod:`kundenkompass.tools.lint_advice`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from kundenkompass.catalog.checks import (
 from kundenkompass.catalog.plugin_manager import PluginInfo, info_for_object
 from kundenkompass.rules.language import Rule
 from kundenkompass.rules.satisfiability import ValueSpace, never_fires
+from kundenkompass.tools.lint_advice import advice_problems
 from kundenkompass.tools.lint_sources import (
     Problem,
     Source,
@@ -121,6 +124,7 @@ def check(sources: list[Source]) -> LintReport:
                     problems.append(source.problem("never-fires", never[rule.id], "rule", rule.id))
             problems.extend(_unreachable(source, catalog, never))
     problems.extend(_cycles(sources, catalog, owner_of))
+    problems.extend(advice_problems(sources, catalog))
     unique = {(p.file, p.line, p.code, p.kind, p.id, p.message): p for p in problems}
     ordered = sorted(
         unique.values(),
