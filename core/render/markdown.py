@@ -143,6 +143,14 @@ def _owner(view: ReportView) -> list[str]:
         for entry in view.later:
             add(f"- {escape(entry.recommendation.title)}")
         add("")
+    if view.website:
+        add(f"## {escape(t('report.website_check'))}")
+        add("")
+        add(escape(t("report.website_hint"), starts_line=True))
+        add("")
+        for line in view.website:
+            add(f"- {escape(line.label)} – {escape(line.verdict)} ({escape(line.url)})")
+        add("")
     add(f"## {escape(t('owner.open_questions'))}")
     add("")
     if not view.owner_questions:
@@ -222,6 +230,14 @@ def _worksheet(view: ReportView) -> list[str]:
         add("")
         for entry in entries:
             lines.extend(_measure(entry, view))
+    if view.website:
+        add(f"## {escape(t('report.website_check'))}")
+        add("")
+        add(escape(t("report.website_hint"), starts_line=True))
+        add("")
+        for line in view.website:
+            add(f"- {escape(line.label)} – {escape(line.verdict)} ({escape(line.url)})")
+        add("")
     add(f"## {escape(t('report.open_questions'))}")
     add("")
     if not result.open_questions:

@@ -156,8 +156,14 @@ def _worksheet(view: ReportView, console: Console) -> None:
             console.print(_recommendation(entry, view))
         console.print()
 
-    if result.website_check:
-        _website_check(result, console, t)
+    if view.website:
+        _heading(console, t("report.website_check"))
+        console.print(t("report.website_hint"))
+        for site_line in view.website:
+            console.print(
+                _indented(f"• {site_line.label} – {site_line.verdict} ({site_line.url})", indent=2)
+            )
+        console.print()
     _heading(console, t("report.open_questions"))
     if not result.open_questions:
         console.print(t("report.no_open_questions"))
@@ -174,33 +180,6 @@ def _worksheet(view: ReportView, console: Console) -> None:
                         indent=2,
                     )
                 )
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value) or "–"
-    return str(value)
-
-
-def _website_check(result: AuditResult, console: Console, t: Any) -> None:
-    console.print(Text(t("report.website_check"), style="bold underline"))
-    console.print(t("report.website_hint"))
-    for check in result.website_check:
-        if check.agrees is None:
-            verdict = t("report.website_only", website=_shown(check.website_value))
-        elif check.agrees:
-            verdict = t("report.website_agrees")
-        else:
-            verdict = t(
-                "report.website_differs",
-                profile=_shown(check.profile_value),
-                website=_shown(check.website_value),
-            )
-        label = check.label.rstrip(".")
-        console.print(_indented(f"• {label} – {verdict} ({check.url})", indent=2))
-    console.print()
 
 
 def _indented(content: str, style: str = "", indent: int = 3) -> Text:
@@ -240,6 +219,14 @@ def _recommendation(entry: PlanEntry, view: ReportView) -> Group:
     if rec.what_if.items:
         lines.append(_indented(view.what_if(rec), style="dim"))
     return Group(*lines)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "–"
+    return str(value)
 
 
 def _because(evidence: Iterable[Any]) -> str:

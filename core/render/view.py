@@ -116,6 +116,17 @@ class RoadmapStretch:
 
 
 @dataclass(frozen=True)
+class WebsiteLine:
+    """One piece of website evidence beside the self-assessment, worded for the reader."""
+
+    label: str
+    verdict: str
+    url: str
+    #: True or False when both are known; None when only the website says something.
+    agrees: bool | None
+
+
+@dataclass(frozen=True)
 class ReportView:
     result: AuditResult
     language: str
@@ -134,6 +145,8 @@ class ReportView:
     owner_questions: tuple[QuestionGroup, ...]
     #: (term, explanation) of the guide's glossary terms the owner's report uses.
     glossary: tuple[tuple[str, str], ...]
+    #: „Selbsteinschätzung und Website“: what ``audit collect`` saw beside the profile.
+    website: tuple[WebsiteLine, ...] = ()
 
     def t(self, key: str, **values: object) -> str:
         return text(key, self.language, **values)
@@ -296,7 +309,31 @@ def report_view(
         later=later,
         owner_questions=owner_questions,
         glossary=_glossary(result, projects, owner_steps, owner_questions, language),
+        website=_website_lines(result, language),
     )
+
+
+def _shown(value: object, language: str) -> str:
+    if isinstance(value, bool):
+        return text("answer.ja" if value else "answer.nein", language)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "–"
+    return str(value)
+
+
+def _website_lines(result: AuditResult, language: str) -> tuple[WebsiteLine, ...]:
+    lines = []
+    for check in result.website_check:
+        website = _shown(check.website_value, language)
+        if check.agrees is None:
+            verdict = text("report.website_only", language, website=website)
+        elif check.agrees:
+            verdict = text("report.website_agrees", language)
+        else:
+            profile = _shown(check.profile_value, language)
+            verdict = text("report.website_differs", language, profile=profile, website=website)
+        lines.append(WebsiteLine(check.label.rstrip("."), verdict, check.url, check.agrees))
+    return tuple(lines)
 
 
 def _question_groups(result: AuditResult, language: str) -> tuple[QuestionGroup, ...]:
