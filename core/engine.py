@@ -14,11 +14,10 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from kundenkompass.catalog import plugin_manager
-from kundenkompass.catalog.catalog import Catalog, collect_skipping
+from kundenkompass.catalog.catalog import Catalog, collect_skipping, gather_rulesets
 from kundenkompass.catalog.origins import portable_origin
-from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.catalog.rulesets import Ruleset, select_rulesets
-from kundenkompass.errors import PluginError, ProfileError
+from kundenkompass.errors import ProfileError
 from kundenkompass.inference import plan
 from kundenkompass.inference.applicability import Applicability, apply_preconditions
 from kundenkompass.inference.compile import compile_rules
@@ -44,6 +43,7 @@ from kundenkompass.profile.load import (
 from kundenkompass.profile.scope import (
     SectorScope,
     adjust_priorities,
+    asked_in_scope,
     check_profile,
     mark_not_applicable,
     scope_for,
@@ -75,9 +75,10 @@ class Engine:
 
     ``plugins`` are extra plugin objects (modules or instances with ``@hookimpl``
     functions), registered next to the discovered ones; ``discover=False`` uses only them.
-    ``rulesets`` are ruleset files (or folders of them) applied to every audit;
-    ``sector_rulesets`` loads the bundled rulesets, each applied to companies of its sector
-    (default: when discovering). ``skip_broken_plugins`` leaves out a plugin that cannot be
+    ``rulesets`` are ruleset files (or folders of them), each applied to the audits of its
+    sector, or to every audit with ``rulesets_all_sectors``; they replace the bundled and
+    plugin-shipped rulesets of the same sector. ``sector_rulesets`` loads the bundled
+    rulesets (default: when discovering); rulesets that plugins ship always load. ``skip_broken_plugins`` leaves out a plugin that cannot be
     imported, is incompatible or contributes invalid content, and records it in
     :attr:`skipped_plugins`, instead of raising :class:`PluginError`.
     """
@@ -90,6 +91,7 @@ class Engine:
         language: str = "de",
         rulesets: Iterable[str | os.PathLike[str] | Ruleset] = (),
         sector_rulesets: bool | None = None,
+        rulesets_all_sectors: bool = False,
         skip_broken_plugins: bool = False,
     ) -> None:
         self.language = language
@@ -101,17 +103,28 @@ class Engine:
                 manager, skip_broken=skip_broken_plugins
             )
         for plugin in plugins:
-            info = _info_for_object(plugin)
+            info = plugin_manager.info_for_object(plugin)
             plugin_manager.check_hookspec_version(info.name, plugin)
             plugin_manager.register(manager, plugin, info)
             infos.append(info)
         bundled = discover if sector_rulesets is None else sector_rulesets
-        selected = select_rulesets(rulesets, bundled=bundled)
+        shipped = gather_rulesets(
+            manager, infos, self.skipped_plugins if skip_broken_plugins else None
+        )
+        infos = [info for info in infos if manager.has_plugin(info.name)]
+        selected = select_rulesets(
+            rulesets, bundled=bundled, shipped=shipped, all_sectors=rulesets_all_sectors
+        )
         for ruleset in selected:
             plugin_manager.register(
                 manager,
                 ruleset.plugin(),
-                plugin_manager.PluginInfo(ruleset.plugin_name, ruleset.version, str(ruleset.path)),
+                plugin_manager.PluginInfo(
+                    ruleset.plugin_name,
+                    ruleset.version,
+                    str(ruleset.path),
+                    distribution=_distribution_of(ruleset.provider, infos),
+                ),
             )
         self.plugin_manager = manager
         self.catalog: Catalog = collect_skipping(
@@ -283,17 +296,21 @@ class Engine:
         )
 
     def explain(self, measure_id: str, profile: ProfileInput) -> MeasureExplanation:
-        """Why ``measure_id`` is recommended for ``profile``, or which condition failed."""
+        """Why ``measure_id`` is recommended for ``profile``, or which condition failed.
+
+        The same sector and channel scope applies as in :meth:`audit`: a measure of another
+        sector is not applicable, and only questions the profile may answer are open.
+        """
         if measure_id not in self.catalog.measures:
             raise ProfileError(
-                "MEASURE_ID",
-                f"unknown measure {measure_id!r}{_did_you_mean(measure_id, self.catalog.measures)}",
+                measure_id,
+                f"unknown measure{_did_you_mean(measure_id, self.catalog.measures)}",
             )
-        profile, _, applicability = self._in_scope(self.load_profile(profile))
+        profile, scope, applicability = self._in_scope(self.load_profile(profile))
         known = known_values(profile, self.catalog)
         inference = self._runner.run(known)
         values = all_known(known, inference)
-        return explain_measure(
+        explanation = explain_measure(
             measure_id,
             self.compiled,
             inference,
@@ -301,6 +318,23 @@ class Engine:
             self.catalog,
             set(profile.company.channels),
             set(applicability.ruled_out),
+        )
+        measure = self.catalog.measures[measure_id]
+        in_sector = scope.includes(measure)
+        applicable = explanation.applicable and in_sector
+        because = None if applicable else "sector" if not in_sector else "channels"
+        return explanation.model_copy(
+            update={
+                "applicable": applicable,
+                "not_applicable_because": because,
+                "recommended": explanation.recommended and applicable,
+                "sectors": list(measure.sectors),
+                "open_inputs": [
+                    ref
+                    for ref in explanation.open_inputs
+                    if applicable and asked_in_scope(ref, scope, self.catalog)
+                ],
+            }
         )
 
     def _in_scope(self, profile: Profile) -> tuple[Profile, SectorScope, Applicability]:
@@ -383,7 +417,9 @@ class Engine:
         improved: dict[str, str | None] = dict(answers)
         items = []
         for item_id in measure.addresses:
-            if answers.get(item_id) not in ("ja", "entfaellt"):
+            # Only what the owner said is missing: an unanswered item is unknown, not a gap
+            # that the measure would close (its score would jump from nothing to 100).
+            if answers.get(item_id) in ("nein", "teilweise"):
                 improved[item_id] = "ja"
                 items.append(item_id)
         if not items:  # nothing left to fulfil: the scores stay as they are
@@ -437,13 +473,5 @@ def _applies(measure: Measure, channels: AbstractSet[str]) -> bool:
     return not measure.channels or bool(channels & set(measure.channels))
 
 
-def _info_for_object(plugin: object) -> plugin_manager.PluginInfo:
-    name = getattr(plugin, "KUNDENKOMPASS_PLUGIN_NAME", None) or getattr(plugin, "__name__", None)
-    if name is None and isinstance(plugin, PluginData):
-        name = plugin.directory.name  # several plugin folders can be registered side by side
-    if not isinstance(name, str):
-        name = type(plugin).__name__
-    version = str(getattr(plugin, "__version__", "") or "local")
-    if not name:
-        raise PluginError(repr(plugin), "cannot tell the plugin's name")
-    return plugin_manager.PluginInfo(name=name, version=version, source="registered in code")
+def _distribution_of(plugin: str | None, infos: Iterable[plugin_manager.PluginInfo]) -> str | None:
+    return next((info.distribution for info in infos if info.name == plugin), None)

@@ -80,7 +80,9 @@ class FactDefinition(Contribution):
 
     key: Identifier
     type: FactType
-    question: LocalizedText
+    #: The question the profile answers; required for input facts. A derived fact is never
+    #: asked: its question, if given, labels it in explanations.
+    question: LocalizedText | None = None
     help: LocalizedText | None = None
     #: Allowed values for ``enum`` and ``enum_list``.
     values: tuple[Identifier, ...] = ()
@@ -106,6 +108,11 @@ class FactDefinition(Contribution):
 
     @model_validator(mode="after")
     def _values_match_type(self) -> FactDefinition:
+        if self.source == "input" and not self.question:
+            raise ValueError(
+                f'fact {self.key!r}: an input fact needs a question (question.de = "…"); '
+                'only derived facts (source = "derived") can do without'
+            )
         needs_values = self.type in (FactType.ENUM, FactType.ENUM_LIST)
         if needs_values and not self.values:
             raise ValueError(f"fact {self.key!r} of type {self.type.value} needs 'values'")

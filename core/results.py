@@ -192,8 +192,13 @@ class MeasureExplanation(ResultModel):
     title: str
     phase: str
     recommended: bool
+    #: Whether the measure applies to the company at all: its channels and sector.
     applicable: bool
     channels: list[str]
+    #: The sectors the measure is limited to (empty: every sector).
+    sectors: list[str] = []
+    #: Why the measure does not apply: the company's ``sector`` or its ``channels``.
+    not_applicable_because: Literal["sector", "channels"] | None = None
     rules: list[RuleCheck]
     #: Rules that derive the facts the measure's rules test (fired or not).
     derivation_rules: list[RuleCheck]

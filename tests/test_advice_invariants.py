@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kundenkompass.catalog.catalog import BUILT_IN_DISTRIBUTION
+from kundenkompass.catalog.checks import BUILT_IN_DISTRIBUTION
 from kundenkompass.engine import Engine
 from kundenkompass.inference.applicability import profile_values
 from kundenkompass.profile.known_values import known_values

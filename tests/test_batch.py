@@ -189,10 +189,20 @@ def test_batch_applies_rulesets_like_audit_run(tmp_path):
         encoding="utf-8",
     )
     output = tmp_path / "out.jsonl"
-    done = run_cli("batch", str(profile), "-o", str(output), "-j", "2", "--ruleset", str(moebel))
+    done = run_cli(
+        "batch",
+        str(profile),
+        "-o",
+        str(output),
+        "-j",
+        "2",
+        "--ruleset",
+        str(moebel),
+        "--all-sectors",
+    )
     assert done.returncode == 0, done.stderr
     (record,) = read_jsonl(output)
-    expected = Engine(rulesets=[moebel]).audit(profile).to_json()
+    expected = Engine(rulesets=[moebel], rulesets_all_sectors=True).audit(profile).to_json()
     assert record["result"] == json.loads(expected)
     assert "moebel" in {r["name"] for r in record["result"]["rulesets"]}
 

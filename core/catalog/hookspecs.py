@@ -7,15 +7,24 @@ A plugin is a module or object with functions marked ``@hookimpl``; it is found 
     [project.entry-points.kundenkompass]
     fahrradhandel = "kundenkompass_fahrradhandel"
 
-Every hook takes no arguments and returns a list of pydantic models. The engine validates
-each result, records which plugin gave it, and stops with a message naming the plugin and
-the id when a hook raises, returns the wrong type, or contributes an id another plugin
-already owns. Most plugins keep their content in TOML files beside the module and load
-them with :class:`kundenkompass.plugin_data.PluginData`; Python is only needed for
-:func:`register_derivations`.
+Every hook takes no arguments and returns a list: of pydantic models, or of ruleset files
+for :func:`register_rulesets`. Each hook is called once per engine, when the engine is
+built, in plugin-name order; a hook that a plugin does not implement contributes nothing,
+and returning ``None`` is the same as returning an empty list. The engine validates each
+result, records which plugin gave it, and stops with a message naming the plugin (and its
+entry point and distribution) when a hook raises, returns the wrong type, or contributes an
+id another plugin already owns. Most plugins keep their content in TOML files beside the
+module and load them with :class:`kundenkompass.catalog.plugin_data.PluginData`; Python is
+only needed for :func:`register_derivations`.
+
+``KUNDENKOMPASS_HOOKSPEC_VERSION`` is optional: a plugin that declares it (a whole number,
+on the plugin object or in its module) is refused with a clear message by a Kundenkompass
+that provides another version; a plugin without it is loaded and checked hook by hook.
 """
 
 from __future__ import annotations
+
+import os
 
 import pluggy
 from kundenkompass.models import (
@@ -144,4 +153,23 @@ def register_projects() -> list[Project]:
     built-in measures differently from the phase plugins only for measures no other
     project lists: a measure belongs to at most one project, and an unknown measure
     id stops the run with the plugin's name.
+    """
+
+
+@hookspec
+def register_rulesets() -> list[str | os.PathLike[str]]:
+    """Ship rulesets: TOML files that adjust any plugin's content for one sector.
+
+    Called before the other hooks, since a ruleset's content is contributed like a
+    plugin's. Each file has the format of a no-code ruleset (a ``[ruleset]`` table with its
+    ``sector``, ``[[measure_priority]]`` to raise or lower a built-in measure's priority,
+    ``[[not_applicable]]`` to mark a built-in checklist item "entfällt", and the tables of a
+    plugin folder). It applies only to audits of companies of its ``sector``; an explicit
+    ``--ruleset`` of the same sector replaces it. ``audit plugins`` names the plugin that
+    ships it.
+
+    Example (what :class:`~kundenkompass.catalog.plugin_data.PluginData` does for the
+    files in a ``rulesets/`` folder beside the plugin's data files)::
+
+        return [Path(__file__).parent / "rulesets" / "optiker.toml"]
     """

@@ -122,6 +122,7 @@ def handles_errors(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except KundenkompassError as error:
+            _debug_traceback(error)
             _fail(str(error), error.exit_code)
         except KeyboardInterrupt:
             _fail("abgebrochen", 130)
@@ -141,9 +142,26 @@ def handles_errors(function: F) -> F:
                 _fail(f"interner Fehler: {type(error).__name__}: {error}", 70)
             _fail(str(message), 3)
         except Exception as error:  # an internal error still gets one line, not a traceback
+            _debug_traceback(error)
             _fail(f"interner Fehler: {type(error).__name__}: {error}", 70)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: Set (to anything but 0) to see the traceback behind an error, e.g. of a failing plugin.
+DEBUG_VARIABLE = "KUNDENKOMPASS_DEBUG"
+
+
+def _debug_traceback(error: BaseException) -> None:
+    """With KUNDENKOMPASS_DEBUG set, print the whole traceback (with its causes, such as
+    the exception a plugin raised) to stderr before the one-line message."""
+    import os
+    import traceback
+
+    if os.environ.get(DEBUG_VARIABLE, "0") in ("", "0"):
+        return
+    sys.stderr.write("".join(traceback.format_exception(error)))
+    sys.stderr.flush()
 
 
 #: Options shared by the commands that audit: explicit rulesets and broken plugins.
@@ -152,11 +170,20 @@ RulesetOption = Annotated[
     typer.Option(
         "--ruleset",
         "-r",
-        help="Ein Regelwerk für jedes Audit: eine Datei, ein Ordner mit Regelwerken oder der "
-        "Name eines mitgelieferten Regelwerks (wie `audit plugins` ihn zeigt, z. B. moebel). "
-        "Gilt zusätzlich zum mitgelieferten Regelwerk der Branche und ersetzt das "
-        "mitgelieferte Regelwerk derselben Branche. Mehrfach angebbar.",
+        help="Ein Regelwerk: eine Datei, ein Ordner mit Regelwerken oder der Name eines "
+        "mitgelieferten Regelwerks (wie `audit plugins` ihn zeigt, z. B. moebel). Es gilt für "
+        "Unternehmen seiner Branche (mit --all-sectors für jedes Audit) und ersetzt das "
+        "mitgelieferte oder von einem Plugin mitgebrachte Regelwerk derselben Branche. "
+        "Mehrfach angebbar.",
         show_default=False,
+    ),
+]
+AllSectorsOption = Annotated[
+    bool,
+    typer.Option(
+        "--all-sectors",
+        help="Die mit --ruleset angegebenen Regelwerke auf jedes Audit anwenden, gleich "
+        "welcher Branche das Unternehmen angehört.",
     ),
 ]
 SkipBrokenOption = Annotated[
@@ -209,19 +236,30 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str:
     return f" (meinten Sie {close[0]!r}?)" if close else ""
 
 
-def make_engine(rulesets: Sequence[Path] | None = (), skip_broken: bool | None = None) -> Any:
+def make_engine(
+    rulesets: Sequence[Path] | None = (),
+    skip_broken: bool | None = None,
+    all_sectors: bool = False,
+) -> Any:
     """The engine the commands use: every installed plugin, the bundled rulesets and
     ``rulesets``. ``skip_broken`` is None for commands without ``--skip-broken-plugins``."""
     from kundenkompass.engine import Engine
     from kundenkompass.errors import PluginError
 
     try:
-        engine = Engine(rulesets=resolve_rulesets(rulesets), skip_broken_plugins=bool(skip_broken))
+        engine = Engine(
+            rulesets=resolve_rulesets(rulesets),
+            rulesets_all_sectors=all_sectors,
+            skip_broken_plugins=bool(skip_broken),
+        )
     except PluginError as error:
         if skip_broken is not False:
             raise
         raise PluginError(
-            error.plugin, f"{error.message} (--skip-broken-plugins lässt es aus)"
+            error.plugin,
+            f"{error.message} (--skip-broken-plugins lässt es aus)",
+            origin=error.origin,
+            location=error.location,
         ) from error
     for skipped in engine.skipped_plugins:
         warn(visible(f"Plugin {skipped.name!r} ausgelassen: {skipped.reason}"))

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from kundenkompass.commands.app import (
+    AllSectorsOption,
     RulesetOption,
     SkipBrokenOption,
     app,
@@ -56,6 +57,7 @@ def batch(
         ),
     ] = False,
     ruleset: RulesetOption = None,
+    all_sectors: AllSectorsOption = False,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Viele Profile parallel prüfen; fehlerhafte Profile werden gemeldet und übersprungen.
@@ -119,7 +121,7 @@ def batch(
             summary_format=summary_format.value,
             jobs=jobs,
             # Each worker builds the engine `audit run` would use, with the same options.
-            engine_factory=partial(make_engine, ruleset, skip_broken_plugins),
+            engine_factory=partial(make_engine, ruleset, skip_broken_plugins, all_sectors),
             on_record=advance,
             on_start=progress.start,
         )

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from kundenkompass.commands.app import (
+    AllSectorsOption,
     RulesetOption,
     SkipBrokenOption,
     app,
@@ -34,12 +35,13 @@ def explain(
         ExplainFormat, typer.Option("--format", "-f", help="Ausgabeformat.")
     ] = ExplainFormat.text,
     ruleset: RulesetOption = None,
+    all_sectors: AllSectorsOption = False,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Erklären, warum eine Maßnahme für ein Profil empfohlen wird oder welche Bedingung fehlt."""
     from kundenkompass.render.text import render_explanation
 
-    engine = make_engine(ruleset, skip_broken_plugins)
+    engine = make_engine(ruleset, skip_broken_plugins, all_sectors)
     loaded = engine.load_profile(profile)
     warn_unknown_sector(engine, loaded)
     explanation = engine.explain(measure, loaded)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from kundenkompass.commands.app import (
+    AllSectorsOption,
     RulesetOption,
     app,
     handles_errors,
@@ -31,6 +32,7 @@ class Format(str, Enum):
 @handles_errors
 def plugins(
     ruleset: RulesetOption = None,
+    all_sectors: AllSectorsOption = False,
     format: Annotated[Format, typer.Option("--format", "-f", help="Ausgabeformat.")] = Format.text,
 ) -> None:
     """Die geladenen Plugins und Regelwerke auflisten: Version, Herkunft und Beiträge.
@@ -40,7 +42,11 @@ def plugins(
     from kundenkompass.engine import Engine
     from kundenkompass.tools.inventory import inventory
 
-    engine = Engine(rulesets=resolve_rulesets(ruleset), skip_broken_plugins=True)
+    engine = Engine(
+        rulesets=resolve_rulesets(ruleset),
+        rulesets_all_sectors=all_sectors,
+        skip_broken_plugins=True,
+    )
     found = inventory(engine.catalog, engine.skipped_plugins)
     if format is Format.json:
         print(found.model_dump_json(indent=2))
@@ -62,9 +68,9 @@ def print_inventory(found: Inventory, console: Console) -> None:
         table = Table(title=title, title_justify="left")
         columns = ["name", "version", "sector", "facts", "checklist", "measures", "rules"]
         if rulesets:
-            columns += ["changes", "not_applicable"]
+            columns += ["changes", "not_applicable", "provider"]
         for column in columns:
-            numeric = column not in ("name", "version", "sector")
+            numeric = column not in ("name", "version", "sector", "provider")
             table.add_column(
                 t(f"plugins.{column}"), justify="right" if numeric else "left", no_wrap=not numeric
             )
@@ -95,13 +101,22 @@ def _row(entry: LoadedSource, ruleset: bool) -> list[str]:
     ]
     if ruleset:
         row += [str(entry.priority_changes), str(entry.not_applicable)]
+        row.append(
+            entry.plugin or ("–" if entry.selection == "explicit" else text("plugins.bundled"))
+        )
     return row
 
 
 def _source(entry: LoadedSource) -> str:
     if entry.kind == "ruleset":
         key = "selected_by_sector" if entry.selection == "sector" else "explicit"
-        return f"{shown_path(entry.source)} ({text('plugins.' + key)})"
+        if entry.all_sectors:
+            key = "explicit_all_sectors"
+        notes = [text("plugins." + key)]
+        if entry.plugin:
+            shipper = entry.plugin + (f", {entry.distribution}" if entry.distribution else "")
+            notes.append(text("plugins.shipped_by", plugin=shipper))
+        return f"{shown_path(entry.source)} ({'; '.join(notes)})"
     if entry.distribution:
         return f"{entry.distribution} {entry.version}, {entry.source}"
     return entry.source

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from kundenkompass.commands.app import (
+    AllSectorsOption,
     RulesetOption,
     SkipBrokenOption,
     app,
@@ -34,6 +35,7 @@ def run(
     output: Annotated[Path | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
     ruleset: RulesetOption = None,
+    all_sectors: AllSectorsOption = False,
     skip_broken_plugins: SkipBrokenOption = False,
     audience: AudienceOption = None,
     audit_date: Annotated[
@@ -60,7 +62,7 @@ def run(
     from kundenkompass.results import AuditInfo
 
     chosen = choose_format(format, output, ReportFormat)
-    engine = make_engine(ruleset, skip_broken_plugins)
+    engine = make_engine(ruleset, skip_broken_plugins, all_sectors)
     given = AuditInfo(
         date=audit_date.date() if audit_date else None, advisor=advisor, organisation=organisation
     )

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from kundenkompass.commands.app import (
+    AllSectorsOption,
     RulesetOption,
     SkipBrokenOption,
     app,
@@ -64,6 +65,7 @@ def serve(
         LogLevel, typer.Option(help="Wie ausführlich der Dienst protokolliert.")
     ] = LogLevel.info,
     ruleset: RulesetOption = None,
+    all_sectors: AllSectorsOption = False,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
     """Audits als HTTP-Dienst anbieten: POST /audits, GET /checklist, /measures, /facts, /health.
@@ -84,7 +86,7 @@ def serve(
         raise problem from None
 
     # Build the engine first: a broken plugin stops here with its message, not in a worker.
-    engine = make_engine(ruleset, skip_broken_plugins)
+    engine = make_engine(ruleset, skip_broken_plugins, all_sectors)
     os.environ[server.REQUEST_TIMEOUT_VARIABLE] = str(request_timeout)
     if workers == 1:
         application = server.create_app(engine, max_body_bytes=max_body_size)

@@ -7,6 +7,9 @@ Every value from the result is data: it reaches rich only through
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from kundenkompass.render.terminal import data_text, escape, visible
 from kundenkompass.render.view import Audience, PlanEntry, ReportView, report_view
 from kundenkompass.results import AuditResult, MeasureExplanation
@@ -195,11 +198,11 @@ def _recommendation(entry: PlanEntry, view: ReportView) -> Group:
         heading.append(f"  ★ {t('report.quick_win')}", style="green")
     lines = [heading]
     for reason in entry.reasons:
-        because = "; ".join(f"{e.label}: {e.shown}" for e in reason.evidence)
+        because = _because(reason.evidence)
+        behind = f"{t('report.because')} {because}; " if because else ""
         lines.append(
             _indented(
-                f"{t('report.reason')}: {reason.text} ({t('report.because')} {because}; "
-                f"{t('report.rule')} {reason.rule})"
+                f"{t('report.reason')}: {reason.text} ({behind}{t('report.rule')} {reason.rule})"
             )
         )
     lines.append(
@@ -218,6 +221,20 @@ def _recommendation(entry: PlanEntry, view: ReportView) -> Group:
     return Group(*lines)
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "–"
+    return str(value)
+
+
+def _because(evidence: Iterable[Any]) -> str:
+    """The evidence as ``label: value; …``, each pair once (a rule may test one input in
+    several ways)."""
+    return "; ".join(dict.fromkeys(f"{e.label}: {e.shown}" for e in evidence))
+
+
 _TRUTH_MARK = {"true": "✓", "false": "✗", "unknown": "?"}
 
 
@@ -228,6 +245,9 @@ def render_explanation(
     console.print(data_text(f"{explanation.title} ({explanation.measure})", style="bold"))
     if explanation.recommended:
         console.print(t("explain.recommended"))
+    elif explanation.not_applicable_because == "sector":
+        sectors = ", ".join(explanation.sectors)
+        console.print(visible(t("explain.other_sector", sectors=sectors)), markup=False)
     elif not explanation.applicable:
         channels = ", ".join(t(f"channel.{c}") for c in explanation.channels)
         console.print(t("explain.not_applicable", channels=channels), markup=False)
@@ -270,9 +290,9 @@ def render_explanation(
         console.print()
         console.print(Text(t("explain.derived"), style="bold"))
         for fact in explanation.derived_facts:
-            console.print(_indented(f"{fact.label} = {fact.value}", indent=2))
+            console.print(_indented(f"{fact.label} = {_shown(fact.value)}", indent=2))
             for step in fact.steps:
-                because = "; ".join(f"{e.label}: {e.shown}" for e in step.evidence)
+                because = _because(step.evidence)
                 console.print(_indented(f"{t('report.rule')} {step.rule}: {because}", indent=4))
     if explanation.open_inputs:
         console.print()
