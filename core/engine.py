@@ -14,11 +14,11 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from kundenkompass.catalog import plugin_manager
-from kundenkompass.catalog.catalog import Catalog, collect_skipping
+from kundenkompass.catalog.catalog import Catalog, collect_skipping, gather_rulesets
 from kundenkompass.catalog.origins import portable_origin
-from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.catalog.rulesets import Ruleset, select_rulesets
-from kundenkompass.errors import PluginError, ProfileError
+from kundenkompass.errors import ProfileError
+from kundenkompass.inference import plan
 from kundenkompass.inference.applicability import Applicability, apply_preconditions
 from kundenkompass.inference.compile import compile_rules
 from kundenkompass.inference.explain import (
@@ -43,6 +43,7 @@ from kundenkompass.profile.load import (
 from kundenkompass.profile.scope import (
     SectorScope,
     adjust_priorities,
+    asked_in_scope,
     check_profile,
     mark_not_applicable,
     scope_for,
@@ -50,6 +51,7 @@ from kundenkompass.profile.scope import (
 )
 from kundenkompass.profile.website import website_checks
 from kundenkompass.results import (
+    AuditInfo,
     AuditResult,
     ChecklistAnswer,
     CompanyInfo,
@@ -73,9 +75,10 @@ class Engine:
 
     ``plugins`` are extra plugin objects (modules or instances with ``@hookimpl``
     functions), registered next to the discovered ones; ``discover=False`` uses only them.
-    ``rulesets`` are ruleset files (or folders of them) applied to every audit;
-    ``sector_rulesets`` loads the bundled rulesets, each applied to companies of its sector
-    (default: when discovering). ``skip_broken_plugins`` leaves out a plugin that cannot be
+    ``rulesets`` are ruleset files (or folders of them), each applied to the audits of its
+    sector, or to every audit with ``rulesets_all_sectors``; they replace the bundled and
+    plugin-shipped rulesets of the same sector. ``sector_rulesets`` loads the bundled
+    rulesets (default: when discovering); rulesets that plugins ship always load. ``skip_broken_plugins`` leaves out a plugin that cannot be
     imported, is incompatible or contributes invalid content, and records it in
     :attr:`skipped_plugins`, instead of raising :class:`PluginError`.
     """
@@ -88,6 +91,7 @@ class Engine:
         language: str = "de",
         rulesets: Iterable[str | os.PathLike[str] | Ruleset] = (),
         sector_rulesets: bool | None = None,
+        rulesets_all_sectors: bool = False,
         skip_broken_plugins: bool = False,
     ) -> None:
         self.language = language
@@ -99,17 +103,28 @@ class Engine:
                 manager, skip_broken=skip_broken_plugins
             )
         for plugin in plugins:
-            info = _info_for_object(plugin)
+            info = plugin_manager.info_for_object(plugin)
             plugin_manager.check_hookspec_version(info.name, plugin)
             plugin_manager.register(manager, plugin, info)
             infos.append(info)
         bundled = discover if sector_rulesets is None else sector_rulesets
-        selected = select_rulesets(rulesets, bundled=bundled)
+        shipped = gather_rulesets(
+            manager, infos, self.skipped_plugins if skip_broken_plugins else None
+        )
+        infos = [info for info in infos if manager.has_plugin(info.name)]
+        selected = select_rulesets(
+            rulesets, bundled=bundled, shipped=shipped, all_sectors=rulesets_all_sectors
+        )
         for ruleset in selected:
             plugin_manager.register(
                 manager,
                 ruleset.plugin(),
-                plugin_manager.PluginInfo(ruleset.plugin_name, ruleset.version, str(ruleset.path)),
+                plugin_manager.PluginInfo(
+                    ruleset.plugin_name,
+                    ruleset.version,
+                    str(ruleset.path),
+                    distribution=_distribution_of(ruleset.provider, infos),
+                ),
             )
         self.plugin_manager = manager
         self.catalog: Catalog = collect_skipping(
@@ -174,9 +189,16 @@ class Engine:
 
     # ---------------------------------------------------------------- audits
 
-    def audit(self, profile: ProfileInput) -> AuditResult:
-        """Audit one profile and return the typed result."""
+    def audit(self, profile: ProfileInput, *, audit: AuditInfo | None = None) -> AuditResult:
+        """Audit one profile and return the typed result.
+
+        ``audit`` gives the audit's date, advisor and organisation; what it leaves out is
+        taken from the profile's ``[audit]`` table. Without a date the result has none (and
+        no follow-up date): it is never taken from the clock.
+        """
         profile, scope, applicability = self._in_scope(self.load_profile(profile))
+        given = audit.model_dump(exclude_none=True) if audit else {}
+        details = AuditInfo(**{**profile.audit.model_dump(exclude_none=True), **given})
         catalog = self.catalog
         known = known_values(profile, catalog)
         inference = self._runner.run(known)
@@ -213,10 +235,18 @@ class Engine:
             )
             for entry in ranked
         ]
+        included = {
+            item.id
+            for phase_items in (self.catalog.checklist_for_phase(p) for p in PHASES)
+            for item in phase_items
+            if scope.includes(item)
+        }
+        projects = plan.projects(catalog, recommendations, self.language)
         return AuditResult(
             company=CompanyInfo(
                 name=profile.company.name,
                 sector=profile.company.sector,
+                sector_title=_sector_title(profile.company.sector, self.catalog, self.language),
                 channels=list(profile.company.channels),
                 location=profile.company.location,
             ),
@@ -258,20 +288,29 @@ class Engine:
             ],
             website_check=website_checks(profile, catalog, self.language),
             rules_fingerprint=self.compiled.fingerprint,
+            audit=details,
+            strengths=plan.strengths(catalog, answers, included, self.language),
+            projects=projects,
+            roadmap=plan.roadmap(projects),
+            follow_up_date=plan.follow_up(details.date),
         )
 
     def explain(self, measure_id: str, profile: ProfileInput) -> MeasureExplanation:
-        """Why ``measure_id`` is recommended for ``profile``, or which condition failed."""
+        """Why ``measure_id`` is recommended for ``profile``, or which condition failed.
+
+        The same sector and channel scope applies as in :meth:`audit`: a measure of another
+        sector is not applicable, and only questions the profile may answer are open.
+        """
         if measure_id not in self.catalog.measures:
             raise ProfileError(
-                "MEASURE_ID",
-                f"unknown measure {measure_id!r}{_did_you_mean(measure_id, self.catalog.measures)}",
+                measure_id,
+                f"unknown measure{_did_you_mean(measure_id, self.catalog.measures)}",
             )
-        profile, _, applicability = self._in_scope(self.load_profile(profile))
+        profile, scope, applicability = self._in_scope(self.load_profile(profile))
         known = known_values(profile, self.catalog)
         inference = self._runner.run(known)
         values = all_known(known, inference)
-        return explain_measure(
+        explanation = explain_measure(
             measure_id,
             self.compiled,
             inference,
@@ -279,6 +318,23 @@ class Engine:
             self.catalog,
             set(profile.company.channels),
             set(applicability.ruled_out),
+        )
+        measure = self.catalog.measures[measure_id]
+        in_sector = scope.includes(measure)
+        applicable = explanation.applicable and in_sector
+        because = None if applicable else "sector" if not in_sector else "channels"
+        return explanation.model_copy(
+            update={
+                "applicable": applicable,
+                "not_applicable_because": because,
+                "recommended": explanation.recommended and applicable,
+                "sectors": list(measure.sectors),
+                "open_inputs": [
+                    ref
+                    for ref in explanation.open_inputs
+                    if applicable and asked_in_scope(ref, scope, self.catalog)
+                ],
+            }
         )
 
     def _in_scope(self, profile: Profile) -> tuple[Profile, SectorScope, Applicability]:
@@ -361,7 +417,9 @@ class Engine:
         improved: dict[str, str | None] = dict(answers)
         items = []
         for item_id in measure.addresses:
-            if answers.get(item_id) not in ("ja", "entfaellt"):
+            # Only what the owner said is missing: an unanswered item is unknown, not a gap
+            # that the measure would close (its score would jump from nothing to 100).
+            if answers.get(item_id) in ("nein", "teilweise"):
                 improved[item_id] = "ja"
                 items.append(item_id)
         if not items:  # nothing left to fulfil: the scores stay as they are
@@ -401,17 +459,19 @@ class _PhasesOnly:
         return self.catalog.checklist_for_phase(phase) if phase in self.phases else []
 
 
+def _sector_title(sector: str | None, catalog: Catalog, language: str) -> str | None:
+    """The sector's title from a ruleset of that sector, else its id in words."""
+    if not sector:
+        return None
+    for ruleset in catalog.rulesets:
+        if ruleset.sector == sector:
+            return text_in(ruleset.header.title, language)
+    return sector.replace("_", " ").capitalize()
+
+
 def _applies(measure: Measure, channels: AbstractSet[str]) -> bool:
     return not measure.channels or bool(channels & set(measure.channels))
 
 
-def _info_for_object(plugin: object) -> plugin_manager.PluginInfo:
-    name = getattr(plugin, "KUNDENKOMPASS_PLUGIN_NAME", None) or getattr(plugin, "__name__", None)
-    if name is None and isinstance(plugin, PluginData):
-        name = plugin.directory.name  # several plugin folders can be registered side by side
-    if not isinstance(name, str):
-        name = type(plugin).__name__
-    version = str(getattr(plugin, "__version__", "") or "local")
-    if not name:
-        raise PluginError(repr(plugin), "cannot tell the plugin's name")
-    return plugin_manager.PluginInfo(name=name, version=version, source="registered in code")
+def _distribution_of(plugin: str | None, infos: Iterable[plugin_manager.PluginInfo]) -> str | None:
+    return next((info.distribution for info in infos if info.name == plugin), None)

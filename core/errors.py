@@ -107,12 +107,26 @@ class InvalidInput(KundenkompassError):
 
 
 class PluginError(KundenkompassError):
-    """A plugin that fails to load, raises in a hook, or contributes something invalid."""
+    """A plugin that fails to load, raises in a hook, or contributes something invalid.
 
-    def __init__(self, plugin: str, message: str) -> None:
+    ``origin`` names where an installed plugin comes from (entry point, distribution and
+    version); ``location`` is the file and line in the plugin's code where it failed.
+    """
+
+    def __init__(
+        self,
+        plugin: str,
+        message: str,
+        *,
+        origin: str | None = None,
+        location: tuple[str, int] | None = None,
+    ) -> None:
         self.plugin = plugin
         self.message = message
-        super().__init__(f"plugin {plugin!r}: {message}")
+        self.origin = origin
+        self.location = location
+        label = f"plugin {plugin!r}" + (f" ({origin})" if origin else "")
+        super().__init__(f"{label}: {message}")
 
 
 class RuleError(KundenkompassError):
@@ -161,3 +175,7 @@ class MissingDependencyError(KundenkompassError):
     def __init__(self, package: str, message: str) -> None:
         self.package = package
         super().__init__(message)
+
+
+class RenderError(KundenkompassError):
+    """A report that cannot be made on this machine, e.g. a PDF without a browser."""

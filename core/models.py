@@ -14,7 +14,16 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from kundenkompass.vocabulary import Channel, Comparison, Cost, Effort, Impact, Phase, TimeToEffect
+from kundenkompass.vocabulary import (
+    Channel,
+    Comparison,
+    Cost,
+    Effort,
+    Impact,
+    Phase,
+    Role,
+    TimeToEffect,
+)
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 DEFAULT_LANGUAGE = "de"
@@ -71,7 +80,9 @@ class FactDefinition(Contribution):
 
     key: Identifier
     type: FactType
-    question: LocalizedText
+    #: The question the profile answers; required for input facts. A derived fact is never
+    #: asked: its question, if given, labels it in explanations.
+    question: LocalizedText | None = None
     help: LocalizedText | None = None
     #: Allowed values for ``enum`` and ``enum_list``.
     values: tuple[Identifier, ...] = ()
@@ -97,6 +108,11 @@ class FactDefinition(Contribution):
 
     @model_validator(mode="after")
     def _values_match_type(self) -> FactDefinition:
+        if self.source == "input" and not self.question:
+            raise ValueError(
+                f'fact {self.key!r}: an input fact needs a question (question.de = "…"); '
+                'only derived facts (source = "derived") can do without'
+            )
         needs_values = self.type in (FactType.ENUM, FactType.ENUM_LIST)
         if needs_values and not self.values:
             raise ValueError(f"fact {self.key!r} of type {self.type.value} needs 'values'")
@@ -170,6 +186,28 @@ class Measure(Contribution):
     addresses: tuple[Identifier, ...] = ()
     #: One line from the guide that justifies impact, effort or cost.
     justification: LocalizedText | None = None
+
+
+class Project(Contribution):
+    """Measures grouped into one piece of work an owner can plan, staff and budget.
+
+    A report lays the projects that hold recommended measures on a 3/6/12-month roadmap;
+    effort, cost band and time to effect follow from the project's recommended measures.
+    """
+
+    id: Identifier
+    #: The phase the project belongs to (for its order and its catch-all siblings).
+    phase: Phase
+    title: LocalizedText
+    #: What the project achieves, in the owner's words.
+    goal: LocalizedText
+    #: Measures of any loaded plugin; a measure belongs to at most one project.
+    measures: tuple[Identifier, ...] = Field(min_length=1)
+    #: Who in a small shop usually does the work.
+    owner: Role
+    #: What has to be in place before the project starts (beyond other projects).
+    needs: LocalizedText | None = None
+    reference: str
 
 
 class Derivation(Contribution):

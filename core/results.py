@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any, Literal
 
 from kundenkompass.vocabulary import (
@@ -17,7 +18,7 @@ from kundenkompass.vocabulary import (
 )
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 #: A score from 0 to 100 (a saved result with NaN, infinity or a negative score is refused).
 Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
@@ -191,8 +192,13 @@ class MeasureExplanation(ResultModel):
     title: str
     phase: str
     recommended: bool
+    #: Whether the measure applies to the company at all: its channels and sector.
     applicable: bool
     channels: list[str]
+    #: The sectors the measure is limited to (empty: every sector).
+    sectors: list[str] = []
+    #: Why the measure does not apply: the company's ``sector`` or its ``channels``.
+    not_applicable_because: Literal["sector", "channels"] | None = None
     rules: list[RuleCheck]
     #: Rules that derive the facts the measure's rules test (fired or not).
     derivation_rules: list[RuleCheck]
@@ -204,8 +210,66 @@ class MeasureExplanation(ResultModel):
 class CompanyInfo(ResultModel):
     name: str
     sector: str | None
+    #: The sector's name for people (from its ruleset), e.g. "Fahrradhandel".
+    sector_title: str | None = None
     channels: list[str]
     location: str | None
+
+
+class AuditInfo(ResultModel):
+    """Who audited when: from the profile's ``[audit]`` table or the caller's options.
+
+    The date is never taken from the clock, so that the same input gives the same result.
+    """
+
+    date: datetime.date | None = None
+    advisor: str | None = None
+    organisation: str | None = None
+
+
+class Strength(ResultModel):
+    """A checklist item the company fulfils, among the weightiest of the audit."""
+
+    item: str
+    phase: str
+    phase_title: str
+    statement: str
+    weight: float
+
+
+class ProjectPlan(ResultModel):
+    """Recommended measures grouped into one piece of work, placed on the roadmap."""
+
+    project: str
+    title: str
+    goal: str
+    phase: str
+    phase_title: str
+    #: The project's recommended measures, in plan order.
+    measures: list[str]
+    #: The highest effort, the cost band of all measures together, the slowest effect.
+    effort: Literal["gering", "mittel", "hoch"]
+    cost: Literal["kostenlos", "unter_500", "unter_5000", "mehr"]
+    time_to_effect: Literal["sofort", "wochen", "monate"]
+    #: Who in a small shop usually does the work (``inhaber``, ``team``, ``verkauf``,
+    #: ``dienstleister``).
+    owner: str
+    #: What has to be in place first, besides the projects in ``after``.
+    needs: str | None
+    #: Projects holding prerequisites of this project's measures.
+    after: list[str]
+    #: When the project starts: the horizon of its first measure.
+    horizon: Literal["jetzt", "als_naechstes", "spaeter"]
+    reference: str | None
+
+
+class RoadmapStep(ResultModel):
+    """One stretch of the roadmap and the projects that start in it."""
+
+    horizon: Literal["jetzt", "als_naechstes", "spaeter"]
+    from_month: int
+    to_month: int
+    projects: list[str]
 
 
 class PluginUsed(ResultModel):
@@ -248,6 +312,15 @@ class AuditResult(ResultModel):
     #: The profile's self-assessment beside what ``audit collect`` saw on the website.
     website_check: list[WebsiteCheck] = []
     rules_fingerprint: str
+    audit: AuditInfo = AuditInfo()
+    #: Up to three fulfilled checklist items of the highest weight, from different phases
+    #: where possible.
+    strengths: list[Strength] = []
+    #: Projects holding recommended measures, in the order of their first measure.
+    projects: list[ProjectPlan] = []
+    roadmap: list[RoadmapStep] = []
+    #: Suggested date of the follow-up audit (six months after the audit's date).
+    follow_up_date: datetime.date | None = None
 
     def to_json(self) -> str:
         """Deterministic JSON: the same profile and plugins give byte-identical output."""

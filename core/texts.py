@@ -37,3 +37,14 @@ class Texts(Protocol):
 def texts_for(language: str) -> Texts:
     """:func:`text` in ``language``, for modules that look up many texts."""
     return partial(text, language=language)
+
+
+def section(name: str, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Every text of one section (e.g. the glossary), German where the language has none."""
+    found: dict[str, str] = {}
+    for candidate in (DEFAULT_LANGUAGE, language):
+        try:
+            found.update(_load(candidate).get(name, {}))
+        except FileNotFoundError:
+            continue
+    return found

@@ -36,6 +36,10 @@ Effort = Literal["gering", "mittel", "hoch"]
 Cost = Literal["kostenlos", "unter_500", "unter_5000", "mehr"]
 TimeToEffect = Literal["sofort", "wochen", "monate"]
 
+#: Who in a small shop usually does the work of a project (owner's report).
+Role = Literal["inhaber", "team", "verkauf", "dienstleister"]
+ROLES: tuple[Role, ...] = get_args(Role)
+
 #: Maturity of a score, lowest first (see docs/scoring.md).
 Maturity = Literal["nachholbedarf", "auf_dem_weg", "fortgeschritten", "vorbildlich"]
 MATURITY_LEVELS: tuple[Maturity, ...] = get_args(Maturity)

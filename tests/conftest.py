@@ -46,3 +46,36 @@ def write(tmp_path: Path, text: str, name: str = "profile.toml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+OPTIKER_PLUGIN = TESTS / "plugins" / "kundenkompass-optiker"
+
+
+def fake_distribution(site: Path, name: str, version: str, entry_points: dict[str, str]) -> Path:
+    """A ``.dist-info`` in ``site`` that makes ``name`` look installed with these
+    ``kundenkompass`` entry points; returns the folder."""
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
+    )
+    lines = "".join(f"{key} = {value}\n" for key, value in entry_points.items())
+    (info / "entry_points.txt").write_text(f"[kundenkompass]\n{lines}", encoding="utf-8")
+    return info
+
+
+@pytest.fixture
+def optiker_installed(tmp_path, monkeypatch) -> Path:
+    """The test plugin kundenkompass-optiker, installed for this test (in-process and for
+    the ``audit`` subprocesses of :func:`run_cli`, through PYTHONPATH)."""
+    import os
+
+    site = tmp_path / "site"
+    fake_distribution(
+        site, "kundenkompass-optiker", "0.1.0", {"optiker": "kundenkompass_optiker:plugin"}
+    )
+    for folder in (OPTIKER_PLUGIN, site):
+        monkeypatch.syspath_prepend(str(folder))
+    paths = [str(OPTIKER_PLUGIN), str(site), os.environ.get("PYTHONPATH", "")]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in paths if p))
+    return OPTIKER_PLUGIN

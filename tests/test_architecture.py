@@ -33,7 +33,7 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # The engine, and the package root whose public API re-exports it and what it returns.
     ("engine", ("engine", "__init__")),
     ("render", ("render/",)),
-    ("tools", ("tools/",)),
+    ("tools", ("tools/", "testing")),
     ("commands", ("commands/", "cli", "__main__")),
 )
 

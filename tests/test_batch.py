@@ -51,7 +51,7 @@ def test_batch_in_parallel_reports_bad_profiles_and_keeps_the_rest(folder, tmp_p
         "--jobs", "2",
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
-    assert "3 of 5 profiles audited" in done.stderr
+    assert "3 von 5 Profilen geprüft" in done.stderr
     assert "Traceback" not in done.stderr
 
     records = read_jsonl(output)
@@ -62,7 +62,7 @@ def test_batch_in_parallel_reports_bad_profiles_and_keeps_the_rest(folder, tmp_p
     # The same message and exit code as `audit run` on the bad profile.
     alone = run_cli("run", str(folder / "p0_kaputt.toml"))
     assert records[0]["error"]["exit_code"] == alone.returncode == 2
-    assert alone.stderr.strip() == f"audit: error: {records[0]['error']['message']}"
+    assert alone.stderr.strip() == f"audit: Fehler: {records[0]['error']['message']}"
     assert records[0]["error"]["message"] in done.stderr
     assert records[4]["error"]["kind"] == "ProfileError"
 
@@ -112,7 +112,7 @@ def test_existing_output_is_kept_without_force(tmp_path):
 def test_no_profiles_is_an_input_error(tmp_path):
     done = run_cli("batch", str(tmp_path), "-o", str(tmp_path / "out.jsonl"))
     assert done.returncode == 2
-    assert "no profiles found" in done.stderr
+    assert "keine Profile gefunden" in done.stderr
     assert not (tmp_path / "out.jsonl").exists()
 
 
@@ -189,10 +189,20 @@ def test_batch_applies_rulesets_like_audit_run(tmp_path):
         encoding="utf-8",
     )
     output = tmp_path / "out.jsonl"
-    done = run_cli("batch", str(profile), "-o", str(output), "-j", "2", "--ruleset", str(moebel))
+    done = run_cli(
+        "batch",
+        str(profile),
+        "-o",
+        str(output),
+        "-j",
+        "2",
+        "--ruleset",
+        str(moebel),
+        "--all-sectors",
+    )
     assert done.returncode == 0, done.stderr
     (record,) = read_jsonl(output)
-    expected = Engine(rulesets=[moebel]).audit(profile).to_json()
+    expected = Engine(rulesets=[moebel], rulesets_all_sectors=True).audit(profile).to_json()
     assert record["result"] == json.loads(expected)
     assert "moebel" in {r["name"] for r in record["result"]["rulesets"]}
 
@@ -339,7 +349,7 @@ def test_a_signal_stops_the_workers_keeps_the_finished_part_and_resume_completes
     process.send_signal(signal_number)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 128 + signal_number, stderr
-    assert "continue with --resume" in stderr and "Traceback" not in stderr
+    assert "weiter mit --resume" in stderr and "Traceback" not in stderr
     for worker in workers:
         assert not alive(worker), f"worker {worker} left behind"
     finished = read_jsonl(output)
@@ -353,7 +363,7 @@ def test_a_signal_stops_the_workers_keeps_the_finished_part_and_resume_completes
         "batch", str(folder), "-o", str(output), "--summary", str(summary), "-j", "2", "--resume"
     )
     assert done.returncode == 0, done.stderr
-    assert f"({len(finished)} kept from the earlier output)" in done.stderr
+    assert f"({len(finished)} aus der früheren Ausgabe behalten)" in done.stderr
     complete = read_jsonl(output)
     assert [Path(r["profile"]).name for r in complete] == [f"p{n:05d}.toml" for n in range(400)]
     assert complete[: len(finished)] == finished

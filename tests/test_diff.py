@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from kundenkompass.commands.report import CatalogNames
 from kundenkompass.errors import ResultFileError
 from kundenkompass.render.compare import AuditDiff, compare, load_result
 from kundenkompass.render.diff import render_diff_markdown
@@ -26,8 +27,8 @@ def after(engine):
 
 
 @pytest.fixture(scope="module")
-def diff(before, after) -> AuditDiff:
-    return compare(before, after)
+def diff(engine, before, after) -> AuditDiff:
+    return compare(before, after, names=CatalogNames(engine.catalog))
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +241,30 @@ def test_diff_output_is_not_replaced_without_force(saved, tmp_path):
     result = run_cli("diff", str(saved[0]), str(saved[1]), "-o", str(target), "--force")
     assert result.returncode == 0, result.stderr
     assert target.read_text("utf-8").startswith("# Fortschritt")
+
+
+def test_facts_answered_later_are_changes(engine, tmp_path):
+    text = BEFORE.read_text("utf-8")
+    without = text.replace("mitarbeiter_geschult_anzahl = 1\n", "").replace(
+        "google_bewertung = 4.6\n", ""
+    )
+    earlier = engine.audit(write(tmp_path, without, "vorher.toml"))
+    later = engine.audit(write(tmp_path, text.replace("newsletter = false", "newsletter = true")))
+    result = compare(earlier, later, names=CatalogNames(engine.catalog))
+    stated = {(f.ref, f.before_shown, f.after_shown) for f in result.facts_changed if not f.derived}
+    labels = {f.ref: f.label for f in result.facts_changed}
+    assert labels["facts.newsletter"].startswith("Versenden Sie")
+    assert ("facts.mitarbeiter_geschult_anzahl", "unbekannt", "1 Personen") in stated
+    assert ("facts.google_bewertung", "unbekannt", "4,6 Sterne") in stated
+    assert ("facts.newsletter", "nein", "ja") in stated
+    # The share of trained staff is derived from the answered count.
+    assert ("facts.anteil_mitarbeiter_geschult", True) in {
+        (f.ref, f.derived) for f in result.facts_changed
+    }
+    # Without the plugins, the results' own labels and values still tell the change.
+    alone = compare(earlier, later)
+    assert {f.ref for f in alone.facts_changed} == {f.ref for f in result.facts_changed}
+    rendered = render_diff_markdown(result)
+    assert "## Geänderte Angaben" in rendered
+    assert "Keine Angaben haben sich geändert" not in rendered
+    assert not compare(later, later).facts_changed

@@ -15,7 +15,8 @@ EXAMPLES = ROOT / "examples"
 GOLDEN = {
     # A small bike shop with a store only, an outdated website and hardly any online presence.
     "radhaus": {
-        "overall": (49.7, "auf_dem_weg"),
+        # 52.0: "online_offline_verbunden = nein" is ignored without an online shop, not scored.
+        "overall": (52.0, "auf_dem_weg"),
         "plan": [
             # No Google profile: free, found by everyone searching for bike shops nearby.
             ("google_business_profil_anlegen", "jetzt"),
@@ -25,8 +26,11 @@ GOLDEN = {
             ("kunden_persoenlich_befragen", "jetzt"),
             # Not always reachable by phone or e-mail, by its own account.
             ("erreichbarkeit_sicherstellen", "jetzt"),
+            # Cash and girocard only: no contactless or smartphone payment. A quick win the
+            # guide names explicitly; the terminal exists, so nothing has to come first.
+            ("kontaktlos_mobil_bezahlen_laden", "jetzt"),
             # No social channels at all although its mixed-age customers use them.
-            ("social_media_praesenz_aufbauen", "jetzt"),
+            ("social_media_praesenz_aufbauen", "als_naechstes"),
             # The target group's needs are only partly known.
             ("zielgruppe_definieren", "als_naechstes"),
             # Offers are developed without that knowledge (chained: kundenwissen_luecke).
@@ -43,15 +47,10 @@ GOLDEN = {
             ("bewertungen_beobachten", "als_naechstes"),
             # Two negative reviews stand unanswered; needs watching the reviews first.
             ("oeffentlich_professionell_antworten", "als_naechstes"),
-            # Girocard but no credit card at the till, and payment choice only partly enough.
-            ("bargeldlos_bezahlen_laden", "als_naechstes"),
-            # Cash and girocard only: no contactless or smartphone payment. A quick win the
-            # guide names explicitly: never postponed to "Später" (docs/scoring.md).
-            ("kontaktlos_mobil_bezahlen_laden", "als_naechstes"),
+            # The 2012 website is not usable on smartphones.
+            ("website_modern_gestalten", "als_naechstes"),
             # Positive reviews only partly visible: ask satisfied customers (a quick win).
             ("um_bewertungen_bitten", "als_naechstes"),
-            # The 2012 website is not usable on smartphones; after the quick wins above.
-            ("website_modern_gestalten", "spaeter"),
             # Feedback leads to improvements only partly; negative reviews not used at all.
             ("auf_kundenfeedback_reagieren", "spaeter"),
             ("loesungen_statt_produkte_anbieten", "spaeter"),
@@ -59,6 +58,9 @@ GOLDEN = {
             # Contact is not reachable within two clicks on the website.
             ("infos_in_zwei_klicks", "spaeter"),
             ("feedbackmoeglichkeit_im_geschaeft", "spaeter"),
+            # Girocard but no credit card at the till: have credit cards activated (the
+            # terminal exists, so no "buy a card terminal").
+            ("kartenarten_erweitern_laden", "spaeter"),
             # Sells neither online nor on a marketplace: the guide suggests an online channel.
             ("produkte_online_anbieten", "spaeter"),
             # Staff have no tablet to look things up with customers.
@@ -71,6 +73,8 @@ GOLDEN = {
             "click_and_collect_anbieten",
             "zahlarten_online_erweitern",
             "checkout_vereinfachen",
+            # Girocard is taken: the terminal exists.
+            "bargeldlos_bezahlen_laden",
         ],
     },
     # An omnichannel photo and electronics retailer with strong service: only real gaps.
@@ -124,8 +128,6 @@ GOLDEN = {
             # Made to order but no online configurator (the guide's holzgespür practice).
             ("online_konfigurator_anbieten", "als_naechstes"),
             ("geraeteuebergreifenden_warenkorb_einrichten", "als_naechstes"),
-            # Advice appointments cannot be booked online.
-            ("online_terminbuchung_anbieten", "als_naechstes"),
             ("ki_sprachassistenten_beobachten", "als_naechstes"),
         ],
         # No store: no store measures.
@@ -133,6 +135,8 @@ GOLDEN = {
             "kontaktlos_mobil_bezahlen_laden",
             "digital_signage_einsetzen",
             "schaufenster_ansprechend_gestalten",
+            # No store and no known on-site service: no appointments to book online.
+            "online_terminbuchung_anbieten",
         ],
     },
 }

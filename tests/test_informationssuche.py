@@ -117,7 +117,7 @@ def test_cli_yes_and_unknown(tmp_path):
     assert "Google-Unternehmensprofil anlegen" not in run_cli("run", str(yes)).stdout
     output = run_cli("run", str(unknown)).stdout
     open_part = output.split("Offene Fragen", 1)[1]
-    assert "google_business_profil_anlegen" in open_part
+    assert "Google-Unternehmensprofil anlegen" in open_part
     assert "Google-Unternehmensprofil anlegen" not in output.split("Offene Fragen", 1)[0]
 
 

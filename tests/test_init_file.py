@@ -7,6 +7,7 @@ import re
 import pytest
 from kundenkompass.files.toml_files import parse_toml_text
 from kundenkompass.profile.load import load_profile, parse_profile_text
+from kundenkompass.rules.language import iter_leaves
 from kundenkompass.tools.questionnaire.questions import (
     InvalidInput,
     ProfileDraft,
@@ -189,8 +190,15 @@ def test_sections_follow_the_phases_with_checklist_first(engine, sections):
         "kauf",
         "bindung",
     ]
+    # A precondition's question comes first, and a question moves behind the one it
+    # depends on; all other questions keep checklist items before facts.
+    linked = {
+        leaf.ref
+        for condition in engine.catalog.preconditions.values()
+        for leaf in iter_leaves(condition)
+    } | set(engine.catalog.preconditions)
     for section in sections[1:]:
-        kinds = [q.kind is QuestionKind.ANSWER for q in section.questions]
+        kinds = [q.kind is QuestionKind.ANSWER for q in section.questions if q.path not in linked]
         assert kinds == sorted(kinds, reverse=True)
     asked = {q.path for s in sections for q in s.questions}
     expected = {f"answers.{i}" for i in engine.catalog.checklist}
@@ -219,7 +227,7 @@ def test_cli_without_a_terminal_points_to_the_template(tmp_path):
     result = run_cli("init", str(tmp_path / "profil.toml"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "needs an interactive terminal" in result.stderr
+    assert "braucht ein interaktives Terminal" in result.stderr
     assert "audit init --template" in result.stderr
     assert not (tmp_path / "profil.toml").exists()
 
@@ -227,4 +235,4 @@ def test_cli_without_a_terminal_points_to_the_template(tmp_path):
 def test_cli_refuses_conflicting_options(tmp_path):
     result = run_cli("init", "--template", "--review", str(tmp_path / "p.toml"))
     assert result.returncode == 2
-    assert "--template: cannot be combined" in result.stderr
+    assert "--template: lässt sich nicht" in result.stderr

@@ -149,7 +149,7 @@ def test_duplicates_between_two_linted_rulesets(tmp_path):
         (rule("r", '{ fact = "zahl", equals = 1 }', 'recommend = "massnahmen"'), "rule", "r", "recommends unknown measure 'massnahmen'; did you mean 'massnahme'?"),
         (rule("r", '{ fact = "zahl", equals = 1 }', 'derive = { fact = "gibt_es_nicht", value = true }'), "rule", "r", "derives unknown fact"),
         ('\n[[measure_priority]]\nid = "p"\nmeasure = "gibt_es_nicht"\nchange = "raise"\nreason.de = "x"\n', "measure priority", "p", "changes the priority of unknown measure"),
-        ('\n[[not_applicable]]\nitem = "gibt_es_nicht"\nreason.de = "x"\n', "not applicable", "gibt_es_nicht", "marks unknown checklist item"),
+        ('\n[[not_applicable]]\nitem = "gibt_es_nicht"\nreason.de = "x"\n', "not applicable", "gibt_es_nicht", "unknown checklist item"),
         (
             '\n[[measure]]\nid = "zweite"\nphase = "kauf"\ntitle.de = "T"\ndescription.de = "D"\n'
             'reference = "R"\nprerequisites = ["gibt_es_nicht"]\naddresses = ["auch_nicht"]\n'
@@ -341,12 +341,12 @@ def test_the_command_line_exits_1_and_prints_one_line_per_problem(tmp_path):
     lines = done.stdout.splitlines()
     measure_line = line_of(path, 'id = "massnahme"')
     assert lines[0] == (
-        f"pruefling.toml:{measure_line}: measure 'massnahme': only rules "
+        f"pruefling.toml:{measure_line}:1: measure 'massnahme': only rules "
         "that can never fire recommend it: nie [unreachable-measure]"
     )
     assert lines[1].startswith("pruefling.toml:")
     assert "rule 'nie': facts.zahl gt 10 can never hold" in lines[1]
-    assert lines[-1] == "2 problem(s) in 1 file(s); checked 1 plugin(s) and ruleset(s)"
+    assert lines[-1] == "2 Probleme in 1 Datei; geprüft: 1 Plugin oder Regelwerk"
 
     as_json = run_cli("lint", "--format", "json", str(path), cwd=tmp_path)
     assert as_json.returncode == 1
@@ -358,7 +358,7 @@ def test_the_command_line_exits_1_and_prints_one_line_per_problem(tmp_path):
 def test_the_command_line_exits_0_without_problems_and_2_for_a_missing_path(tmp_path):
     done = run_cli("lint")
     assert done.returncode == 0, done.stdout
-    assert done.stdout.startswith("No problems in ")
+    assert done.stdout.startswith("Keine Probleme in ")
     missing = run_cli("lint", str(tmp_path / "fehlt.toml"))
     assert missing.returncode == 2
     assert "fehlt.toml: no such file or folder" in missing.stderr
@@ -415,3 +415,95 @@ def test_a_source_checkout_of_an_installed_plugin_replaces_the_installed_copy(
     sys.modules.pop("mein_plugin", None)
     assert report.problems == [], [str(p) for p in report.problems]
     assert [(s.name, s.version) for s in report.checked] == [("meinplugin", "local")]
+
+
+# ------------------------------------------------------- sectors, channels, advice
+
+
+def test_a_rule_testing_an_unknown_sector_is_flagged(tmp_path):
+    problems = check(
+        tmp_path,
+        rule("tippfehler", '{ company = "sector", equals = "fahradhandel" }')
+        + rule("basis", '{ fact = "zahl", equals = 3 }'),
+    )
+    (found,) = only(problems, "unknown-sector")
+    assert (found.kind, found.id) == ("rule", "tippfehler")
+    assert "sector 'fahradhandel'" in found.message
+    assert "did you mean 'fahrradhandel'?" in found.message
+    assert found.line and found.column
+
+
+def test_an_entry_naming_a_misspelt_sector_is_flagged(tmp_path):
+    folder = tmp_path / "kundenkompass_optik"
+    folder.mkdir()
+    item = '[[item]]\nid = "{id}"\nphase = "kauf"\nsectors = ["{sector}"]\nstatement.de = "S"\nreference = "R"\n'
+    (folder / "checklist.toml").write_text(
+        item.format(id="eins", sector="fahrradhandel")
+        + item.format(id="zwei", sector="fahrradhandel")
+        + item.format(id="drei", sector="fahrradhandl"),
+        encoding="utf-8",
+    )
+    problems = lint([folder]).problems
+    (found,) = only(problems, "unknown-sector")
+    assert (found.kind, found.id, found.line) == ("checklist item", "drei", 14)
+    assert "did you mean 'fahrradhandel'?" in found.message
+
+
+def test_unknown_channel_values_are_flagged_in_rules_and_items(tmp_path):
+    problems = check(tmp_path, rule("kanal", '{ company = "channels", contains = "online" }'))
+    found = only(problems, "unknown-reference")
+    assert any(
+        "value 'online' does not fit" in p.message and "'onlineshop'" in p.message for p in found
+    )
+    bad_item = (
+        '\n[[item]]\nid = "kanalpunkt"\nphase = "kauf"\nchannels = ["ladn"]\n'
+        'statement.de = "S"\nreference = "R"\n'
+    )
+    path = tmp_path / "items.toml"
+    path.write_text(HEADER + bad_item, encoding="utf-8")
+    (problem,) = only(lint([path]).problems, "invalid-file")
+    assert problem.line == line_of(path, "channels") and problem.column == 1
+    assert "channels" in problem.message
+
+
+def test_an_unused_threshold_is_flagged(tmp_path):
+    threshold = (
+        '\n[[threshold]]\nkey = "zahl_hoch"\ninput = "facts.zahl"\noperator = "gte"\nvalue = 5\n'
+        'our_default = true\ndescription.de = "Hoch"\n'
+    )
+    problems = check(tmp_path, threshold + rule("basis", '{ fact = "zahl", equals = 3 }'))
+    (found,) = only(problems, "unused-threshold")
+    assert (found.kind, found.id) == ("threshold", "zahl_hoch")
+
+
+def test_a_rule_repeating_built_in_advice_is_flagged(tmp_path):
+    gbp_missing = (
+        '{ answer = "google_business_profil", equals = "nein" }, '
+        '{ company = "channels", contains = "laden" }'
+    )
+    repeated = rule(
+        "gbp_auch",
+        "{ all = [" + gbp_missing + "] }",
+        'recommend = "google_business_profil_anlegen"',
+    )
+    problems = check(tmp_path, repeated + rule("basis", '{ fact = "zahl", equals = 3 }'))
+    (found,) = only(problems, "repeats-advice")
+    assert found.id == "gbp_auch"
+    assert "info_gbp_fehlt" in found.message and "[[measure_priority]]" in found.message
+    # a stricter condition repeats it too; a different one does not
+    stricter = rule(
+        "gbp_streng",
+        "{ all = [" + gbp_missing + ', { fact = "zahl", gt = 1 }] }',
+        'recommend = "google_business_profil_anlegen"',
+    )
+    assert only(
+        check(tmp_path, stricter + rule("basis", '{ fact = "zahl", equals = 3 }')), "repeats-advice"
+    )
+    other = rule(
+        "gbp_anders", '{ fact = "zahl", gt = 1 }', 'recommend = "google_business_profil_anlegen"'
+    )
+    assert not [
+        p
+        for p in check(tmp_path, other + rule("basis", '{ fact = "zahl", equals = 3 }'))
+        if p.code == "repeats-advice"
+    ]

@@ -155,3 +155,34 @@ def test_the_broken_plugin_message_is_what_the_guide_shows(tmp_path):
 def test_the_guide_is_linked_from_the_docs():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "docs/plugins.md" in readme
+
+
+def test_the_generated_reference_is_current():
+    from kundenkompass.tools.plugin_reference import regenerate
+
+    text = DOC.read_text(encoding="utf-8")
+    assert regenerate(text) == text, (
+        "docs/plugins.md is out of date: run "
+        "python -m kundenkompass.tools.plugin_reference docs/plugins.md"
+    )
+
+
+def test_every_hook_is_documented_and_exercised():
+    from kundenkompass.catalog.plugin_manager import hook_names
+
+    text = DOC.read_text(encoding="utf-8")
+    tests = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("*.py"))
+    for name in hook_names():
+        assert f"### `{name}()" in text, name
+        assert name in tests.replace("hook_names()", ""), f"no test implements {name}"
+
+
+def test_every_table_and_required_key_is_in_the_reference():
+    from kundenkompass.tools.plugin_reference import TABLES
+
+    text = DOC.read_text(encoding="utf-8")
+    for _, table, model in TABLES:
+        assert f"#### `{table}`" in text, table
+        for name, field in model.model_fields.items():
+            if field.is_required():
+                assert f"| `{name}` | yes |" in text, (table, name)

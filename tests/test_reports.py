@@ -104,9 +104,9 @@ def test_html_is_one_self_contained_file_without_scripts(results):
     assert set(re.findall(r"https?://[^\s\"'<>)]+", html)) <= {"http://www.w3.org/2000/svg"}
 
 
-def test_html_has_every_section(results):
+def test_html_worksheet_has_every_section(results):
     result = results[RADHAUS.stem]
-    html = render_html(result)
+    html = render_html(result, audience="advisor")
     for section in ("summary", "next-steps", "plan", "open-questions", "checklist", "basis"):
         assert f'id="{section}"' in html
     assert "Gesamtindex" in html
@@ -127,23 +127,33 @@ def test_html_chart_is_a_pygal_radar_of_the_five_phases(results):
     svg = html.split('<figure class="chart"', 1)[1].split("</figure>", 1)[0]
     assert 'class="pygal-chart"' in svg
     assert 'id="chart-radar"' in svg
+    labels = " ".join(re.sub(r"<[^>]+>", " ", svg).split())
+    label = re.search(r'aria-label="([^"]*)"', svg)
+    assert label and 'role="img"' in svg, "the chart has one text alternative"
     for phase in result.phases:
         score = "–" if phase.score is None else f"{phase.score:.0f}"
-        assert f"{phase.title.replace('&', '&amp;')} ({score})" in svg
+        title = phase.title.replace("&", "&amp;")
+        assert f"{title} ({score})" in labels.replace("/ ", "/")
+        assert f"{title} {score}" in label.group(1)
+    # pygal's tooltips would leak its name and the spokes' angles in radians.
+    assert "<title" not in svg and "<desc" not in svg and "Pygal" not in svg
     # One filled series with a dot per phase.
     assert svg.count('class="dot reactive tooltip-trigger"') == 5
     assert "Generated with pygal" not in svg, "pygal's dated comment is removed"
 
 
 def test_html_escapes_every_profile_string(hostile):
-    html = render_html(hostile)
+    # The worksheet shows every text of the profile, the notes too.
+    html = render_html(hostile, audience="advisor")
+    assert "<script>alert(1)" not in render_html(hostile)
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img" not in html
     assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in html
     assert "<b>Köln</b>" not in html and "&lt;b&gt;Köln&lt;/b&gt;" in html
     # Also in the <title>:
-    assert "<title>Kundenzentrierungs-Audit – &lt;script&gt;" in html
+    assert "<title>Arbeitsblatt zum Audit – &lt;script&gt;" in html
+    assert "<title>Kundenzentrierungs-Audit – &lt;script&gt;" in render_html(hostile)
 
 
 def test_html_shows_an_unscored_phase_with_a_dash(engine, tmp_path):
@@ -154,7 +164,7 @@ def test_html_shows_an_unscored_phase_with_a_dash(engine, tmp_path):
     result = engine.audit(profile)
     assert any(phase.score is None for phase in result.phases)
     html = render_html(result)
-    assert "Bedarfsentstehung (–)" in html
+    assert "Bedarfsentstehung – (noch keine Bewertung)" in html
     assert "noch keine Bewertung" in html
 
 
@@ -178,7 +188,7 @@ def test_html_prerequisites_link_to_their_plan_entry(results):
     if result is None:
         pytest.skip("no example has a measure with a recommended prerequisite")
     numbers = {r.measure: n for n, r in enumerate(result.recommendations, start=1)}
-    html = render_html(result)
+    html = render_html(result, audience="advisor")
     for rec in result.recommendations:
         for prerequisite in rec.prerequisites:
             if prerequisite in numbers:
@@ -213,7 +223,8 @@ def test_markdown_escape_at_line_start():
 
 
 def test_markdown_escapes_every_profile_string(hostile):
-    markdown = render_markdown(hostile)
+    assert not re.search(r"(?<!\\)<", render_markdown(hostile)), "every < is escaped"
+    markdown = render_markdown(hostile, audience="advisor")
     assert not re.search(r"(?<!\\)<", markdown), "every < is escaped"
     assert r"\<script\>alert(1)\</script\> & Söhne \| \*fett\* \[x\](http://evil.example)" in (
         markdown
@@ -223,9 +234,9 @@ def test_markdown_escapes_every_profile_string(hostile):
     assert row.count(" | ") == 2 and row.startswith("| ") and row.endswith(" |")
 
 
-def test_markdown_structure(results):
+def test_markdown_worksheet_structure(results):
     result = results[RADHAUS.stem]
-    markdown = render_markdown(result)
+    markdown = render_markdown(result, audience="advisor")
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert headings == [
         "## Auf einen Blick",
@@ -244,7 +255,7 @@ def test_markdown_structure(results):
 
 def test_json_holds_what_integrators_need(results):
     data = json.loads(results[RADHAUS.stem].to_json())
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
     assert {"overall_score", "overall_maturity", "phases", "recommendations"} <= set(data)
     assert data["recommendations"][0]["reasons"][0]["evidence"]
     assert data["open_questions"][0]["could_recommend_titles"]
@@ -302,8 +313,8 @@ def test_run_prints_html_to_stdout(tmp_path):
     [
         ("bericht.html", "<!DOCTYPE html>"),
         ("bericht.md", "# Kundenzentrierungs-Audit: Radhaus Beispiel"),
-        ("bericht.json", '{\n  "schema_version": "1.0",'),
-        ("bericht.txt", "Kundenzentrierungs-Audit: Radhaus Beispiel"),
+        ("bericht.json", '{\n  "schema_version": "1.1",'),
+        ("bericht.txt", "Arbeitsblatt zum Audit: Radhaus Beispiel"),
     ],
 )
 def test_run_writes_the_format_its_output_extension_names(tmp_path, name, marker):
@@ -321,7 +332,7 @@ def test_run_refuses_to_replace_a_file_without_force(tmp_path):
     result = run_cli("run", str(RADHAUS), "-o", str(target))
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"audit: error: {target}: already exists; use --force to replace it"
+        f"audit: Fehler: {target}: already exists; use --force to replace it"
     )
     assert target.read_text("utf-8") == "vom letzten Mal"
     result = run_cli("run", str(RADHAUS), "-o", str(target), "--force")
@@ -346,6 +357,6 @@ def test_run_bad_profile_writes_no_file(tmp_path):
 
 
 def test_run_rejects_an_unknown_format():
-    result = run_cli("run", str(RADHAUS), "--format", "pdf")
+    result = run_cli("run", str(RADHAUS), "--format", "docx")
     assert result.returncode == 2
-    assert "pdf" in result.stderr and "Traceback" not in result.stderr
+    assert "docx" in result.stderr and "Traceback" not in result.stderr

@@ -225,18 +225,12 @@ def test_the_command_line_shows_the_ruleset_in_the_audit(tmp_path):
 # ------------------------------------------------------------- explicit rulesets
 
 
-def test_an_explicit_ruleset_applies_whatever_the_sector(tmp_path):
+def test_an_explicit_ruleset_keeps_to_its_sector_unless_asked(tmp_path):
     engine = Engine(rulesets=[RULESETS / "moebel.toml"])
-    result = engine.audit(
-        {"company": company("fahrradhandel"), "facts": {"lieferung_aufbau_im_preis": False}}
-    )
-    assert {r.name for r in result.rulesets} == {"moebel", "fahrradhandel"}
-    assert "lieferung_aufbau_ohne_aufpreis" in by_measure(result)
     (moebel,) = [r for r in engine.catalog.rulesets if r.name == "moebel"]
-    assert moebel.selection == "explicit"
-    # unscoped: its facts and measures have no sectors and its rules no sector condition
-    assert engine.catalog.facts["lieferung_aufbau_im_preis"].sectors == ()
-    assert engine.catalog.measures["lieferung_aufbau_ohne_aufpreis"].sectors == ()
+    assert moebel.selection == "explicit" and not moebel.all_sectors
+    assert engine.catalog.measures["lieferung_aufbau_ohne_aufpreis"].sectors == ("moebel",)
+    # tests/test_plugin_rulesets.py covers rulesets_all_sectors / --all-sectors
 
 
 def test_an_explicit_ruleset_replaces_the_bundled_one_of_its_sector(tmp_path):
@@ -264,7 +258,7 @@ def test_an_explicit_change_wins_over_the_bundled_one(tmp_path):
         'priority = "hoch"\nreason.de = "Bei uns holen Kunden ab."\n',
         encoding="utf-8",
     )
-    engine = Engine(rulesets=[mine])
+    engine = Engine(rulesets=[mine], rulesets_all_sectors=True)
     result = engine.audit({"company": company("moebel"), "facts": MOEBEL_FACTS})
     assert by_measure(result)["click_and_collect_anbieten"].priority == "hoch"
 
@@ -281,7 +275,7 @@ def test_two_explicit_rulesets_may_not_change_the_same_measure(tmp_path):
         )
         paths.append(path)
     with pytest.raises(RuleError) as caught:
-        Engine(rulesets=paths)
+        Engine(rulesets=paths, rulesets_all_sectors=True)
     assert "zweites.toml" in str(caught.value)
     assert "both change the priority of measure 'click_and_collect_anbieten'" in str(caught.value)
 
@@ -312,21 +306,21 @@ HEADER = '[ruleset]\nname = "test"\nversion = "1"\nsector = "test"\ntitle.de = "
         ("[[item]]\nid = 'x'\n", "bad.toml: missing table [ruleset]"),
         (
             '[ruleset]\nname = "x"\nversion = "1"\ntitle.de = "T"\n',
-            "bad.toml: ruleset.sector: missing",
+            "bad.toml:1:1: ruleset.sector: missing",
         ),
         (
             '[ruleset]\nname = "Falsch"\nversion = "1"\nsector = "x"\ntitle.de = "T"\n',
-            "bad.toml: ruleset.name: 'Falsch' is not a valid id",
+            "bad.toml:2:1: ruleset.name: 'Falsch' is not a valid id",
         ),
-        (HEADER + "[[regel]]\nid = 'x'\n", "bad.toml: unknown top-level key(s) ['regel']"),
+        (HEADER + "[[regel]]\nid = 'x'\n", "bad.toml:6:1: unknown top-level key(s) ['regel']"),
         (
             HEADER + '[[measure]]\nid = "m"\nphase = "kauf"\ntitle.de = "T"\ndescription.de = "D"\n'
             'reference = "R"\nimpact = "riesig"\n',
-            "bad.toml: measure[0] 'm': impact:",
+            "bad.toml:12:1: measure[0] 'm': impact:",
         ),
         (
             HEADER + '[[rule]]\nid = "r"\nrecommend = "m"\nwhen = { fact = "x", groesser = 1 }\n',
-            "bad.toml: rule 'r': when: unknown key(s) ['groesser']",
+            "bad.toml:7:1: rule 'r': when: unknown key(s) ['groesser']",
         ),
         (
             HEADER + '[[item]]\nid = "i"\nphase = "kauf"\nstatement.de = "S"\nreference = "R"\n'
@@ -388,7 +382,7 @@ def test_the_command_line_names_the_bad_ruleset_and_exits_3(tmp_path):
     profile = write(tmp_path, '[company]\nname = "A"\nchannels = ["laden"]\n')
     done = run_cli("run", "--ruleset", str(bad), str(profile))
     assert done.returncode == 3
-    assert done.stderr.startswith(f"audit: error: {bad}: not_applicable[0]: unknown checklist")
+    assert done.stderr.startswith(f"audit: Fehler: {bad}: not_applicable[0]: unknown checklist")
     assert "Traceback" not in done.stderr
     missing = run_cli("run", "--ruleset", str(tmp_path / "fehlt.toml"), str(profile))
     assert missing.returncode == 3

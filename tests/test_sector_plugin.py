@@ -150,4 +150,4 @@ def test_the_command_line_audit_shows_its_content():
 def test_the_plugin_passes_lint():
     done = run_cli("lint", str(DATA))
     assert done.returncode == 0, done.stdout
-    assert "No problems in 1 plugin(s)" in done.stdout
+    assert "Keine Probleme in 1 Plugin oder Regelwerk" in done.stdout

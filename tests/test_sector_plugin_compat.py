@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -160,7 +161,9 @@ def test_skip_broken_plugins_also_leaves_out_invalid_content(site):
     duplicate = GOOD.format(item="google_business_profil")  # a built-in item's id
     install(site, "kundenkompass-doppelt", "doppelt_plugin", duplicate)
     with pytest.raises(
-        PluginError, match=r"plugin 'doppelt': .* already contributed by plugin 'informationssuche'"
+        PluginError,
+        match=r"plugin 'doppelt' \(entry point doppelt_plugin:plugin, kundenkompass-doppelt "
+        r"0\.1\.0\): .* already contributed by plugin 'informationssuche'",
     ):
         Engine()
     engine = Engine(skip_broken_plugins=True)
@@ -188,12 +191,12 @@ def test_the_command_line_stops_by_default_and_skips_on_request(site):
     stopped = cli(site, "run", str(PROFILE))
     assert stopped.returncode == 3
     assert "Traceback" not in stopped.stderr
-    assert stopped.stderr.startswith("audit: error: plugin 'kaputt': cannot be imported")
-    assert "(--skip-broken-plugins leaves it out)" in stopped.stderr
+    assert stopped.stderr.startswith("audit: Fehler: plugin 'kaputt': cannot be imported")
+    assert "(--skip-broken-plugins lässt es aus)" in stopped.stderr
 
     skipping = cli(site, "run", "--skip-broken-plugins", str(PROFILE))
     assert skipping.returncode == 0, skipping.stderr
-    assert "audit: warning: plugin 'kaputt' left out: cannot be imported" in skipping.stderr
+    assert "audit: Warnung: Plugin 'kaputt' ausgelassen: cannot be imported" in skipping.stderr
     assert "Radwerk Beispiel" in skipping.stdout
 
     listed = cli(site, "plugins")
@@ -209,3 +212,63 @@ def test_a_distribution_without_a_version_still_loads(site):
     engine = Engine()
     (info,) = [info for info in engine.catalog.plugins if info.name == "ohne"]
     assert info.version == "?"
+
+
+RAISING = """
+from kundenkompass import hookimpl
+
+
+class _Plugin:
+    @hookimpl
+    def register_measures(self):
+        return helper()
+
+
+def helper():
+    raise RuntimeError("Messfehler im Plugin")
+
+
+plugin = _Plugin()
+"""
+
+
+def test_kundenkompass_debug_shows_the_traceback_of_a_failing_plugin(site, monkeypatch):
+    install(site, "kundenkompass-wackel", "wackel_plugin", RAISING)
+    quiet = cli(site, "run", str(PROFILE))
+    assert quiet.returncode == 3
+    assert "Traceback" not in quiet.stderr
+    assert "plugin 'wackel' (entry point wackel_plugin:plugin, kundenkompass-wackel 0.1.0)" in (
+        quiet.stderr
+    )
+    monkeypatch.setenv("KUNDENKOMPASS_DEBUG", "1")
+    loud = cli(site, "run", str(PROFILE))
+    assert loud.returncode == 3
+    assert "Traceback (most recent call last)" in loud.stderr
+    assert re.search(r'wackel_plugin.py", line \d+, in helper', loud.stderr)
+    assert loud.stderr.rstrip().splitlines()[-1] == quiet.stderr.rstrip()
+
+
+def test_a_misspelt_hook_gets_a_suggestion(site):
+    install(
+        site,
+        "kundenkompass-tippfehler",
+        "tippfehler_plugin",
+        GOOD.replace("def register_checklist_items", "def register_checklist_item"),
+    )
+    with pytest.raises(PluginError) as caught:
+        Engine()
+    assert "did you mean 'register_checklist_items' for 'register_checklist_item'?" in str(
+        caught.value
+    )
+
+
+def test_lint_names_where_a_broken_plugin_fails(site):
+    install(site, "kundenkompass-kaputt", "kaputt_plugin", "import gibt_es_nicht\nplugin = None\n")
+    done = cli(site, "lint")
+    assert done.returncode == 1
+    (line,) = [line for line in done.stdout.splitlines() if "[broken-plugin]" in line]
+    assert (
+        line.startswith(str(site / "kaputt_plugin.py") + ":1:1: ")
+        or "kaputt_plugin.py:1:1: " in line
+    )
+    assert "kaputt_plugin:plugin from kundenkompass-kaputt 0.1.0" in line

@@ -126,7 +126,7 @@ def test_invalid_profile_is_422_with_the_cli_message(client, tmp_path):
     path = write(tmp_path, text)
     cli = run_cli("run", str(path))
     assert cli.returncode == 2
-    cli_message = cli.stderr.strip().removeprefix(f"audit: error: {path}")
+    cli_message = cli.stderr.strip().removeprefix(f"audit: Fehler: {path}")
 
     answer = client.post("/audits", content=text, headers={"content-type": "application/toml"})
     assert answer.status_code == 422

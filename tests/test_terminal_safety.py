@@ -151,9 +151,10 @@ def test_text_report_shows_data_literally(
         }
     ]
     result = AuditResult.model_validate(data)
-    for console in (_terminal(), _plain()):
-        render(result, console)
-        _check(_outputs(console), value)
+    for audience in ("advisor", "owner"):
+        for console in (_terminal(), _plain()):
+            render(result, console, audience=audience)
+            _check(_outputs(console), value)
     file_text = render_report(result, "text")
     assert not _CONTROL.findall(file_text)
     # A short value fits the report's width, so it shows unbroken in the file too.

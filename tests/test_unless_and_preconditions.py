@@ -9,7 +9,7 @@ from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.engine import Engine
 from kundenkompass.errors import PluginError, RuleError
 from kundenkompass.rules.evaluate import rule_truth
-from kundenkompass.rules.language import not_known_true, parse_rule, to_alternatives
+from kundenkompass.rules.language import iter_leaves, not_known_true, parse_rule, to_alternatives
 
 from .conftest import run_cli, write
 
@@ -351,3 +351,65 @@ def test_open_questions_are_grouped_by_phase_and_ranked(engine):
     for phase in set(phases):
         ranks = [q.rank for q, p in zip(questions, phases, strict=True) if p == phase]
         assert ranks == sorted(ranks)
+
+
+# ------------------------------------------------------------ audit init, template
+
+
+def test_init_skips_a_question_that_an_earlier_answer_rules_out(small, tmp_path):
+    from kundenkompass.tools.questionnaire.session import UNKNOWN
+
+    from .test_init_flow import run
+
+    company = {
+        "company.name": "Testladen",
+        "company.sector": UNKNOWN,
+        "company.location": UNKNOWN,
+        "company.channels": ["laden"],
+    }
+    path = tmp_path / "profil.toml"
+    _, prompter = run(path, small, {**company, "facts.eigene_website": "nein"})
+    asked = prompter.asked_paths
+    assert "facts.eigene_website" in asked
+    assert "facts.website_mobil" not in asked
+    assert "answers.website_aktuell" not in asked
+    written = path.read_text(encoding="utf-8")
+    assert "website_mobil" not in written
+
+    _, prompter = run(tmp_path / "zwei.toml", small, {**company, "facts.eigene_website": "ja"})
+    assert "facts.website_mobil" in prompter.asked_paths
+
+
+def test_a_precondition_is_asked_before_the_questions_that_depend_on_it(small):
+    from kundenkompass.tools.questionnaire.questions import build_sections
+
+    for section in build_sections(small.catalog):
+        paths = [question.path for question in section.questions]
+        for position, question in enumerate(section.questions):
+            if question.precondition is None:
+                continue
+            for leaf in iter_leaves(question.precondition):
+                if leaf.ref in paths:
+                    assert paths.index(leaf.ref) < position, (question.path, leaf.ref)
+
+
+def test_the_built_in_questionnaire_asks_every_precondition_first(engine):
+    """Across all sections: a question comes after every question its precondition tests."""
+    from kundenkompass.tools.questionnaire.questions import build_sections
+
+    order = [q.path for s in build_sections(engine.catalog) for q in s.questions]
+    for ref, condition in engine.catalog.preconditions.items():
+        for leaf in iter_leaves(condition):
+            if leaf.ref in order and ref in order:
+                assert order.index(leaf.ref) < order.index(ref), (ref, leaf.ref)
+
+
+def test_the_template_states_the_precondition(small):
+    from kundenkompass.tools.questionnaire.questions import build_sections
+    from kundenkompass.tools.questionnaire.template import template_text
+
+    written = template_text(build_sections(small.catalog), small.catalog)
+    assert (
+        "#   Nur wenn: „Hat das Unternehmen eine eigene Website“ ist nicht nein\n# website_mobil"
+        in written
+    )

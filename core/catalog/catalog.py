@@ -1,21 +1,24 @@
 """Collecting what plugins contribute into one validated, typed catalog.
 
-This is the only module that calls the plugins' hooks. Each hook implementation is called
+This is the only module that calls the plugins' hooks (the checks of the collected
+content are in :mod:`kundenkompass.catalog.checks`). Each hook implementation is called
 on its own so that a failure, a wrong return type or a duplicate id names the plugin.
 Everything downstream works with the :class:`Catalog`.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
-from itertools import combinations
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pluggy
+from kundenkompass.catalog.checks import built_in, leaf_problem, validate
+from kundenkompass.catalog.contents import Catalog as Catalog  # re-exported: the catalog's type
 from kundenkompass.catalog.plugin_manager import PluginInfo, SkippedPlugin
-from kundenkompass.catalog.rulesets import Ruleset
+from kundenkompass.catalog.rulesets import Ruleset, load_ruleset
 from kundenkompass.errors import KundenkompassError, PluginError, RuleError
 from kundenkompass.models import (
     ChecklistItem,
@@ -23,86 +26,14 @@ from kundenkompass.models import (
     FactDefinition,
     FactType,
     Measure,
+    Project,
     Threshold,
 )
-from kundenkompass.rules.language import (
-    MAX_ALTERNATIVES,
-    Condition,
-    Leaf,
-    Rule,
-    capacity_problem,
-    iter_leaves,
-    parse_condition,
-)
-from kundenkompass.vocabulary import ANSWERS, CHANNELS, PHASES, Operator
+from kundenkompass.rules.language import Condition, Rule, iter_leaves, parse_condition
+from kundenkompass.vocabulary import ANSWERS, CHANNELS, PHASES
 from pydantic import BaseModel
 
 T = TypeVar("T", bound=BaseModel)
-
-#: Operators that make sense for each value type.
-OPERATORS_BY_TYPE: dict[FactType, frozenset[Operator]] = {
-    FactType.BOOL: frozenset({"equals", "not_equals", "is_unknown"}),
-    FactType.INT: frozenset(
-        {"equals", "not_equals", "in", "not_in", "lt", "lte", "gt", "gte", "is_unknown"}
-    ),
-    FactType.FLOAT: frozenset(
-        {"equals", "not_equals", "in", "not_in", "lt", "lte", "gt", "gte", "is_unknown"}
-    ),
-    FactType.ENUM: frozenset({"equals", "not_equals", "in", "not_in", "is_unknown"}),
-    FactType.ENUM_LIST: frozenset({"contains", "not_contains", "is_unknown"}),
-    FactType.TEXT: frozenset({"equals", "not_equals", "in", "not_in", "is_unknown"}),
-}
-
-#: The distribution whose plugins are the built-in ones.
-BUILT_IN_DISTRIBUTION = "kundenkompass"
-
-
-@dataclass
-class Catalog:
-    """Everything the loaded plugins contribute, validated and in a stable order."""
-
-    plugins: list[PluginInfo] = field(default_factory=list)
-    facts: dict[str, FactDefinition] = field(default_factory=dict)
-    checklist: dict[str, ChecklistItem] = field(default_factory=dict)
-    measures: dict[str, Measure] = field(default_factory=dict)
-    rules: dict[str, Rule] = field(default_factory=dict)
-    derivations: dict[str, Derivation] = field(default_factory=dict)
-    thresholds: dict[str, Threshold] = field(default_factory=dict)
-    #: ``(kind, id)`` → name of the plugin that contributed it.
-    owners: dict[tuple[str, str], str] = field(default_factory=dict)
-    #: Key path (``answers.x``, ``facts.y``, ``company.channels``) → its definition.
-    subjects: dict[str, FactDefinition] = field(default_factory=dict)
-    #: Loaded rulesets, by name; their content is among the contributions above.
-    rulesets: list[Ruleset] = field(default_factory=list)
-    #: Key path of a checklist item or fact (``answers.x``, ``facts.y``) → its parsed
-    #: ``applies_when``; a precondition comes after those of the inputs it tests.
-    preconditions: dict[str, Condition] = field(default_factory=dict)
-    _rule_derived: tuple[dict[str, Rule], frozenset[str]] | None = field(
-        default=None, repr=False, compare=False
-    )
-
-    def checklist_for_phase(self, phase: str) -> list[ChecklistItem]:
-        return [item for item in self.checklist.values() if item.phase == phase]
-
-    @property
-    def rule_derived_facts(self) -> frozenset[str]:
-        # Asked for every leaf while explaining each audit: computed once per rules table.
-        if self._rule_derived is None or self._rule_derived[0] is not self.rules:
-            derived = frozenset(rule.derive.fact for rule in self.rules.values() if rule.derive)
-            self._rule_derived = (self.rules, derived)
-        return self._rule_derived[1]
-
-    def input_facts(self) -> list[FactDefinition]:
-        return [fact for fact in self.facts.values() if fact.source == "input"]
-
-    @property
-    def sectors(self) -> list[str]:
-        """Every sector that some contribution or ruleset is scoped to."""
-        found = {ruleset.sector for ruleset in self.rulesets}
-        for entries in (self.facts.values(), self.checklist.values(), self.measures.values()):
-            for entry in entries:
-                found.update(entry.sectors)
-        return sorted(found)
 
 
 def collect(
@@ -139,6 +70,7 @@ def collect(
     thresholds = _gather(
         manager, "register_thresholds", Threshold, lambda t: t.key, catalog, "threshold"
     )
+    projects = _gather(manager, "register_projects", Project, lambda p: p.id, catalog, "project")
     for plugin, position, threshold in thresholds:
         if ("fact", threshold.key) in catalog.owners:
             raise PluginError(plugin, f"threshold {threshold.key!r} has the key of a declared fact")
@@ -159,17 +91,77 @@ def collect(
         m.id: m
         for _, _, _, m in sorted((order[m.phase], plugin, i, m) for plugin, i, m in measures)
     }
+    catalog.projects = {
+        p.id: p
+        for _, _, _, p in sorted((order[p.phase], plugin, i, p) for plugin, i, p in projects)
+    }
     catalog.rules = {
         r.id: r.model_copy(update={"plugin": plugin})
         for plugin, _, r in sorted(rules, key=lambda entry: (entry[0], entry[1]))
     }
     catalog.derivations = {d.fact: d for _, _, d in sorted(derivations, key=lambda e: e[2].fact)}
     catalog.thresholds = {t.key: t for _, _, t in sorted(thresholds, key=lambda e: e[2].key)}
-    catalog.subjects = _subjects(catalog)
+    catalog.subjects = subjects_of(catalog)
     catalog.preconditions = _preconditions(catalog)
     validate(catalog)
-    validate_rulesets(catalog)
     return catalog
+
+
+def gather_rulesets(
+    manager: pluggy.PluginManager,
+    infos: Iterable[PluginInfo],
+    skipped: list[SkippedPlugin] | None = None,
+) -> list[Ruleset]:
+    """Load the rulesets plugins ship (``register_rulesets``), each scoped to its sector.
+
+    A failing hook or an invalid file names the plugin; with a ``skipped`` list, an
+    installed plugin at fault is left out (unregistered) and appended to it instead.
+    """
+    infos = list(infos)
+    shipped: list[Ruleset] = []
+    implementations = manager.hook.register_rulesets.get_hookimpls()
+    for implementation in sorted(implementations, key=lambda impl: impl.plugin_name):
+        plugin = implementation.plugin_name
+        try:
+            shipped.extend(_shipped_by(plugin, implementation.function))
+        except PluginError as error:
+            installed = any(info.name == plugin and info.installed for info in infos)
+            if skipped is None or not installed:
+                raise
+            manager.unregister(name=plugin)
+            skipped.append(SkippedPlugin(name=plugin, reason=error.message))
+    return shipped
+
+
+def _shipped_by(plugin: str, hook: Callable[[], Any]) -> list[Ruleset]:
+    try:
+        result = hook()
+    except Exception as error:  # third-party code: any failure names the plugin
+        raise PluginError(
+            plugin, f"register_rulesets raised {type(error).__name__}: {error}"
+        ) from error
+    if result is None:
+        return []
+    if not isinstance(result, list | tuple):
+        raise PluginError(
+            plugin,
+            f"register_rulesets must return a list of ruleset file paths, got "
+            f"{type(result).__name__}",
+        )
+    loaded = []
+    for position, entry in enumerate(result):
+        if not isinstance(entry, str | os.PathLike):
+            raise PluginError(
+                plugin,
+                f"register_rulesets returned {type(entry).__name__} at position {position}; "
+                "expected the path of a ruleset file",
+            )
+        try:
+            ruleset = load_ruleset(Path(entry), "sector")
+        except RuleError as error:
+            raise PluginError(plugin, f"ships an invalid ruleset: {error}") from error
+        loaded.append(replace(ruleset, provider=plugin))
+    return loaded
 
 
 def collect_skipping(
@@ -191,10 +183,13 @@ def collect_skipping(
             return collect(manager, infos, rulesets)
         except (PluginError, RuleError) as error:
             if skipped is None:
-                raise
+                named = _naming_the_plugin(error, infos)
+                if named is error:
+                    raise
+                raise named from error
+            culprit: str | None
             if isinstance(error, PluginError):
-                culprit: str | None = error.plugin
-                reason = error.message
+                culprit, reason = error.plugin, error.message
             else:
                 culprit, reason = error.culprit, str(error)
             ruleset = next((r for r in rulesets if r.plugin_name == culprit), None)
@@ -206,6 +201,26 @@ def collect_skipping(
                 rulesets.remove(ruleset)
             infos = [info for info in infos if info.name != culprit]
             skipped.append(SkippedPlugin(name=str(culprit), reason=reason))
+
+
+def _naming_the_plugin(
+    error: PluginError | RuleError, infos: Iterable[PluginInfo]
+) -> PluginError | RuleError:
+    """The error, naming the entry point and distribution of the installed plugin at fault."""
+    culprit = error.plugin if isinstance(error, PluginError) else error.culprit
+    info = next((info for info in infos if info.name == culprit and info.installed), None)
+    if info is None:
+        return error
+    if isinstance(error, PluginError):
+        if error.origin:
+            return error
+        return PluginError(error.plugin, error.message, origin=info.origin, location=error.location)
+    return RuleError(
+        error.origin,
+        error.rule,
+        f"{error.message} (plugin {info.name!r}: {info.origin})",
+        culprit=culprit,
+    )
 
 
 def _gather(
@@ -222,7 +237,7 @@ def _gather(
         plugin = implementation.plugin_name
         try:
             result = implementation.function()
-        except KundenkompassError as error:
+        except KundenkompassError as error:  # e.g. a located problem of its data files
             raise PluginError(plugin, f"{hook_name}: {error}") from error
         except Exception as error:
             raise PluginError(
@@ -247,7 +262,7 @@ def _gather(
             if owner is not None:
                 # Blame the newcomer: a built-in plugin keeps its ids against installed ones.
                 culprit, other = plugin, owner
-                if _built_in(catalog, plugin) and not _built_in(catalog, owner):
+                if built_in(catalog, plugin) and not built_in(catalog, owner):
                     culprit, other = owner, plugin
                 raise PluginError(
                     culprit,
@@ -257,13 +272,6 @@ def _gather(
             catalog.owners[(kind, identifier)] = plugin
             gathered.append((plugin, position, entry))
     return gathered
-
-
-def _built_in(catalog: Catalog, plugin: str) -> bool:
-    return any(
-        info.name == plugin and info.distribution == BUILT_IN_DISTRIBUTION
-        for info in catalog.plugins
-    )
 
 
 def threshold_fact(threshold: Threshold) -> FactDefinition:
@@ -279,7 +287,7 @@ def threshold_fact(threshold: Threshold) -> FactDefinition:
     )
 
 
-def _subjects(catalog: Catalog) -> dict[str, FactDefinition]:
+def subjects_of(catalog: Catalog) -> dict[str, FactDefinition]:
     subjects: dict[str, FactDefinition] = {
         "company.channels": FactDefinition(
             key="channels",
@@ -385,246 +393,3 @@ def _circle(depends: dict[str, set[str]]) -> list[str]:
         if found:
             return found
     return []
-
-
-# ---------------------------------------------------------------------------- checks
-
-
-def validate(catalog: Catalog) -> None:
-    """Check every reference between contributions; raise on the first problem."""
-    for measure in catalog.measures.values():
-        owner = catalog.owners[("measure", measure.id)]
-        for prerequisite in measure.prerequisites:
-            if prerequisite not in catalog.measures:
-                raise PluginError(
-                    owner, f"measure {measure.id!r}: unknown prerequisite {prerequisite!r}"
-                )
-        for item in measure.addresses:
-            if item not in catalog.checklist:
-                raise PluginError(
-                    owner, f"measure {measure.id!r}: addresses unknown checklist item {item!r}"
-                )
-    # Only facts declared as derived: a rule deriving an input fact is reported as such,
-    # not as an is_unknown test of that fact in some other rule.
-    rule_derived = {
-        key
-        for key in catalog.rule_derived_facts
-        if key in catalog.facts and catalog.facts[key].source == "derived"
-    }
-    for derivation in catalog.derivations.values():
-        owner = catalog.owners[("derivation", derivation.fact)]
-        fact = catalog.facts.get(derivation.fact)
-        if fact is None or fact.source != "derived":
-            raise PluginError(
-                owner,
-                f'derivation {derivation.fact!r}: declare the fact with source = "derived"',
-            )
-        if derivation.fact in rule_derived:
-            raise PluginError(
-                owner, f"derivation {derivation.fact!r}: the fact is also derived by rules"
-            )
-        for ref in derivation.inputs:
-            if ref not in catalog.subjects:
-                raise PluginError(owner, f"derivation {derivation.fact!r}: unknown input {ref!r}")
-    for threshold in catalog.thresholds.values():
-        owner = catalog.owners[("threshold", threshold.key)]
-        measured = catalog.subjects.get(threshold.input)
-        if measured is None or measured.type not in (FactType.INT, FactType.FLOAT):
-            raise PluginError(
-                owner,
-                f"threshold {threshold.key!r}: input {threshold.input!r} must name a "
-                "declared int or float fact",
-            )
-        if threshold.key in rule_derived:
-            raise PluginError(owner, f"threshold {threshold.key!r}: rules may not derive it")
-    for rule in catalog.rules.values():
-        try:
-            check_rule(rule, catalog, rule_derived)
-        except RuleError as error:
-            # Lets --skip-broken-plugins leave out the plugin that owns the rule.
-            raise RuleError(error.origin, error.rule, error.message, culprit=rule.plugin) from error
-
-
-def validate_rulesets(catalog: Catalog) -> None:
-    """Check the rulesets' priority changes and not-applicable marks.
-
-    Two rulesets that can apply to the same audit may not change the priority of the same
-    measure, except that an explicit ruleset takes precedence over a bundled one.
-    """
-    for ruleset in catalog.rulesets:
-        origin = str(ruleset.path)
-        try:
-            for change in ruleset.priority_changes:
-                if change.id in catalog.rules:
-                    raise RuleError(
-                        origin,
-                        change.id,
-                        f"the id is already used by a rule of {catalog.rules[change.id].plugin!r}",
-                    )
-                if change.measure not in catalog.measures:
-                    raise RuleError(
-                        origin,
-                        change.id,
-                        f"changes the priority of unknown measure {change.measure!r}"
-                        f"{_suggest(change.measure, catalog.measures)}",
-                    )
-            for index, mark in enumerate(ruleset.not_applicable):
-                if mark.item not in catalog.checklist:
-                    raise RuleError(
-                        origin,
-                        None,
-                        f"not_applicable[{index}]: unknown checklist item {mark.item!r}"
-                        f"{_suggest(mark.item, catalog.checklist)}",
-                    )
-        except RuleError as error:
-            raise RuleError(
-                error.origin, error.rule, error.message, culprit=ruleset.plugin_name
-            ) from error
-    change_ids: dict[str, str] = {}
-    for ruleset in catalog.rulesets:
-        for change in ruleset.priority_changes:
-            if change.id in change_ids:
-                raise RuleError(
-                    str(ruleset.path),
-                    change.id,
-                    f"the id is already used in ruleset {change_ids[change.id]!r}",
-                    culprit=ruleset.plugin_name,
-                )
-            change_ids[change.id] = ruleset.name
-    for first, second in combinations(catalog.rulesets, 2):
-        together = (first.selection == second.selection == "explicit") or (
-            first.selection == second.selection == "sector" and first.sector == second.sector
-        )
-        if not together:
-            continue
-        common = {c.measure for c in first.priority_changes} & {
-            c.measure for c in second.priority_changes
-        }
-        if common:
-            raise RuleError(
-                str(second.path),
-                None,
-                f"ruleset {second.name!r} and ruleset {first.name!r} ({first.path}) both "
-                f"change the priority of measure {sorted(common)[0]!r}; keep one of the changes",
-                culprit=second.plugin_name,
-            )
-
-
-def check_rule(rule: Rule, catalog: Catalog, rule_derived: set[str]) -> None:
-    def fail(message: str) -> None:
-        raise RuleError(rule.origin, rule.id, message)
-
-    if rule.recommend is not None and rule.recommend not in catalog.measures:
-        fail(
-            f"recommends unknown measure {rule.recommend!r}{_suggest(rule.recommend, catalog.measures)}"
-        )
-    if rule.derive is not None:
-        fact = catalog.facts.get(rule.derive.fact)
-        if fact is None:
-            fail(
-                f"derives unknown fact {rule.derive.fact!r}{_suggest(rule.derive.fact, catalog.facts)}"
-            )
-        assert fact is not None
-        if fact.source != "derived":
-            fail(f'derives fact {fact.key!r}, which is not declared with source = "derived"')
-        if fact.type in (FactType.ENUM_LIST, FactType.TEXT):
-            fail(f"derived fact {fact.key!r} must be bool, int, float or enum")
-        problem = value_problem(fact, "equals", rule.derive.value)
-        if problem:
-            fail(f"derive.value: {problem}")
-    for leaf in rule.leaves():
-        problem = leaf_problem(leaf, catalog, rule_derived)
-        if problem:
-            fail(problem)
-    problem = unless_problem(rule, catalog)
-    if problem:
-        fail(problem)
-    if len(rule.alternatives()) > MAX_ALTERNATIVES:
-        fail(
-            f"condition expands to more than {MAX_ALTERNATIVES} alternatives; "
-            "split it into several rules"
-        )
-    else:
-        capacity = capacity_problem(rule)
-        if capacity:
-            fail(capacity)
-
-
-def unless_problem(rule: Rule, catalog: Catalog) -> str | None:
-    """Why the rule's ``unless`` cannot be decided before inference, or None.
-
-    ``unless`` silences a rule only when known true, so it may not test a fact that rules
-    derive: whether that fact is known yet would depend on the order in which rules fire.
-    """
-    if rule.unless is None:
-        return None
-    for leaf in iter_leaves(rule.unless):
-        if leaf.subject == "fact" and leaf.key in catalog.rule_derived_facts:
-            return (
-                f"unless: {leaf.ref} is derived by rules; 'unless' may test answers, input "
-                "facts, company fields, thresholds and derivations, which are known before "
-                "rules fire"
-            )
-    return None
-
-
-def leaf_problem(leaf: Leaf, catalog: Catalog, rule_derived: AbstractSet[str]) -> str | None:
-    definition = catalog.subjects.get(leaf.ref)
-    if definition is None:
-        kind = {"answer": "checklist item", "fact": "fact", "company": "company field"}[
-            leaf.subject
-        ]
-        pool = [
-            ref.split(".", 1)[1]
-            for ref in catalog.subjects
-            if ref.startswith(leaf.ref.split(".")[0] + ".")
-        ]
-        return f"unknown {kind} {leaf.key!r}{_suggest(leaf.key, pool)}"
-    allowed = OPERATORS_BY_TYPE[definition.type]
-    if leaf.operator not in allowed:
-        return (
-            f"{leaf.ref}: operator {leaf.operator!r} does not apply to a {definition.type.value} "
-            f"value; use one of {sorted(allowed)}"
-        )
-    if leaf.operator == "is_unknown":
-        if leaf.subject == "fact" and leaf.key in rule_derived:
-            return (
-                f"{leaf.ref}: is_unknown cannot test a fact that rules derive (it would "
-                "depend on the order in which rules fire)"
-            )
-        return None
-    values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
-    for value in values:
-        problem = value_problem(definition, leaf.operator, value)
-        if problem:
-            return f"{leaf.ref}: {problem}"
-    return None
-
-
-def value_problem(definition: FactDefinition, operator: str, value: Any) -> str | None:
-    kind = definition.type
-    if kind is FactType.BOOL:
-        ok = isinstance(value, bool)
-        expected = "true or false"
-    elif kind is FactType.INT:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        expected = "a whole number"
-    elif kind is FactType.FLOAT:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        expected = "a number"
-    elif kind in (FactType.ENUM, FactType.ENUM_LIST):
-        ok = isinstance(value, str) and value in definition.values
-        expected = "one of " + ", ".join(f'"{v}"' for v in definition.values)
-    else:
-        ok = isinstance(value, str)
-        expected = "a string"
-    if ok:
-        return None
-    return f"value {value!r} does not fit; expected {expected}"
-
-
-def _suggest(word: str, pool: Iterable[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, list(pool), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""

@@ -7,18 +7,34 @@ A plugin is a module or object with functions marked ``@hookimpl``; it is found 
     [project.entry-points.kundenkompass]
     fahrradhandel = "kundenkompass_fahrradhandel"
 
-Every hook takes no arguments and returns a list of pydantic models. The engine validates
-each result, records which plugin gave it, and stops with a message naming the plugin and
-the id when a hook raises, returns the wrong type, or contributes an id another plugin
-already owns. Most plugins keep their content in TOML files beside the module and load
-them with :class:`kundenkompass.plugin_data.PluginData`; Python is only needed for
-:func:`register_derivations`.
+Every hook takes no arguments and returns a list: of pydantic models, or of ruleset files
+for :func:`register_rulesets`. Each hook is called once per engine, when the engine is
+built, in plugin-name order; a hook that a plugin does not implement contributes nothing,
+and returning ``None`` is the same as returning an empty list. The engine validates each
+result, records which plugin gave it, and stops with a message naming the plugin (and its
+entry point and distribution) when a hook raises, returns the wrong type, or contributes an
+id another plugin already owns. Most plugins keep their content in TOML files beside the
+module and load them with :class:`kundenkompass.catalog.plugin_data.PluginData`; Python is
+only needed for :func:`register_derivations`.
+
+``KUNDENKOMPASS_HOOKSPEC_VERSION`` is optional: a plugin that declares it (a whole number,
+on the plugin object or in its module) is refused with a clear message by a Kundenkompass
+that provides another version; a plugin without it is loaded and checked hook by hook.
 """
 
 from __future__ import annotations
 
+import os
+
 import pluggy
-from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
+from kundenkompass.models import (
+    ChecklistItem,
+    Derivation,
+    FactDefinition,
+    Measure,
+    Project,
+    Threshold,
+)
 from kundenkompass.rules.language import Rule
 
 #: Version of the hook specifications. A plugin may declare the version it was built for
@@ -110,4 +126,50 @@ def register_thresholds() -> list[Threshold]:
 
     Rules test the declared bool fact (``fact = "antwortzeit_zeitnah"``). A profile's
     ``[thresholds]`` table or a ruleset may set another value.
+    """
+
+
+@hookspec
+def register_projects() -> list[Project]:
+    """Group measures into projects: the pieces of work the owner's report plans.
+
+    The owner's report shows projects, not single measures: each project that holds a
+    recommended measure is laid on a 3/6/12-month roadmap with its effort, cost band and
+    time to effect (taken from its recommended measures), what it needs first and who in a
+    small shop usually does it (``owner``: ``inhaber``, ``team``, ``verkauf`` or
+    ``dienstleister``). Recommended measures that no project lists are gathered per phase
+    under "Weitere Schritte". Most plugins write them in ``projects.toml``::
+
+        [[project]]
+        id = "online_gefunden_werden"
+        phase = "informationssuche"
+        title.de = "Online gefunden werden"
+        goal.de = "Wer Sie im Netz sucht, findet Sie mit Adresse, Öffnungszeiten und Bewertungen."
+        measures = ["google_business_profil_anlegen", "unternehmensinfos_zugaenglich_machen"]
+        owner = "inhaber"
+        reference = "Informationssuche – Kundenzugang und Sichtbarkeit im Internet"
+
+    A project may list measures of any loaded plugin, so a sector plugin can group the
+    built-in measures differently from the phase plugins only for measures no other
+    project lists: a measure belongs to at most one project, and an unknown measure
+    id stops the run with the plugin's name.
+    """
+
+
+@hookspec
+def register_rulesets() -> list[str | os.PathLike[str]]:
+    """Ship rulesets: TOML files that adjust any plugin's content for one sector.
+
+    Called before the other hooks, since a ruleset's content is contributed like a
+    plugin's. Each file has the format of a no-code ruleset (a ``[ruleset]`` table with its
+    ``sector``, ``[[measure_priority]]`` to raise or lower a built-in measure's priority,
+    ``[[not_applicable]]`` to mark a built-in checklist item "entfällt", and the tables of a
+    plugin folder). It applies only to audits of companies of its ``sector``; an explicit
+    ``--ruleset`` of the same sector replaces it. ``audit plugins`` names the plugin that
+    ships it.
+
+    Example (what :class:`~kundenkompass.catalog.plugin_data.PluginData` does for the
+    files in a ``rulesets/`` folder beside the plugin's data files)::
+
+        return [Path(__file__).parent / "rulesets" / "optiker.toml"]
     """

@@ -41,4 +41,5 @@ def label_of(ref: str, catalog: Catalog, language: str = "de") -> str:
         item = catalog.checklist.get(ref.split(".", 1)[1])
         return text_in(item.statement, language) if item else ref
     definition = catalog.subjects.get(ref)
-    return text_in(definition.question, language) if definition else ref
+    # A derived fact may come without a question: its key names it.
+    return (text_in(definition.question, language) or ref) if definition else ref

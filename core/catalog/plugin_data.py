@@ -1,7 +1,9 @@
 """Loading a plugin's content from the TOML files beside it.
 
 A phase plugin is a package folder with ``facts.toml``, ``checklist.toml``,
-``measures.toml`` and ``rules.toml``; each file is optional. A top-level ``phase = "…"``
+``measures.toml``, ``projects.toml`` and ``rules.toml``; each file is optional. A
+``rulesets/`` subfolder holds rulesets the plugin ships (``*.toml``; each adjusts content
+for its sector). A top-level ``phase = "…"``
 in a file is the default phase of its entries. The package exposes one
 :class:`PluginData` object, and its entry point names that object::
 
@@ -24,10 +26,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kundenkompass.catalog.hookspecs import hookimpl
+from kundenkompass.catalog.locate import locate
 from kundenkompass.catalog.origins import register_package_folder
 from kundenkompass.errors import DataFileError, RuleError, TomlFileError
 from kundenkompass.files.toml_files import load_toml_file
-from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
+from kundenkompass.models import (
+    ChecklistItem,
+    Derivation,
+    FactDefinition,
+    Measure,
+    Project,
+    Threshold,
+)
 from kundenkompass.rules.language import Rule, parse_rules
 from pydantic import BaseModel, ValidationError
 
@@ -39,7 +49,30 @@ TABLES_BY_FILE = {
     "facts.toml": ("fact", "threshold"),
     "checklist.toml": ("item",),
     "measures.toml": ("measure",),
+    "projects.toml": ("project",),
 }
+
+
+#: The subfolder of a plugin folder that holds the rulesets the plugin ships.
+RULESETS_FOLDER = "rulesets"
+
+
+def located_rule_error(error: RuleError, path: str | Path) -> RuleError:
+    """The error of a rule, with the line and column of the rule in ``path``."""
+    if error.origin != str(path):  # already located (a TOML syntax error)
+        return error
+    label = error.rule or ""
+    if label.startswith("rule[") and label.endswith("]") and label[5:-1].isdigit():
+        position = locate(path, "rule", index=int(label[5:-1]))
+    elif label:
+        position = locate(path, "rule", identifier=label)
+    else:
+        position = None
+    if position is None:
+        return error
+    located = RuleError(f"{path}:{position[0]}:{position[1]}", error.rule, error.message)
+    located.__cause__ = error.__cause__
+    return located
 
 
 class PluginData:
@@ -57,6 +90,7 @@ class PluginData:
     def for_package(cls, package: str, derivations: tuple[Derivation, ...] = ()) -> PluginData:
         folder = Path(str(files(package)))
         register_package_folder(folder, package)
+        register_package_folder(folder / RULESETS_FOLDER, f"{package}/{RULESETS_FOLDER}")
         return cls(folder, derivations)
 
     def __repr__(self) -> str:
@@ -79,12 +113,21 @@ class PluginData:
         return list(self._cached("measures.toml", "measure", Measure))
 
     @hookimpl
+    def register_projects(self) -> list[Project]:
+        return list(self._cached("projects.toml", "project", Project))
+
+    @hookimpl
     def register_rules(self) -> list[Rule]:
         return list(self._cached("rules.toml", "rule", Rule))
 
     @hookimpl
     def register_derivations(self) -> list[Derivation]:
         return list(self._derivations)
+
+    @hookimpl
+    def register_rulesets(self) -> list[Path]:
+        folder = self.directory / RULESETS_FOLDER
+        return sorted(folder.glob("*.toml")) if folder.is_dir() else []
 
     def _cached(self, filename: str, table: str, model: type[ModelT]) -> tuple[ModelT, ...]:
         cache_key = f"{filename}:{table}"
@@ -93,7 +136,10 @@ class PluginData:
             if not path.exists():
                 entries: tuple[Any, ...] = ()
             elif model is Rule:
-                entries = tuple(parse_rules(self._load(path), str(path)))
+                try:
+                    entries = tuple(parse_rules(self._load(path), str(path)))
+                except RuleError as error:
+                    raise located_rule_error(error, path) from None
             else:
                 entries = tuple(parse_entries(self._load(path), table, model, str(path)))
             self._cache[cache_key] = entries
@@ -121,21 +167,34 @@ def parse_entries(
     unknown = set(data) - set(tables) - {"phase"}
     if unknown:
         expected = ", ".join(f"[[{name}]]" for name in tables)
+        first_unknown = sorted(unknown)[0]
+        line, column = _line_column(
+            locate(origin, first_unknown) or locate(origin, key=first_unknown)
+        )
         raise DataFileError(
             origin,
             f"unknown top-level key(s) {sorted(unknown)}; expected "
             f"{expected} tables and optionally phase",
+            line=line,
+            column=column,
         )
     default_phase = data.get("phase")
     entries = data.get(table, [])
     if not isinstance(entries, list):
-        raise DataFileError(origin, f"'{table}' must be an array of tables ([[{table}]])")
+        line, column = _line_column(locate(origin, key=table))
+        raise DataFileError(
+            origin,
+            f"'{table}' must be an array of tables ([[{table}]])",
+            line=line,
+            column=column,
+        )
     parsed: list[ModelT] = []
     for index, entry in enumerate(entries):
         label = entry.get("id") or entry.get("key") if isinstance(entry, dict) else None
-        where = f"{table}[{index}]" + (f" {label!r}" if label else "")
+        where = f"{table}[{index}]" + (f" {label!r}" if isinstance(label, str) else "")
         if not isinstance(entry, dict):
-            raise DataFileError(origin, "must be a table", key_path=where)
+            line, column = _line_column(locate(origin, key=table))
+            raise DataFileError(origin, "must be a table", key_path=where, line=line, column=column)
         if default_phase and "phase" in model.model_fields and "phase" not in entry:
             entry = {**entry, "phase": default_phase}
         try:
@@ -144,6 +203,20 @@ def parse_entries(
             first = error.errors()[0]
             location = ".".join(str(part) for part in first["loc"])
             message = first["msg"].removeprefix("Value error, ")
-            key_path = f"{where}: {location}" if location else where
-            raise DataFileError(origin, message, key_path=key_path) from None
+            key = str(first["loc"][0]) if first["loc"] and first["type"] != "missing" else None
+            position = locate(origin, table, index=index, key=key) or locate(
+                origin, table, index=index
+            )
+            line, column = _line_column(position)
+            raise DataFileError(
+                origin,
+                message,
+                key_path=f"{where}: {location}" if location else where,
+                line=line,
+                column=column,
+            ) from None
     return parsed
+
+
+def _line_column(position: tuple[int, int] | None) -> tuple[int | None, int | None]:
+    return position if position else (None, None)

@@ -11,6 +11,7 @@ caller asks for it (``--skip-broken-plugins``), it is reported and left out inst
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata
 import sys
 from dataclasses import dataclass
@@ -33,6 +34,16 @@ class PluginInfo:
     #: Found through an entry point (rather than registered in code).
     installed: bool = False
 
+    @property
+    def origin(self) -> str | None:
+        """``entry point X, distribution Y 1.0`` for an installed plugin, else None."""
+        if not self.installed:
+            return None
+        where = self.source
+        if self.distribution:
+            where += f", {self.distribution} {self.version}"
+        return where
+
 
 @dataclass(frozen=True)
 class SkippedPlugin:
@@ -40,6 +51,8 @@ class SkippedPlugin:
 
     name: str
     reason: str
+    #: File and line in the plugin's code where it failed, when known.
+    location: tuple[str, int] | None = None
 
 
 def new_plugin_manager() -> pluggy.PluginManager:
@@ -64,6 +77,7 @@ def load_entry_point(entry_point: importlib.metadata.EntryPoint) -> tuple[object
         raise PluginError(
             entry_point.name,
             f"cannot be imported ({where}): {type(error).__name__}: {error}",
+            location=failing_line(error),
         ) from error
     check_hookspec_version(entry_point.name, plugin, entry_point.module, where)
     info = PluginInfo(
@@ -74,6 +88,21 @@ def load_entry_point(entry_point: importlib.metadata.EntryPoint) -> tuple[object
         installed=True,
     )
     return plugin, info
+
+
+def failing_line(error: BaseException) -> tuple[str, int] | None:
+    """File and line where the error was raised: the last frame of its traceback outside
+    Python's import machinery."""
+    import traceback
+
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if "importlib" not in frame.filename and not frame.filename.startswith("<frozen")
+    ]
+    if isinstance(error, SyntaxError) and error.filename and error.lineno:
+        return error.filename, error.lineno
+    return (frames[-1].filename, frames[-1].lineno or 1) if frames else None
 
 
 def _distribution(entry_point: importlib.metadata.EntryPoint) -> tuple[str | None, str]:
@@ -127,11 +156,22 @@ def check_hookspec_version(
 
 def register(manager: pluggy.PluginManager, plugin: object, info: PluginInfo) -> None:
     if manager.has_plugin(info.name):
-        raise PluginError(info.name, "a plugin of this name is already registered")
+        raise PluginError(
+            info.name, "a plugin of this name is already registered", origin=info.origin
+        )
     try:
         manager.register(plugin, name=info.name)
     except pluggy.PluginValidationError as error:
-        raise PluginError(info.name, f"does not match the hook specifications: {error}") from None
+        raise PluginError(
+            info.name, f"does not match the hook specifications: {error}", origin=info.origin
+        ) from None
+    except Exception as error:  # a plugin object that cannot even be inspected
+        raise PluginError(
+            info.name,
+            f"cannot be registered: {type(error).__name__}: {error}",
+            origin=info.origin,
+            location=failing_line(error),
+        ) from error
     # A hook this version does not know is a plugin made for another version.
     unknown = sorted(
         name
@@ -144,11 +184,27 @@ def register(manager: pluggy.PluginManager, plugin: object, info: PluginInfo) ->
     )
     if unknown:
         manager.unregister(name=info.name)
+        known = hook_names()
+        hints = "".join(
+            f"; did you mean {close[0]!r} for {name!r}?"
+            for name in unknown
+            if (close := difflib.get_close_matches(name, known, n=1))
+        )
         raise PluginError(
             info.name,
             f"implements hook(s) {', '.join(unknown)} that this Kundenkompass does not "
-            f"know (hook specification version {hookspecs.HOOKSPEC_VERSION})",
+            f"know (hook specification version {hookspecs.HOOKSPEC_VERSION}){hints}",
+            origin=info.origin,
         )
+
+
+def hook_names() -> list[str]:
+    """The names of the hooks a plugin can implement, in the order of the spec module."""
+    return [
+        name
+        for name, function in vars(hookspecs).items()
+        if callable(function) and hasattr(function, "kundenkompass_spec")
+    ]
 
 
 def register_installed(
@@ -168,7 +224,28 @@ def register_installed(
         except PluginError as error:
             if not skip_broken:
                 raise
-            skipped.append(SkippedPlugin(name=error.plugin, reason=error.message))
+            skipped.append(
+                SkippedPlugin(name=error.plugin, reason=error.message, location=error.location)
+            )
             continue
         infos.append(info)
     return infos, skipped
+
+
+def info_for_object(plugin: object) -> PluginInfo:
+    """Name and version of a plugin object registered in code: its
+    ``KUNDENKOMPASS_PLUGIN_NAME``, else its ``__name__`` (a module), else the folder of a
+    :class:`~kundenkompass.catalog.plugin_data.PluginData`, else its class name."""
+    from kundenkompass.catalog.plugin_data import PluginData
+
+    try:
+        name = getattr(plugin, "KUNDENKOMPASS_PLUGIN_NAME", None) or getattr(
+            plugin, "__name__", None
+        )
+        version = str(getattr(plugin, "__version__", "") or "local")
+    except Exception:  # a plugin object whose attributes cannot be read
+        name, version = None, "local"
+    if not isinstance(name, str) or not name:
+        # several plugin folders can be registered side by side
+        name = plugin.directory.name if isinstance(plugin, PluginData) else type(plugin).__name__
+    return PluginInfo(name=name, version=version, source="registered in code")

@@ -25,12 +25,17 @@ mark any checklist item as not applicable::
     item = "online_offline_verbunden"
     reason.de = "…"
 
-Rulesets come from two places. The rulesets bundled with Kundenkompass (the package
-``kundenkompass.bundled_rulesets``, the ``rulesets/`` folder of the source tree) are
-*selected by sector*: their content is scoped to companies
-whose ``[company] sector`` equals the ruleset's ``sector``. A ruleset given explicitly
-(``--ruleset PATH``, ``Engine(rulesets=[...])``) applies to every audit, and replaces a
-bundled ruleset of the same sector.
+Rulesets come from three places, and each applies to the audits of companies whose
+``[company] sector`` equals the ruleset's ``sector`` (its content is scoped to that sector):
+
+* the rulesets bundled with Kundenkompass (the package ``kundenkompass.bundled_rulesets``,
+  the ``rulesets/`` folder of the source tree);
+* rulesets shipped by installed plugins (the ``register_rulesets`` hook; a
+  :class:`~kundenkompass.catalog.plugin_data.PluginData` folder ships the files in its
+  ``rulesets/`` subfolder);
+* rulesets given explicitly (``--ruleset PATH``, ``Engine(rulesets=[...])``). They replace
+  a bundled or plugin ruleset of the same sector. Only when asked (``--all-sectors``,
+  ``Engine(rulesets_all_sectors=True)``) do they apply to every audit, whatever the sector.
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from kundenkompass.catalog.hookspecs import hookimpl
-from kundenkompass.catalog.plugin_data import parse_entries
+from kundenkompass.catalog.locate import locate
+from kundenkompass.catalog.plugin_data import located_rule_error, parse_entries
 from kundenkompass.errors import DataFileError, RuleError, TomlFileError
 from kundenkompass.files.toml_files import load_toml_file
 from kundenkompass.models import (
@@ -149,6 +155,11 @@ class Ruleset:
     not_applicable: tuple[NotApplicable, ...] = ()
     #: Line of each ``id``/``key``/``item`` entry in the file, for messages.
     lines: dict[str, int] = field(default_factory=dict, compare=False)
+    #: The plugin that ships the ruleset (``register_rulesets``); None for a bundled or
+    #: explicitly given file.
+    provider: str | None = None
+    #: Applies to every audit, whatever the company's sector (explicit rulesets on request).
+    all_sectors: bool = False
 
     @property
     def name(self) -> str:
@@ -167,13 +178,9 @@ class Ruleset:
         """The name under which its contributions are registered and owned."""
         return PLUGIN_PREFIX + self.header.name
 
-    @property
-    def bundled(self) -> bool:
-        return self.selection == "sector"
-
     def applies_to(self, sector: str | None) -> bool:
         """Whether the ruleset takes part in the audit of a company of ``sector``."""
-        return self.selection == "explicit" or sector == self.header.sector
+        return self.all_sectors or sector == self.header.sector
 
     def plugin(self) -> RulesetPlugin:
         """The ruleset as a plugin object, its content scoped when selected by sector."""
@@ -183,8 +190,8 @@ class Ruleset:
 class RulesetPlugin:
     """Hook implementations that contribute a ruleset's content.
 
-    For a ruleset selected by sector, every fact, checklist item and measure gets the
-    ruleset's sector in ``sectors``, and every rule the additional condition
+    Unless the ruleset applies to all sectors, every fact, checklist item and measure gets
+    the ruleset's sector in ``sectors``, and every rule the additional condition
     ``{ company = "sector", equals = <sector> }``: the content takes part only in audits of
     that sector, and the explanation says so.
     """
@@ -197,7 +204,7 @@ class RulesetPlugin:
         return f"RulesetPlugin({str(self.ruleset.path)!r})"
 
     def _scoped(self, entries: Sequence[T]) -> list[T]:
-        if self.ruleset.selection != "sector":
+        if self.ruleset.all_sectors:
             return list(entries)
         sectors = (self.ruleset.sector,)
         return [entry.model_copy(update={"sectors": sectors}) for entry in entries]
@@ -220,7 +227,7 @@ class RulesetPlugin:
 
     @hookimpl
     def register_rules(self) -> list[Rule]:
-        if self.ruleset.selection != "sector":
+        if self.ruleset.all_sectors:
             return list(self.ruleset.rules)
         return [sector_scoped_rule(rule, self.ruleset.sector) for rule in self.ruleset.rules]
 
@@ -253,7 +260,11 @@ def load_ruleset(path: str | Path, selection: Selection = "explicit") -> Ruleset
     unknown = sorted(set(data) - set(ALLOWED_TABLES))
     if unknown:
         expected = ", ".join(["[ruleset]", *(f"[[{name}]]" for name in ALLOWED_TABLES[1:])])
-        raise RuleError(origin, None, f"unknown top-level key(s) {unknown}; expected {expected}")
+        raise RuleError(
+            _at(origin, unknown[0]),
+            None,
+            f"unknown top-level key(s) {unknown}; expected {expected}",
+        )
     header = _header(data.get("ruleset"), origin)
 
     parsed: dict[str, tuple[Any, ...]] = {}
@@ -261,13 +272,17 @@ def load_ruleset(path: str | Path, selection: Selection = "explicit") -> Ruleset
         parsed[table] = tuple(_entries(data, table, model, origin))
     for table, model in (("measure_priority", PriorityChange), ("not_applicable", NotApplicable)):
         parsed[table] = tuple(_entries(data, table, model, origin))
-    rules = tuple(parse_rules({"rule": data["rule"]} if "rule" in data else {}, origin))
+    try:
+        rules = tuple(parse_rules({"rule": data["rule"]} if "rule" in data else {}, origin))
+    except RuleError as error:
+        raise located_rule_error(error, path) from None
 
     for table in ("fact", "item", "measure"):
         for index, entry in enumerate(parsed[table]):
             if entry.sectors:
+                position = locate(origin, table, index=index, key="sectors")
                 raise RuleError(
-                    origin,
+                    f"{origin}:{position[0]}:{position[1]}" if position else origin,
                     None,
                     f"{table}[{index}] {_label(entry)!r}: sectors: a ruleset's entries take its "
                     f"sector ({header.sector!r}); remove 'sectors'",
@@ -295,7 +310,7 @@ def _header(raw: Any, origin: str) -> RulesetHeader:
             origin, None, "missing table [ruleset] (with name, version, sector and title.de)"
         )
     if not isinstance(raw, dict):
-        raise RuleError(origin, None, "'ruleset' must be a table ([ruleset])")
+        raise RuleError(_at(origin, "ruleset"), None, "'ruleset' must be a table ([ruleset])")
     try:
         return RulesetHeader.model_validate(raw)
     except ValidationError as error:
@@ -304,7 +319,14 @@ def _header(raw: Any, origin: str) -> RulesetHeader:
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "missing":
             message = "missing"
-        raise RuleError(origin, None, f"ruleset.{location}: {message}") from None
+        key = str(first["loc"][0]) if first["loc"] and first["type"] != "missing" else "ruleset"
+        raise RuleError(_at(origin, key), None, f"ruleset.{location}: {message}") from None
+
+
+def _at(origin: str, key: str) -> str:
+    """``origin:line:column`` of ``key`` (a key or a table) in the file, where found."""
+    position = locate(origin, key=key)
+    return f"{origin}:{position[0]}:{position[1]}" if position else origin
 
 
 def _entries(data: dict[str, Any], table: str, model: type[T], origin: str) -> list[T]:
@@ -313,8 +335,11 @@ def _entries(data: dict[str, Any], table: str, model: type[T], origin: str) -> l
     try:
         return parse_entries({table: data[table]}, table, model, origin)
     except DataFileError as error:
-        where = f"{error.key_path}: {error.message}" if error.key_path else error.message
-        raise RuleError(origin, None, where) from None
+        where = origin
+        if error.line is not None:
+            where += f":{error.line}" + (f":{error.column}" if error.column else "")
+        message = f"{error.key_path}: {error.message}" if error.key_path else error.message
+        raise RuleError(where, None, message) from None
 
 
 def _label(entry: Any) -> str:
@@ -339,8 +364,11 @@ def _reject_repeats(ruleset: Ruleset) -> None:
             counters[table] = index + 1
             where = f"{table}[{index}]"
             if identifier in seen:
+                position = locate(ruleset.path, table, index=index)
                 raise RuleError(
-                    str(ruleset.path),
+                    f"{ruleset.path}:{position[0]}:{position[1]}"
+                    if position
+                    else str(ruleset.path),
                     None,
                     f"{kind} id {identifier!r} is defined twice ({seen[identifier]} and {where})",
                 )
@@ -348,8 +376,9 @@ def _reject_repeats(ruleset: Ruleset) -> None:
     changed: set[str] = set()
     for change in ruleset.priority_changes:
         if change.measure in changed:
+            position = locate(ruleset.path, "measure_priority", identifier=change.id)
             raise RuleError(
-                str(ruleset.path),
+                f"{ruleset.path}:{position[0]}:{position[1]}" if position else str(ruleset.path),
                 change.id,
                 f"changes the priority of measure {change.measure!r} a second time",
             )
@@ -381,7 +410,7 @@ def bundled_ruleset_paths() -> list[Path]:
     )
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Files as given; a directory stands for the ``*.toml`` files in it."""
     expanded: list[Path] = []
     for given in paths:
@@ -397,34 +426,43 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def select_rulesets(
-    explicit: Iterable[str | os.PathLike[str] | Ruleset] = (), *, bundled: bool = True
+    explicit: Iterable[str | os.PathLike[str] | Ruleset] = (),
+    *,
+    bundled: bool = True,
+    shipped: Iterable[Ruleset] = (),
+    all_sectors: bool = False,
 ) -> list[Ruleset]:
-    """The rulesets an engine loads: explicit ones first, then the bundled ones.
+    """The rulesets an engine loads: explicit ones, then those plugins ship, then bundled.
 
-    Explicit rulesets apply to every audit. A bundled ruleset applies to companies of its
-    sector and is left out when an explicit ruleset serves the same sector.
+    Every ruleset applies to companies of its sector; explicit ones apply to every audit
+    when ``all_sectors`` is set. An explicit ruleset replaces the shipped and bundled
+    rulesets of its sector.
     """
     chosen: list[Ruleset] = []
-    paths: list[str | Path] = []
+    paths: list[str | os.PathLike[str]] = []
     for given in explicit:
         if isinstance(given, Ruleset):
-            chosen.append(replace(given, selection="explicit"))
+            chosen.append(replace(given, selection="explicit", all_sectors=all_sectors))
         else:
             paths.append(Path(given))
-    chosen.extend(load_ruleset(path, "explicit") for path in expand_paths(paths))
+    chosen.extend(
+        replace(load_ruleset(path, "explicit"), all_sectors=all_sectors)
+        for path in expand_paths(paths)
+    )
+    covered = {ruleset.sector for ruleset in chosen}
+    candidates = list(shipped)
     if bundled:
-        covered = {ruleset.sector for ruleset in chosen}
-        for path in bundled_ruleset_paths():
-            ruleset = load_ruleset(path, "sector")
-            if ruleset.sector not in covered:
-                chosen.append(ruleset)
-    names: dict[str, Path] = {}
+        candidates.extend(load_ruleset(path, "sector") for path in bundled_ruleset_paths())
+    chosen.extend(ruleset for ruleset in candidates if ruleset.sector not in covered)
+    loaded: dict[str, Ruleset] = {}
     for ruleset in chosen:
-        if ruleset.name in names:
+        if ruleset.name in loaded:
+            earlier = loaded[ruleset.name]
             raise RuleError(
                 str(ruleset.path),
                 None,
-                f"a ruleset named {ruleset.name!r} is already loaded from {names[ruleset.name]}",
+                f"a ruleset named {ruleset.name!r} is already loaded from {earlier.path}"
+                + (f" (plugin {earlier.provider!r})" if earlier.provider else ""),
             )
-        names[ruleset.name] = ruleset.path
+        loaded[ruleset.name] = ruleset
     return sorted(chosen, key=lambda ruleset: ruleset.name)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from kundenkompass.commands.app import (
+    AllSectorsOption,
     RulesetOption,
     SkipBrokenOption,
     app,
@@ -26,41 +27,42 @@ class SummaryFormat(str, Enum):
 def batch(
     profiles: Annotated[
         list[Path],
-        typer.Argument(help="Profile files (TOML); a folder stands for its *.toml files."),
+        typer.Argument(help="Profildateien (TOML); ein Ordner steht für seine *.toml-Dateien."),
     ],
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", help="Results as JSON Lines: one line per profile."),
+        typer.Option("--output", "-o", help="Die Ergebnisse als JSON Lines: eine Zeile je Profil."),
     ],
     summary: Annotated[
         Path | None,
-        typer.Option(help="Also write a summary table (CSV): one row per company."),
+        typer.Option(help="Zusätzlich eine Übersicht (CSV) schreiben: eine Zeile je Unternehmen."),
     ] = None,
     summary_format: Annotated[
         SummaryFormat,
         typer.Option(
-            help="excel: semicolons, decimal commas and a byte order mark, as a German "
-            "Excel opens it; csv: plain CSV with commas."
+            help="excel: Semikolons, Dezimalkommas und eine Byte-Order-Mark, wie ein deutsches "
+            "Excel es öffnet; csv: einfaches CSV mit Kommas."
         ),
     ] = SummaryFormat.excel,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+        typer.Option("--jobs", "-j", min=1, help="Arbeitsprozesse (Vorgabe: alle Kerne)."),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    force: Annotated[bool, typer.Option(help="Vorhandene Ausgabedateien ersetzen.")] = False,
     resume: Annotated[
         bool,
         typer.Option(
-            help="Keep the records of an existing output (e.g. of an interrupted batch) and "
-            "audit only the missing profiles."
+            help="Die Einträge einer vorhandenen Ausgabe (etwa eines unterbrochenen Laufs) "
+            "behalten und nur die fehlenden Profile prüfen."
         ),
     ] = False,
     ruleset: RulesetOption = None,
+    all_sectors: AllSectorsOption = False,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
-    """Audit many profiles in parallel; bad profiles are reported and skipped.
+    """Viele Profile parallel prüfen; fehlerhafte Profile werden gemeldet und übersprungen.
 
-    Each line of the output is {"profile", "status": "ok", "result"} with the result as `audit run` computes it, or {"profile", "status": "error", "error"}, in the order of the profiles. The exit code is 0 when every profile was audited, otherwise that of the worst failure (2 bad input, 3 plugin error, 4 audit failure); the outputs are written either way. Ctrl-C or SIGTERM stops the batch and keeps the finished part (exit 130 or 143); --resume then audits only the rest.
+    Jede Zeile der Ausgabe ist {"profile", "status": "ok", "result"} mit dem Ergebnis, wie `audit run` es berechnet, oder {"profile", "status": "error", "error"}, in der Reihenfolge der Profile. Der Exit-Code ist 0, wenn jedes Profil geprüft wurde, sonst der des schwersten Fehlers (2 fehlerhafte Eingabe, 3 Plugin-Fehler, 4 Audit-Fehler); die Ausgaben werden in jedem Fall geschrieben. Strg-C oder SIGTERM beendet den Lauf und behält den fertigen Teil (Exit-Code 130 oder 143); --resume prüft dann nur den Rest.
     """
     import signal
     from functools import partial
@@ -79,7 +81,7 @@ def batch(
 
     paths = batching.expand_profiles(profiles)
     if not paths:
-        raise ProfileError(" ".join(map(str, profiles)), "no profiles found (*.toml)")
+        raise ProfileError(" ".join(map(str, profiles)), "keine Profile gefunden (*.toml)")
     # Fail before hours of work, not after.
     batching.check_outputs(output, summary, force=force, resume=resume, profiles=paths)
 
@@ -100,7 +102,9 @@ def batch(
     def advance(record: batching.BatchRecord) -> None:
         nonlocal failed
         failed += not record.ok
-        progress.update(task, advance=1, failed=f"[red]{failed} failed[/red]" if failed else "")
+        progress.update(
+            task, advance=1, failed=f"[red]{failed} fehlgeschlagen[/red]" if failed else ""
+        )
 
     def terminated(number: int, frame: object) -> None:
         raise batching.BatchInterrupted(number)
@@ -117,7 +121,7 @@ def batch(
             summary_format=summary_format.value,
             jobs=jobs,
             # Each worker builds the engine `audit run` would use, with the same options.
-            engine_factory=partial(make_engine, ruleset, skip_broken_plugins),
+            engine_factory=partial(make_engine, ruleset, skip_broken_plugins, all_sectors),
             on_record=advance,
             on_start=progress.start,
         )
@@ -126,23 +130,23 @@ def batch(
         signal.signal(signal.SIGTERM, previous)
 
     targets = [output] if summary is None else [output, summary]
-    written = " and ".join(str(target) for target in targets)
+    written = " und ".join(str(target) for target in targets)
     done = outcome.total - outcome.failed
     if outcome.interrupted is not None:
         console.print(
             visible(
-                f"audit: {outcome.interrupted}: {outcome.written} of {outcome.total} profiles "
-                f"finished and written to {written}; continue with --resume"
+                f"audit: {outcome.interrupted}: {outcome.written} von {outcome.total} Profilen "
+                f"fertig und geschrieben in {written}; weiter mit --resume"
             ),
             markup=False,
         )
         raise typer.Exit(outcome.interrupted.exit_code)
-    resumed = f" ({outcome.resumed} kept from the earlier output)" if outcome.resumed else ""
+    resumed = f" ({outcome.resumed} aus der früheren Ausgabe behalten)" if outcome.resumed else ""
     console.print(
-        visible(f"{done} of {outcome.total} profiles audited{resumed}; wrote {written}"),
+        visible(f"{done} von {outcome.total} Profilen geprüft{resumed}; geschrieben: {written}"),
         markup=False,
     )
     if outcome.failed:
         for message in outcome.errors:
-            console.print(f"audit: error: {visible(message)}", markup=False)
+            console.print(f"audit: Fehler: {visible(message)}", markup=False)
         raise typer.Exit(outcome.worst_exit_code)

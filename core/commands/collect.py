@@ -14,13 +14,7 @@ from kundenkompass.commands.app import (
     handles_errors,
     make_engine,
 )
-from kundenkompass.errors import KundenkompassError
-
-
-class MissingExtraError(KundenkompassError):
-    """An optional dependency of a command is not installed."""
-
-    exit_code = 3
+from kundenkompass.errors import MissingDependencyError
 
 
 @app.command()
@@ -55,9 +49,10 @@ def collect(
     try:
         from kundenkompass.tools.collect import collect_profile
     except ImportError as error:
-        raise MissingExtraError(
+        raise MissingDependencyError(
+            error.name or "collect",
             "audit collect braucht das Extra „collect“: pip install 'kundenkompass[collect]' "
-            f"({error.name} fehlt)"
+            f"({error.name} fehlt)",
         ) from None
 
     engine = make_engine(ruleset, skip_broken_plugins)

@@ -8,12 +8,14 @@ from typing import Annotated
 
 import typer
 from kundenkompass.commands.app import (
+    AllSectorsOption,
     RulesetOption,
     SkipBrokenOption,
     app,
     handles_errors,
     make_engine,
     stdout_console,
+    warn_unknown_sector,
 )
 
 
@@ -26,20 +28,23 @@ class ExplainFormat(str, Enum):
 @handles_errors
 def explain(
     measure: Annotated[
-        str, typer.Argument(help="The measure id, e.g. google_business_profil_anlegen.")
+        str, typer.Argument(help="Die Kennung der Maßnahme, z. B. google_business_profil_anlegen.")
     ],
-    profile: Annotated[Path, typer.Argument(help="The company profile (TOML).")],
+    profile: Annotated[Path, typer.Argument(help="Das Unternehmensprofil (TOML).")],
     format: Annotated[
-        ExplainFormat, typer.Option("--format", help="Output format.")
+        ExplainFormat, typer.Option("--format", "-f", help="Ausgabeformat.")
     ] = ExplainFormat.text,
     ruleset: RulesetOption = None,
+    all_sectors: AllSectorsOption = False,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
-    """Explain why a measure is recommended for a profile, or which condition failed."""
+    """Erklären, warum eine Maßnahme für ein Profil empfohlen wird oder welche Bedingung fehlt."""
     from kundenkompass.render.text import render_explanation
 
-    engine = make_engine(ruleset, skip_broken_plugins)
-    explanation = engine.explain(measure, engine.load_profile(profile))
+    engine = make_engine(ruleset, skip_broken_plugins, all_sectors)
+    loaded = engine.load_profile(profile)
+    warn_unknown_sector(engine, loaded)
+    explanation = engine.explain(measure, loaded)
     if format is ExplainFormat.json:
         print(explanation.model_dump_json(indent=2))
     else:

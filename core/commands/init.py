@@ -26,41 +26,47 @@ def init(
     profile: Annotated[
         Path,
         typer.Argument(
-            help="The profile to write or complete (TOML). With --template, '-' writes to "
-            "standard output."
+            help="Das Profil, das geschrieben oder ergänzt wird (TOML). Mit --template schreibt "
+            "'-' auf die Standardausgabe."
         ),
     ],
     template: Annotated[
         bool,
-        typer.Option("--template", help="Write a fully commented empty profile instead of asking."),
+        typer.Option(
+            "--template",
+            help="Statt zu fragen ein leeres, vollständig kommentiertes Profil schreiben.",
+        ),
     ] = False,
     review: Annotated[
         bool,
-        typer.Option("--review", help="Walk through all answers again, not only the open ones."),
+        typer.Option(
+            "--review", help="Alle Antworten noch einmal durchgehen, nicht nur die offenen."
+        ),
     ] = False,
-    phase: Annotated[str | None, typer.Option(help="Ask only this phase.")] = None,
+    phase: Annotated[str | None, typer.Option(help="Nur diese Phase abfragen.")] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="With --template: replace an existing file.")
+        bool, typer.Option("--force", help="Mit --template: eine vorhandene Datei ersetzen.")
     ] = False,
 ) -> None:
-    """Answer the questionnaire in the terminal (German) and write the profile.
+    """Den Fragebogen im Terminal beantworten und das Profil schreiben.
 
-    On an existing profile only the open questions are asked; answers already given are replaced only after confirmation. Answers are saved after every phase and when the questionnaire is interrupted with Ctrl-C.
+    Bei einem vorhandenen Profil werden nur die offenen Fragen gestellt; gegebene Antworten werden nur nach Rückfrage ersetzt. Die Antworten werden nach jeder Phase gespeichert und auch, wenn der Fragebogen mit Strg-C unterbrochen wird.
     """
     if template:
         if review or phase:
-            raise ProfileError("--template", "cannot be combined with --review or --phase")
+            raise ProfileError("--template", "lässt sich nicht mit --review oder --phase verbinden")
         _write_template(profile, force)
         return
     if force:
         raise ProfileError(
-            "--force", "applies to --template only; an existing profile is completed, not replaced"
+            "--force",
+            "gilt nur mit --template; ein vorhandenes Profil wird ergänzt, nicht ersetzt",
         )
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise OutputError(
             str(profile),
-            "the questionnaire needs an interactive terminal; to fill in a file by hand, "
-            f"write a template with: audit init --template {profile}",
+            "der Fragebogen braucht ein interaktives Terminal; für eine Datei zum Ausfüllen "
+            f"von Hand eine Vorlage schreiben mit: audit init --template {profile}",
         )
     _ask(profile, review, phase)
 

@@ -25,12 +25,12 @@ class FactsFormat(str, Enum):
 @app.command()
 @handles_errors
 def checklist(
-    phase: Annotated[str | None, typer.Option(help="Only this phase.")] = None,
+    phase: Annotated[str | None, typer.Option(help="Nur diese Phase.")] = None,
     format: Annotated[
-        ListFormat, typer.Option("--format", help="Output format.")
+        ListFormat, typer.Option("--format", "-f", help="Ausgabeformat.")
     ] = ListFormat.text,
 ) -> None:
-    """List the checklist items of all phases (or one)."""
+    """Die Checklistenpunkte aller Phasen (oder einer) auflisten."""
     from kundenkompass.tools.listing import checklist_entries, print_checklist
 
     engine = make_engine()
@@ -45,10 +45,10 @@ def checklist(
 @handles_errors
 def measures(
     format: Annotated[
-        ListFormat, typer.Option("--format", help="Output format.")
+        ListFormat, typer.Option("--format", "-f", help="Ausgabeformat.")
     ] = ListFormat.text,
 ) -> None:
-    """List the catalogue of measures."""
+    """Den Maßnahmenkatalog auflisten."""
     from kundenkompass.tools.listing import measure_entries, print_measures
 
     engine = make_engine()
@@ -63,10 +63,10 @@ def measures(
 @handles_errors
 def facts(
     format: Annotated[
-        FactsFormat, typer.Option("--format", help="Output format.")
+        FactsFormat, typer.Option("--format", "-f", help="Ausgabeformat.")
     ] = FactsFormat.text,
 ) -> None:
-    """List what a profile may contain: answers, facts and thresholds, with their questions."""
+    """Auflisten, was ein Profil enthalten darf: Antworten, Fakten und Schwellenwerte, mit ihren Fragen."""
     from kundenkompass.tools.listing import fact_entries, facts_markdown, print_facts
 
     engine = make_engine()

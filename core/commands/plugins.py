@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from kundenkompass.commands.app import RulesetOption, app, handles_errors, stdout_console
+from kundenkompass.commands.app import (
+    AllSectorsOption,
+    RulesetOption,
+    app,
+    handles_errors,
+    resolve_rulesets,
+    stdout_console,
+)
 from kundenkompass.render.terminal import escape, visible
 from kundenkompass.texts import text
 from kundenkompass.tools.inventory import Inventory, LoadedSource
@@ -25,16 +32,21 @@ class Format(str, Enum):
 @handles_errors
 def plugins(
     ruleset: RulesetOption = None,
-    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    all_sectors: AllSectorsOption = False,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Ausgabeformat.")] = Format.text,
 ) -> None:
-    """List the loaded plugins and rulesets: version, source and what each contributes.
+    """Die geladenen Plugins und Regelwerke auflisten: Version, Herkunft und Beiträge.
 
-    Broken plugins are left out of the engine and listed with the reason.
+    Defekte Plugins bleiben außen vor und werden mit dem Grund genannt.
     """
     from kundenkompass.engine import Engine
     from kundenkompass.tools.inventory import inventory
 
-    engine = Engine(rulesets=ruleset or (), skip_broken_plugins=True)
+    engine = Engine(
+        rulesets=resolve_rulesets(ruleset),
+        rulesets_all_sectors=all_sectors,
+        skip_broken_plugins=True,
+    )
     found = inventory(engine.catalog, engine.skipped_plugins)
     if format is Format.json:
         print(found.model_dump_json(indent=2))
@@ -56,9 +68,9 @@ def print_inventory(found: Inventory, console: Console) -> None:
         table = Table(title=title, title_justify="left")
         columns = ["name", "version", "sector", "facts", "checklist", "measures", "rules"]
         if rulesets:
-            columns += ["changes", "not_applicable"]
+            columns += ["changes", "not_applicable", "provider"]
         for column in columns:
-            numeric = column not in ("name", "version", "sector")
+            numeric = column not in ("name", "version", "sector", "provider")
             table.add_column(
                 t(f"plugins.{column}"), justify="right" if numeric else "left", no_wrap=not numeric
             )
@@ -89,13 +101,22 @@ def _row(entry: LoadedSource, ruleset: bool) -> list[str]:
     ]
     if ruleset:
         row += [str(entry.priority_changes), str(entry.not_applicable)]
+        row.append(
+            entry.plugin or ("–" if entry.selection == "explicit" else text("plugins.bundled"))
+        )
     return row
 
 
 def _source(entry: LoadedSource) -> str:
     if entry.kind == "ruleset":
         key = "selected_by_sector" if entry.selection == "sector" else "explicit"
-        return f"{shown_path(entry.source)} ({text('plugins.' + key)})"
+        if entry.all_sectors:
+            key = "explicit_all_sectors"
+        notes = [text("plugins." + key)]
+        if entry.plugin:
+            shipper = entry.plugin + (f", {entry.distribution}" if entry.distribution else "")
+            notes.append(text("plugins.shipped_by", plugin=shipper))
+        return f"{shown_path(entry.source)} ({'; '.join(notes)})"
     if entry.distribution:
         return f"{entry.distribution} {entry.version}, {entry.source}"
     return entry.source
@@ -107,15 +128,16 @@ def lint_command(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Ruleset files, folders of rulesets, plugin folders or their data files. "
-            "Without paths: every installed plugin and bundled ruleset.",
+            help="Regelwerk-Dateien, Ordner mit Regelwerken, Plugin-Ordner oder deren "
+            "Datendateien. Ohne Pfade: alle installierten Plugins und mitgelieferten Regelwerke.",
             show_default=False,
         ),
     ] = None,
-    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Ausgabeformat.")] = Format.text,
 ) -> None:
-    """Check plugins and rulesets: duplicate ids, unknown references, rules that can never
-    fire, measures no rule recommends, chaining cycles. Exit code 1 when there are problems.
+    """Plugins und Regelwerke prüfen; Exit-Code 1 bei Problemen.
+
+    Gesucht werden doppelte Kennungen, unbekannte Verweise, Regeln, die nie greifen, Maßnahmen ohne Regel und Zyklen beim Verketten.
     """
     from kundenkompass.tools.lint import lint
 
@@ -130,11 +152,20 @@ def lint_command(
         if report.problems:
             files = len({p.file for p in report.problems})
             console.print(
-                f"{len(report.problems)} problem(s) in {files} file(s); "
-                f"checked {checked} plugin(s) and ruleset(s)",
+                f"{_count(len(report.problems), 'Problem', 'Probleme')} in "
+                f"{_count(files, 'Datei', 'Dateien')}; geprüft: "
+                f"{_count(checked, 'Plugin oder Regelwerk', 'Plugins und Regelwerke')}",
                 markup=False,
             )
         else:
-            console.print(f"No problems in {checked} plugin(s) and ruleset(s).", markup=False)
+            console.print(
+                f"Keine Probleme in "
+                f"{_count(checked, 'Plugin oder Regelwerk', 'Plugins und Regelwerken')}.",
+                markup=False,
+            )
     if report.problems:
         raise typer.Exit(1)
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number == 1 else plural}"

@@ -20,10 +20,10 @@ class SchemaKind(str, Enum):
 def schema(
     kind: Annotated[
         SchemaKind,
-        typer.Argument(help="profile: what a profile may contain; result: the JSON output."),
+        typer.Argument(help="profile: was ein Profil enthalten darf; result: die JSON-Ausgabe."),
     ],
 ) -> None:
-    """Print the JSON Schema of a profile (for the installed plugins) or of a result."""
+    """Das JSON-Schema eines Profils (für die installierten Plugins) oder eines Ergebnisses ausgeben."""
     from kundenkompass.profile.schemas import profile_schema, result_schema
 
     if kind is SchemaKind.profile:

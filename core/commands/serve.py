@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from kundenkompass.commands.app import (
+    AllSectorsOption,
     RulesetOption,
     SkipBrokenOption,
     app,
@@ -29,40 +30,47 @@ class LogLevel(str, Enum):
 @app.command()
 @handles_errors
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
-    max_body_size: Annotated[int, typer.Option(min=1, help="Largest request body in bytes.")] = 1024
+    host: Annotated[str, typer.Option(help="Adresse, auf der der Dienst lauscht.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port, auf dem der Dienst lauscht.")
+    ] = 8000,
+    max_body_size: Annotated[int, typer.Option(min=1, help="Größte Anfrage in Bytes.")] = 1024
     * 1024,
     workers: Annotated[
-        int, typer.Option(min=1, help="Worker processes, each with its own engine.")
+        int, typer.Option(min=1, help="Arbeitsprozesse, jeder mit eigener Engine.")
     ] = 1,
     request_timeout: Annotated[
         float,
         typer.Option(
             min=0.1,
-            help="Seconds a client has to send a complete request; idle and slow "
-            "connections are closed after it.",
+            help="Sekunden, die ein Client für eine vollständige Anfrage hat; untätige und "
+            "langsame Verbindungen werden danach geschlossen.",
         ),
     ] = 10.0,
     keep_alive_timeout: Annotated[
         int,
-        typer.Option(min=1, help="Seconds an idle connection stays open after a response."),
+        typer.Option(
+            min=1, help="Sekunden, die eine untätige Verbindung nach einer Antwort offen bleibt."
+        ),
     ] = 5,
     max_connections: Annotated[
         int,
         typer.Option(
             min=1,
-            help="Most simultaneous connections per worker; further ones are closed at once "
-            "and further requests get 503.",
+            help="Höchstzahl gleichzeitiger Verbindungen je Arbeitsprozess; weitere werden "
+            "sofort geschlossen, weitere Anfragen erhalten 503.",
         ),
     ] = 100,
-    log_level: Annotated[LogLevel, typer.Option(help="How much the server logs.")] = LogLevel.info,
+    log_level: Annotated[
+        LogLevel, typer.Option(help="Wie ausführlich der Dienst protokolliert.")
+    ] = LogLevel.info,
     ruleset: RulesetOption = None,
+    all_sectors: AllSectorsOption = False,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
-    """Serve audits over HTTP: POST /audits, GET /checklist, /measures, /facts, /health.
+    """Audits als HTTP-Dienst anbieten: POST /audits, GET /checklist, /measures, /facts, /health.
 
-    The OpenAPI documentation is at /docs and /openapi.json.
+    Die OpenAPI-Dokumentation steht unter /docs und /openapi.json.
     """
     from kundenkompass.errors import KundenkompassError
 
@@ -71,14 +79,14 @@ def serve(
         from kundenkompass.tools import server
     except ImportError as error:
         problem = KundenkompassError(
-            f"the HTTP service needs the optional dependencies ({error.name} is missing); "
-            f"install them with: {INSTALL_HINT}"
+            f"der HTTP-Dienst braucht die optionalen Abhängigkeiten ({error.name} fehlt); "
+            f"installieren mit: {INSTALL_HINT}"
         )
         problem.exit_code = 2
         raise problem from None
 
     # Build the engine first: a broken plugin stops here with its message, not in a worker.
-    engine = make_engine(ruleset, skip_broken_plugins)
+    engine = make_engine(ruleset, skip_broken_plugins, all_sectors)
     os.environ[server.REQUEST_TIMEOUT_VARIABLE] = str(request_timeout)
     if workers == 1:
         application = server.create_app(engine, max_body_bytes=max_body_size)

@@ -22,6 +22,7 @@ a mapping. Nothing here guesses whether a string is a path or a profile; only
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 import os
@@ -87,6 +88,16 @@ class Company(BaseModel):
     location: str | None = None
 
 
+class AuditDetails(BaseModel):
+    """The optional ``[audit]`` table: when the audit took place and who made it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    date: datetime.date | None = None
+    advisor: str | None = None
+    organisation: str | None = None
+
+
 class WebsiteEvidence(BaseModel):
     """What a website check (``audit collect``) saw for one profile key, and where."""
 
@@ -107,6 +118,7 @@ class Profile(BaseModel):
     answers: dict[str, Answer] = Field(default_factory=dict)
     facts: dict[str, Any] = Field(default_factory=dict)
     thresholds: dict[str, float] = Field(default_factory=dict)
+    audit: AuditDetails = AuditDetails()
     #: ``[[website_evidence]]``: what ``audit collect`` found on the company's website.
     website_evidence: tuple[WebsiteEvidence, ...] = ()
     source: str = "<profile>"
@@ -179,7 +191,7 @@ class _Validator:
         except InputLimitError as error:
             raise self.fail(error.key_path, error.message) from None
         self._reject_unknown(
-            data, ("company", "answers", "facts", "thresholds", "website_evidence"), ""
+            data, ("company", "answers", "facts", "thresholds", "audit", "website_evidence"), ""
         )
         if "company" not in data:
             raise self.fail("company", "missing table [company] (with name and channels)")
@@ -187,14 +199,38 @@ class _Validator:
         answers = self.answers(self._table(data.get("answers", {}), "answers"))
         facts = self.facts(self._table(data.get("facts", {}), "facts"))
         thresholds = self.thresholds(self._table(data.get("thresholds", {}), "thresholds"))
+        audit = self.audit(self._table(data.get("audit", {}), "audit"))
         evidence = self.website_evidence(data.get("website_evidence", []))
         return Profile(
             company=company,
             answers=answers,
             facts=facts,
             thresholds=thresholds,
+            audit=audit,
             website_evidence=evidence,
             source=self.source,
+        )
+
+    def audit(self, table: Mapping[str, Any]) -> AuditDetails:
+        self._reject_unknown(table, ("date", "advisor", "organisation"), "audit")
+        texts = {
+            key: self._text(table[key], f"audit.{key}", limit=200)
+            for key in ("advisor", "organisation")
+            if key in table
+        }
+        return AuditDetails(date=self._date(table["date"]) if "date" in table else None, **texts)
+
+    def _date(self, raw: Any) -> datetime.date:
+        # TOML has dates (2026-11-20); JSON and forms give the same as text.
+        if isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime):
+            return raw
+        if isinstance(raw, str):
+            try:
+                return datetime.date.fromisoformat(raw.strip())
+            except ValueError:
+                pass
+        raise self.fail(
+            "audit.date", f"expected a date like 2026-11-20 (year-month-day), got {describe(raw)}"
         )
 
     def website_evidence(self, raw: Any) -> tuple[WebsiteEvidence, ...]:
@@ -265,7 +301,9 @@ class _Validator:
             raise self.fail(
                 "company.channels", "missing; expected a list of: " + ", ".join(CHANNELS)
             )
-        channels = self._member_list(table["channels"], CHANNELS, "company.channels")
+        channels = self._member_list(
+            table["channels"], CHANNELS, "company.channels", forgiving=True
+        )
         if not channels:
             raise self.fail(
                 "company.channels", "needs at least one channel: " + ", ".join(CHANNELS)
@@ -362,13 +400,18 @@ class _Validator:
             )
         return raw if whole else float(raw)
 
-    def _member_list(self, raw: Any, allowed: Iterable[Word], path: str) -> tuple[Word, ...]:
+    def _member_list(
+        self, raw: Any, allowed: Iterable[Word], path: str, *, forgiving: bool = False
+    ) -> tuple[Word, ...]:
         allowed = tuple(allowed)
         choices = ", ".join(f'"{v}"' for v in allowed)
         if not isinstance(raw, list):
             raise self.fail(path, f"expected a list of {choices}; got {describe(raw)}")
         seen: list[str] = []
         for index, member in enumerate(raw):
+            # Channels are read as forgivingly as answers: case and spaces do not matter.
+            if forgiving and isinstance(member, str) and member.strip().lower() in allowed:
+                member = member.strip().lower()
             if not isinstance(member, str) or member not in allowed:
                 hint = _did_you_mean(member, allowed) if isinstance(member, str) else ""
                 raise self.fail(

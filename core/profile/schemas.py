@@ -9,6 +9,7 @@ whose messages name the file, line and key path.
 
 from __future__ import annotations
 
+import datetime
 from types import GenericAlias
 from typing import Annotated, Any, Literal
 
@@ -68,6 +69,30 @@ class CompanyInput(BaseModel):
     )
 
 
+class AuditInput(BaseModel):
+    """The optional ``[audit]`` table: when the audit took place and who made it."""
+
+    model_config = _FORBID
+
+    date: datetime.date = Field(
+        default=None,  # type: ignore[assignment]
+        description="Date of the audit (YYYY-MM-DD); sets the suggested follow-up audit",
+        json_schema_extra=_without_default,
+    )
+    advisor: str = Field(
+        default=None,  # type: ignore[assignment]
+        max_length=200,
+        description="Who made the audit",
+        json_schema_extra=_without_default,
+    )
+    organisation: str = Field(
+        default=None,  # type: ignore[assignment]
+        max_length=200,
+        description="The advisor's organisation",
+        json_schema_extra=_without_default,
+    )
+
+
 def profile_model(catalog: Catalog) -> type[BaseModel]:
     """A pydantic model of a profile for the plugins in ``catalog``."""
     answers = _table_model(
@@ -102,6 +127,7 @@ def profile_model(catalog: Catalog) -> type[BaseModel]:
         answers=(answers, Field(default=None, json_schema_extra=_without_default)),
         facts=(facts, Field(default=None, json_schema_extra=_without_default)),
         thresholds=(thresholds, Field(default=None, json_schema_extra=_without_default)),
+        audit=(AuditInput, Field(default=None, json_schema_extra=_without_default)),
         website_evidence=(
             list[WebsiteEvidence],
             Field(

@@ -116,7 +116,7 @@ def adjust_priorities(
             continue
         priorities[measure] = change.apply(priorities[measure])
         evidence = []
-        if ruleset.selection == "sector":
+        if not ruleset.all_sectors:
             ref = "company.sector"
             evidence.append(
                 Evidence(
@@ -148,15 +148,17 @@ def visible_questions(
     The sector is not asked as an open question: it selects content rather than being an
     answer, and ``audit plugins`` lists the sectors there is content for.
     """
-    visible = []
-    for question in questions:
-        table, _, key = question.ref.partition(".")
-        entry = catalog.checklist.get(key) if table == "answers" else catalog.facts.get(key)
-        if question.ref == "company.sector":
-            continue
-        if entry is not None and not scope.includes(entry):
-            continue
-        visible.append(question)
+    visible = [q for q in questions if asked_in_scope(q.ref, scope, catalog)]
     # Ranks count the questions shown: 1 to n without gaps.
     ranks = {q.ref: n for n, q in enumerate(sorted(visible, key=lambda q: q.rank), start=1)}
     return [q.model_copy(update={"rank": ranks[q.ref]}) for q in visible]
+
+
+def asked_in_scope(ref: str, scope: SectorScope, catalog: Catalog) -> bool:
+    """Whether the company may be asked for ``ref`` (not the sector, nor another sector's
+    checklist item or fact)."""
+    if ref == "company.sector":
+        return False
+    table, _, key = ref.partition(".")
+    entry = catalog.checklist.get(key) if table == "answers" else catalog.facts.get(key)
+    return entry is None or scope.includes(entry)

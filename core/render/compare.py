@@ -14,7 +14,7 @@ import re
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kundenkompass.errors import ResultFileError
 from kundenkompass.results import (
@@ -24,6 +24,7 @@ from kundenkompass.results import (
     Recommendation,
     ResultModel,
 )
+from kundenkompass.texts import text
 from kundenkompass.vocabulary import AnswerValue, Horizon
 from pydantic import ValidationError, computed_field
 
@@ -68,6 +69,20 @@ class AnswerChange(ResultModel):
     after: Answer
 
 
+class FactChange(ResultModel):
+    """A fact stated in the profile or derived by the rules, before and after."""
+
+    ref: str
+    label: str
+    #: True for facts the rules or derivations produced, False for the profile's own.
+    derived: bool
+    before: Any
+    after: Any
+    #: The values as a reader sees them ("unbekannt" where unknown).
+    before_shown: str
+    after_shown: str
+
+
 class AuditDiff(ResultModel):
     schema_version: str = DIFF_SCHEMA_VERSION
     #: The company as named in the later audit.
@@ -83,6 +98,8 @@ class AuditDiff(ResultModel):
     #: Recommended in both audits, in the later plan's order.
     still_open: list[MeasureChange]
     answers_changed: list[AnswerChange]
+    #: Stated and derived facts that differ, stated ones first, each group by key.
+    facts_changed: list[FactChange] = []  # noqa: RUF012 (pydantic copies defaults)
     open_questions_before: int
     open_questions_after: int
     rules_fingerprint_before: str
@@ -280,8 +297,13 @@ def compare(
     after: AuditResult,
     before_source: str = "before",
     after_source: str = "after",
+    names: FactNames | None = None,
 ) -> AuditDiff:
-    """The progress from ``before`` to ``after``; refuses audits of different companies."""
+    """The progress from ``before`` to ``after``; refuses audits of different companies.
+
+    With ``names`` (from the installed plugins), facts are named by their questions and
+    values shown with their labels; without it, by what the results themselves state.
+    """
     if not _same_company(before.company, after.company):
         raise ResultFileError(
             after_source,
@@ -323,6 +345,7 @@ def compare(
         new=[change(r) for r in after.recommendations if r.measure not in by_before],
         still_open=[change(r) for r in after.recommendations if r.measure in by_before],
         answers_changed=_answer_changes(before, after),
+        facts_changed=_fact_changes(before, after, names),
         open_questions_before=len(before.open_questions),
         open_questions_after=len(after.open_questions),
         rules_fingerprint_before=before.rules_fingerprint,
@@ -362,8 +385,8 @@ def _inputs_of(recommendation: Recommendation, result: AuditResult) -> set[str]:
     return found
 
 
-def diff_files(before: str | Path, after: str | Path) -> AuditDiff:
-    return compare(load_result(before), load_result(after), str(before), str(after))
+def diff_files(before: str | Path, after: str | Path, names: FactNames | None = None) -> AuditDiff:
+    return compare(load_result(before), load_result(after), str(before), str(after), names)
 
 
 def _describe(company: CompanyInfo) -> str:
@@ -417,3 +440,98 @@ def _answer_changes(before: AuditResult, after: AuditResult) -> list[AnswerChang
                     )
                 )
     return changes
+
+
+class FactNames(Protocol):
+    """How the installed plugins name a fact and show its values."""
+
+    def label(self, ref: str) -> str | None: ...
+
+    def shown(self, ref: str, value: Any) -> str: ...
+
+    def derived(self, ref: str) -> bool: ...
+
+
+def _fact_changes(
+    before: AuditResult, after: AuditResult, names: FactNames | None
+) -> list[FactChange]:
+    """Facts whose value differs; an unknown value counts as a value of its own.
+
+    ``facts`` of a result holds what the profile states and what Python derivations and
+    thresholds compute; ``derived_facts`` what rules derive.
+    """
+    labels = _fact_labels(before) | _fact_labels(after)
+    earlier = dict(before.facts) | {fact.key: fact.value for fact in before.derived_facts}
+    later = dict(after.facts) | {fact.key: fact.value for fact in after.derived_facts}
+    by_rules = {fact.key for fact in (*before.derived_facts, *after.derived_facts)}
+    changes = []
+    for key in sorted(set(earlier) | set(later)):
+        old, new = earlier.get(key), later.get(key)
+        if _same(old, new):
+            continue
+        ref = f"facts.{key}"
+        known = names.label(ref) if names is not None else None
+        derived = key in by_rules or (names is not None and names.derived(ref))
+        if names is not None and known is not None:
+            label = known
+            before_shown = names.shown(ref, _value(old))
+            after_shown = names.shown(ref, _value(new))
+        else:
+            shown = labels.get(ref, {})
+            label = shown.get("", key)
+            before_shown, after_shown = _shown(old, shown), _shown(new, shown)
+        changes.append(
+            FactChange(
+                ref=ref,
+                label=label,
+                derived=derived,
+                before=old,
+                after=new,
+                before_shown=before_shown,
+                after_shown=after_shown,
+            )
+        )
+    changes.sort(key=lambda change: change.derived)  # stated facts first, each by key
+    return changes
+
+
+def _value(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _same(first: Any, second: Any) -> bool:
+    if isinstance(first, bool) or isinstance(second, bool):
+        return first is second
+    if isinstance(first, list) and isinstance(second, list):
+        return sorted(map(str, first)) == sorted(map(str, second))
+    return bool(first == second)
+
+
+def _fact_labels(result: AuditResult) -> dict[str, dict[str, str]]:
+    """Key path → {"": label, repr(value): shown value} from what a result states."""
+    found: dict[str, dict[str, str]] = {}
+    evidence = [e for r in result.recommendations for f in r.reasons for e in f.evidence]
+    evidence += [e for fact in result.derived_facts for s in fact.steps for e in s.evidence]
+    for item in evidence:
+        entry = found.setdefault(item.ref, {})
+        entry.setdefault("", item.label)
+        entry.setdefault(repr(item.value), item.shown)
+    for question in result.open_questions:
+        found.setdefault(question.ref, {}).setdefault("", question.question.rstrip(".?"))
+    for fact in result.derived_facts:
+        found.setdefault(f"facts.{fact.key}", {})[""] = fact.label
+    return found
+
+
+def _shown(value: Any, known: dict[str, str]) -> str:
+    if value is None:
+        return text("answer.unbekannt")
+    if repr(value) in known:
+        return known[repr(value)]
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, list):
+        return ", ".join(str(member) for member in value) if value else "keine"
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from kundenkompass.render.compare import AuditDiff, MeasureChange, ScoreChange
+from collections.abc import Callable
+
+from kundenkompass.render.compare import AuditDiff, FactChange, MeasureChange, ScoreChange
 from kundenkompass.render.markdown import escape
 from kundenkompass.render.terminal import data_text
 from kundenkompass.render.terminal import escape as escape_markup
@@ -117,6 +119,12 @@ def render_diff_text(
             )
         )
     console.print()
+    console.print(Text(t("diff.facts"), style="bold underline"))
+    if not diff.facts_changed:
+        console.print(t("diff.no_fact_changes"))
+    for fact in diff.facts_changed:
+        console.print(data_text(f"  {_fact_line(t, fact)}"))
+    console.print()
     console.print(
         t(
             "diff.open_questions",
@@ -191,6 +199,10 @@ def render_diff_markdown(
             f"- {escape(answer.phase_title)} – {escape(answer.statement.rstrip('.'))}: "
             f"{escape(before)} → **{escape(after)}**"
         )
+    lines += ["", f"## {escape(t('diff.facts'))}", ""]
+    if not diff.facts_changed:
+        lines.append(escape(t("diff.no_fact_changes")))
+    lines += [f"- {escape(_fact_line(t, fact))}" for fact in diff.facts_changed]
     lines += [
         "",
         escape(
@@ -202,3 +214,8 @@ def render_diff_markdown(
         ),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _fact_line(t: Callable[..., str], fact: FactChange) -> str:
+    mark = f" ({t('diff.derived_mark')})" if fact.derived else ""
+    return f"{fact.label}{mark}: {fact.before_shown} → {fact.after_shown}"

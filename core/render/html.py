@@ -12,7 +12,7 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from kundenkompass.render.chart import radar_chart_svg
-from kundenkompass.render.view import number, report_view
+from kundenkompass.render.view import Audience, report_view
 from kundenkompass.results import AuditResult
 from kundenkompass.vocabulary import MATURITY_THRESHOLDS
 from markupsafe import Markup
@@ -38,15 +38,21 @@ def _maturity_scale() -> list[tuple[str, int, int]]:
     ]
 
 
-def render_html(result: AuditResult, language: str = "de") -> str:
-    """The HTML report (deterministic: the same result gives the same bytes)."""
-    view = report_view(result, language)
-    chart = radar_chart_svg(result.phases, view.t("document.series"))
-    template = _environment().get_template("report.html")
+TEMPLATES: dict[Audience, str] = {"owner": "owner.html", "advisor": "worksheet.html"}
+
+
+def render_html(result: AuditResult, language: str = "de", audience: Audience = "owner") -> str:
+    """The owner's report (the default) or the advisor's worksheet as HTML.
+
+    Deterministic: the same result gives the same bytes.
+    """
+    view = report_view(result, language, audience)
+    chart = radar_chart_svg(result.phases, view.chart_alt(), view.num)
+    template = _environment().get_template(TEMPLATES[audience])
     return template.render(
         view=view,
         t=view.t,
-        num=number,
+        num=view.num,
         # pygal escapes every text it writes into the SVG; the labels are phase titles.
         chart=Markup(chart),
         scale=_maturity_scale(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from kundenkompass.render.view import PlanEntry, ReportView, number, report_view
+from kundenkompass.render.view import Audience, PlanEntry, ReportView, report_view
 from kundenkompass.results import AuditResult
 
 # Characters that start markup in CommonMark / GitHub Markdown (inline and in tables);
@@ -32,42 +32,32 @@ def escape(value: object, *, starts_line: bool = False) -> str:
     return shown
 
 
-def render_markdown(result: AuditResult, language: str = "de") -> str:
-    view = report_view(result, language)
+def render_markdown(result: AuditResult, language: str = "de", audience: Audience = "owner") -> str:
+    """The owner's report (the default) or the advisor's worksheet as Markdown."""
+    view = report_view(result, language, audience)
+    lines = _summary(view)
+    lines += _owner(view) if audience == "owner" else _worksheet(view)
+    return "\n".join(lines) + "\n"
+
+
+def _summary(view: ReportView) -> list[str]:
     t = view.t
+    result = view.result
     lines: list[str] = []
     add = lines.append
-    company = result.company
-
-    add(f"# {escape(t('report.title'))}: {escape(company.name)}")
+    title = t("report.title") if view.audience == "owner" else t("worksheet.title")
+    add(f"# {escape(title)}: {escape(result.company.name)}")
     add("")
-    meta = []
-    if company.sector:
-        meta.append(f"{escape(t('report.sector'))}: {escape(company.sector)}")
-    meta.append(f"{escape(t('report.channels'))}: {escape(view.channels())}")
-    if company.location:
-        meta.append(f"{escape(t('document.location'))}: {escape(company.location)}")
-    add(" · ".join(meta))
+    add(" · ".join(escape(part) for part in view.meta()))
     add("")
-
+    add(escape(view.audit_line(), starts_line=True))
+    add("")
     add(f"## {escape(t('document.summary'))}")
     add("")
     add(
-        f"**{escape(t('report.overall'))}: {number(result.overall_score)} / 100** – "
+        f"**{escape(t('report.overall'))}: {view.num(result.overall_score)} / 100** – "
         f"{escape(view.maturity(result.overall_maturity))}"
     )
-    add("")
-    add(
-        "- "
-        + escape(
-            t(
-                "document.measures_count",
-                count=len(result.recommendations),
-                quick=view.quick_wins,
-            )
-        )
-    )
-    add("- " + escape(t("document.questions_count", count=len(result.open_questions))))
     add("")
     add(
         _row(
@@ -83,14 +73,135 @@ def render_markdown(result: AuditResult, language: str = "de") -> str:
         add(
             _row(
                 phase.title,
-                number(phase.score),
+                view.num(phase.score),
                 view.maturity(phase.maturity),
                 t("report.of", part=phase.fulfilled, whole=phase.answered - phase.not_applicable),
                 t("report.of", part=phase.answered, whole=phase.items),
             )
         )
     add("")
+    return lines
 
+
+def _owner(view: ReportView) -> list[str]:
+    t = view.t
+    result = view.result
+    lines: list[str] = []
+    add = lines.append
+    add(f"## {escape(t('owner.strengths'))}")
+    add("")
+    if not result.strengths:
+        add(escape(t("owner.no_strengths"), starts_line=True))
+    for strength in result.strengths:
+        add(f"- {escape(strength.statement)} ({escape(strength.phase_title)})")
+    add("")
+    add(f"## {escape(t('owner.top_steps'))}")
+    add("")
+    if not view.owner_steps:
+        add(escape(t("report.no_measures"), starts_line=True))
+    for index, entry in enumerate(view.owner_steps, start=1):
+        rec = entry.recommendation
+        add(f"{index}. **{escape(rec.title)}**: {escape(view.first_reason(rec))}")
+    add("")
+    add(f"## {escape(t('owner.roadmap'))}")
+    add("")
+    if not view.projects:
+        add(escape(t("owner.no_projects"), starts_line=True))
+        add("")
+    else:
+        add(escape(t("owner.roadmap_hint"), starts_line=True))
+        add("")
+        for stretch in view.roadmap:
+            names = ", ".join(escape(p.plan.title) for p in stretch.projects) or "–"
+            add(f"- **{escape(stretch.label)}:** {names}")
+        add("")
+    for project in view.projects:
+        plan = project.plan
+        add(f"### {escape(plan.title)} ({escape(view.months(plan.horizon))})")
+        add("")
+        add(escape(plan.goal, starts_line=True))
+        add("")
+        add(
+            f"- {escape(t('owner.effort'))}: {escape(t('effort.' + plan.effort))} · "
+            f"{escape(t('owner.cost'))}: {escape(t('cost.' + plan.cost))} · "
+            f"{escape(t('owner.time'))}: {escape(t('time_to_effect.' + plan.time_to_effect))}"
+        )
+        add(f"- {escape(t('owner.project_owner'))}: {escape(view.role(plan.owner))}")
+        needs = project.needs(view.language)
+        if needs:
+            add(f"- {escape(t('owner.project_needs'))}: " + "; ".join(escape(n) for n in needs))
+        add("")
+        for entry in project.entries:
+            rec = entry.recommendation
+            add(f"{entry.number}. **{escape(rec.title)}**: {escape(rec.description)}")
+        add("")
+    if view.later:
+        add(f"### {escape(t('owner.later'))}")
+        add("")
+        add(escape(t("owner.later_hint"), starts_line=True))
+        add("")
+        for entry in view.later:
+            add(f"- {escape(entry.recommendation.title)}")
+        add("")
+    if view.website:
+        add(f"## {escape(t('report.website_check'))}")
+        add("")
+        add(escape(t("report.website_hint"), starts_line=True))
+        add("")
+        for line in view.website:
+            add(f"- {escape(line.label)} – {escape(line.verdict)} ({escape(line.url)})")
+        add("")
+    add(f"## {escape(t('owner.open_questions'))}")
+    add("")
+    if not view.owner_questions:
+        add(escape(t("report.no_open_questions"), starts_line=True))
+        add("")
+    else:
+        add(escape(t("owner.open_questions_hint"), starts_line=True))
+        add("")
+    for group in view.owner_questions:
+        add(f"### {escape(group.title)}")
+        add("")
+        for question in group.questions:
+            add(f"- {escape(question.question)}")
+        if group.more:
+            add(f"- {escape(t('owner.more_questions', count=group.more))}")
+        add("")
+    add(f"## {escape(t('owner.follow_up'))}")
+    add("")
+    add(escape(view.follow_up(), starts_line=True))
+    add("")
+    add(f"## {escape(t('owner.support'))}")
+    add("")
+    add(escape(t("owner.support_text"), starts_line=True))
+    add("")
+    if view.glossary:
+        add(f"## {escape(t('owner.glossary'))}")
+        add("")
+        for term, explanation in view.glossary:
+            add(f"- **{escape(term)}**: {escape(explanation)}")
+        add("")
+    add(escape(t("owner.source"), starts_line=True))
+    return lines
+
+
+def _worksheet(view: ReportView) -> list[str]:
+    t = view.t
+    result = view.result
+    lines: list[str] = []
+    add = lines.append
+    add(
+        "- "
+        + escape(
+            t(
+                "document.measures_count",
+                count=len(result.recommendations),
+                quick=view.quick_wins,
+            )
+        )
+    )
+    add("- " + escape(t("document.questions_count", count=len(result.open_questions))))
+    add("")
     add(f"## {escape(t('report.top_steps'))}")
     add("")
     if not view.top_steps:
@@ -119,6 +230,14 @@ def render_markdown(result: AuditResult, language: str = "de") -> str:
         add("")
         for entry in entries:
             lines.extend(_measure(entry, view))
+    if view.website:
+        add(f"## {escape(t('report.website_check'))}")
+        add("")
+        add(escape(t("report.website_hint"), starts_line=True))
+        add("")
+        for line in view.website:
+            add(f"- {escape(line.label)} – {escape(line.verdict)} ({escape(line.url)})")
+        add("")
     add(f"## {escape(t('report.open_questions'))}")
     add("")
     if not result.open_questions:
@@ -142,7 +261,7 @@ def render_markdown(result: AuditResult, language: str = "de") -> str:
     add("")
     for phase in result.phases:
         add(
-            f"### {escape(phase.title)} ({escape(t('document.phase_score', score=number(phase.score), maturity=view.maturity(phase.maturity)))})"
+            f"### {escape(phase.title)} ({escape(t('document.phase_score', score=view.num(phase.score), maturity=view.maturity(phase.maturity)))})"
         )
         add("")
         add(_row(t("document.statement"), t("document.answer"), t("report.note")))
@@ -166,7 +285,7 @@ def render_markdown(result: AuditResult, language: str = "de") -> str:
         )
     add(f"- {escape(t('document.rules_fingerprint'))}: `{result.rules_fingerprint}`")
     add(f"- {escape(t('document.schema_version'))}: {escape(result.schema_version)}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _row(*cells: object) -> str:
@@ -181,15 +300,15 @@ def _measure(entry: PlanEntry, view: ReportView) -> list[str]:
         f"#### {entry.number}. {escape(rec.title)}",
         "",
         f"*{escape(rec.phase_title)} · {escape(t('report.priority_points'))} "
-        f"{number(rec.score)}*{quick}",
+        f"{view.num(rec.score)}*{quick}",
         "",
         escape(rec.description, starts_line=True),
         "",
     ]
     if rec.rationale:
         lines += [f"*{escape(t('document.why'))}:* {escape(rec.rationale)}", ""]
-    for firing in rec.reasons:
-        reason = f"- {escape(t('report.reason'))}: {escape(firing.reason or firing.rule)}"
+    for firing in entry.reasons:
+        reason = f"- {escape(t('report.reason'))}: {escape(firing.text)}"
         if firing.evidence:
             reason += f" ({escape(t('document.based_on'))} " + "; ".join(
                 f"{escape(e.label)}: **{escape(e.shown)}**" for e in firing.evidence
@@ -211,16 +330,7 @@ def _measure(entry: PlanEntry, view: ReportView) -> list[str]:
             )
         )
     if rec.what_if.items:
-        lines.append(
-            "- "
-            + escape(
-                t(
-                    "report.what_if",
-                    phase=number(rec.what_if.phase_score_gain, 1),
-                    overall=number(rec.what_if.overall_gain, 1),
-                )
-            )
-        )
+        lines.append("- " + escape(view.what_if(rec)))
     lines.append(f"- {escape(t('report.reference'))}: {escape(rec.reference)}")
     lines.append("")
     return lines

@@ -1,4 +1,4 @@
-"""The audit as German text for the terminal (rich).
+"""The audit as German text for the terminal (rich), built on the shared view model.
 
 Every value from the result is data: it reaches rich only through
 :mod:`kundenkompass.render.terminal` (``escape`` in markup strings and table cells,
@@ -7,142 +7,202 @@ Every value from the result is data: it reaches rich only through
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from kundenkompass.render.terminal import data_text, escape, visible
-from kundenkompass.results import AuditResult, MeasureExplanation, Recommendation
-from kundenkompass.texts import Texts, texts_for
-from kundenkompass.vocabulary import HORIZONS
+from kundenkompass.render.view import Audience, PlanEntry, ReportView, report_view
+from kundenkompass.results import AuditResult, MeasureExplanation
+from kundenkompass.texts import texts_for
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0f}"
+def render(
+    result: AuditResult, console: Console, language: str = "de", audience: Audience = "advisor"
+) -> None:
+    """Print the advisor's worksheet (the default) or the owner's report."""
+    view = report_view(result, language, audience)
+    _header(view, console)
+    _phase_table(view, console)
+    if audience == "owner":
+        _owner(view, console)
+    else:
+        _worksheet(view, console)
 
 
-def render(result: AuditResult, console: Console, language: str = "de") -> None:
-    t = texts_for(language)
-    company = result.company
-    console.print(data_text(f"{t('report.title')}: {company.name}", style="bold"))
-    details = [f"{t('report.channels')}: " + ", ".join(t(f"channel.{c}") for c in company.channels)]
-    if company.sector:
-        details.insert(0, f"{t('report.sector')}: {escape(company.sector)}")
-    console.print(" · ".join(details))
-    overall = f"{t('report.overall')}: {_pct(result.overall_score)} / 100" + (
+def _header(view: ReportView, console: Console) -> None:
+    t = view.t
+    result = view.result
+    title = t("report.title") if view.audience == "owner" else t("worksheet.title")
+    console.print(data_text(f"{title}: {result.company.name}", style="bold"))
+    console.print(data_text(" · ".join(view.meta())))
+    console.print(data_text(view.audit_line()))
+    overall = f"{t('report.overall')}: {view.num(result.overall_score)} / 100" + (
         f" – {t('maturity.' + result.overall_maturity)}" if result.overall_maturity else ""
     )
     console.print(Text(overall, style="bold"))
     console.print()
 
+
+def _phase_table(view: ReportView, console: Console) -> None:
+    t = view.t
     table = Table(title=t("report.phases"), title_justify="left", expand=False)
     table.add_column(t("report.phase"))
     table.add_column(t("report.score"), justify="right")
     table.add_column(t("report.maturity"))
     table.add_column(t("report.fulfilled"), justify="right")
     table.add_column(t("report.coverage"), justify="right")
-    for phase in result.phases:
+    for phase in view.result.phases:
         scored = phase.answered - phase.not_applicable
         table.add_row(
             escape(phase.title),
-            _pct(phase.score),
-            t(f"maturity.{phase.maturity}") if phase.maturity else t("report.no_score"),
+            view.num(phase.score),
+            view.maturity(phase.maturity),
             t("report.of", part=phase.fulfilled, whole=scored),
             t("report.of", part=phase.answered, whole=phase.items),
         )
     console.print(table)
     console.print()
 
-    titles = {r.measure: r.title for r in result.recommendations}
-    numbers = {r.measure: n for n, r in enumerate(result.recommendations, start=1)}
-    console.print(Text(t("report.top_steps"), style="bold underline"))
-    if not result.recommendations:
+
+def _heading(console: Console, title: str) -> None:
+    console.print(Text(title, style="bold underline"))
+
+
+def _owner(view: ReportView, console: Console) -> None:
+    t = view.t
+    _heading(console, t("owner.strengths"))
+    if not view.result.strengths:
+        console.print(t("owner.no_strengths"))
+    for strength in view.result.strengths:
+        console.print(_indented(f"✓ {strength.statement} ({strength.phase_title})", indent=2))
+    console.print()
+
+    _heading(console, t("owner.top_steps"))
+    if not view.owner_steps:
         console.print(t("report.no_measures"))
-    for measure in result.top_steps:
-        recommendation = next(r for r in result.recommendations if r.measure == measure)
-        reason = recommendation.reasons[0].reason or recommendation.reasons[0].rule
-        line = data_text(f"{numbers[measure]}. {recommendation.title}", style="bold")
-        line.append(visible(f" – {reason}"))
+    for index, entry in enumerate(view.owner_steps, start=1):
+        line = data_text(f"{index}. {entry.recommendation.title}", style="bold")
+        line.append(visible(f" – {view.first_reason(entry.recommendation)}"))
         console.print(line)
     console.print()
 
-    console.print(Text(t("report.plan"), style="bold underline"))
-    for horizon in HORIZONS:
-        group = [r for r in result.recommendations if r.horizon == horizon]
-        if not group:
-            continue
-        console.print(Text(t(f"horizon.{horizon}"), style="bold"))
-        for recommendation in group:
-            console.print(
-                _recommendation(numbers[recommendation.measure], recommendation, titles, t)
+    _heading(console, t("owner.roadmap"))
+    for stretch in view.roadmap:
+        names = ", ".join(p.plan.title for p in stretch.projects) or "–"
+        console.print(_indented(f"{stretch.label}: {names}", indent=2))
+    console.print()
+    for project in view.projects:
+        plan = project.plan
+        console.print(data_text(f"{plan.title} ({view.months(plan.horizon)})", style="bold"))
+        console.print(_indented(plan.goal))
+        console.print(
+            _indented(
+                f"{t('owner.effort')}: {t('effort.' + plan.effort)} · "
+                f"{t('owner.cost')}: {t('cost.' + plan.cost)} · "
+                f"{t('owner.time')}: {t('time_to_effect.' + plan.time_to_effect)} · "
+                f"{t('owner.project_owner')}: {view.role(plan.owner)}",
+                style="dim",
             )
+        )
+        if needs := project.needs(view.language):
+            console.print(
+                _indented(f"{t('owner.project_needs')}: " + "; ".join(needs), style="dim")
+            )
+        for entry in project.entries:
+            console.print(_indented(f"{entry.number}. {entry.recommendation.title}", indent=5))
+        console.print()
+    if view.later:
+        _heading(console, t("owner.later"))
+        for entry in view.later:
+            console.print(_indented(f"• {entry.recommendation.title}", indent=2))
         console.print()
 
-    if result.website_check:
-        _website_check(result, console, t)
-    console.print(Text(t("report.open_questions"), style="bold underline"))
+    _heading(console, t("owner.open_questions"))
+    if not view.owner_questions:
+        console.print(t("report.no_open_questions"))
+    for group in view.owner_questions:
+        console.print(data_text(group.title, style="bold"))
+        for question in group.questions:
+            console.print(_indented(f"• {question.question}", indent=2))
+        if group.more:
+            console.print(_indented(t("owner.more_questions", count=group.more), indent=2))
+    console.print()
+    _heading(console, t("owner.follow_up"))
+    console.print(data_text(view.follow_up()))
+    console.print()
+    _heading(console, t("owner.support"))
+    console.print(t("owner.support_text"))
+
+
+def _worksheet(view: ReportView, console: Console) -> None:
+    t = view.t
+    result = view.result
+    _heading(console, t("report.top_steps"))
+    if not result.recommendations:
+        console.print(t("report.no_measures"))
+    for entry in view.top_steps:
+        line = data_text(f"{entry.number}. {entry.recommendation.title}", style="bold")
+        line.append(visible(f" – {view.first_reason(entry.recommendation)}"))
+        console.print(line)
+    console.print()
+
+    _heading(console, t("report.plan"))
+    for horizon, entries in view.horizons:
+        console.print(Text(t(f"horizon.{horizon}"), style="bold"))
+        for entry in entries:
+            console.print(_recommendation(entry, view))
+        console.print()
+
+    if view.website:
+        _heading(console, t("report.website_check"))
+        console.print(t("report.website_hint"))
+        for site_line in view.website:
+            console.print(
+                _indented(f"• {site_line.label} – {site_line.verdict} ({site_line.url})", indent=2)
+            )
+        console.print()
+    _heading(console, t("report.open_questions"))
     if not result.open_questions:
         console.print(t("report.no_open_questions"))
     else:
         console.print(t("report.open_question_hint"))
-        for question in result.open_questions:
-            console.print(
-                _indented(
-                    f"• {question.question} ({question.ref}) – {t('report.could_recommend')}: "
-                    + ", ".join(question.could_recommend),
-                    indent=2,
+        for group in view.question_groups:
+            console.print(data_text(group.title, style="bold"))
+            for question in group.questions:
+                measures = question.could_recommend_titles or question.could_recommend
+                console.print(
+                    _indented(
+                        f"• {question.question} ({question.ref}) – "
+                        f"{t('report.could_recommend')}: " + "; ".join(measures),
+                        indent=2,
+                    )
                 )
-            )
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value) or "–"
-    return str(value)
-
-
-def _website_check(result: AuditResult, console: Console, t: Any) -> None:
-    console.print(Text(t("report.website_check"), style="bold underline"))
-    console.print(t("report.website_hint"))
-    for check in result.website_check:
-        if check.agrees is None:
-            verdict = t("report.website_only", website=_shown(check.website_value))
-        elif check.agrees:
-            verdict = t("report.website_agrees")
-        else:
-            verdict = t(
-                "report.website_differs",
-                profile=_shown(check.profile_value),
-                website=_shown(check.website_value),
-            )
-        label = check.label.rstrip(".")
-        console.print(_indented(f"• {label} – {verdict} ({check.url})", indent=2))
-    console.print()
 
 
 def _indented(content: str, style: str = "", indent: int = 3) -> Text:
     return data_text(" " * indent + content, style=style)
 
 
-def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t: Texts) -> Group:
-    heading = data_text(f"{number}. {rec.title}", style="bold")
+def _recommendation(entry: PlanEntry, view: ReportView) -> Group:
+    t = view.t
+    rec = entry.recommendation
+    heading = data_text(f"{entry.number}. {rec.title}", style="bold")
     heading.append(
-        visible(f"  [{rec.phase_title} · {t('report.priority_points')} {rec.score:.0f}]"),
+        visible(f"  [{rec.phase_title} · {t('report.priority_points')} {view.num(rec.score)}]"),
         style="dim",
     )
     if rec.quick_win:
         heading.append(f"  ★ {t('report.quick_win')}", style="green")
     lines = [heading]
-    for firing in rec.reasons:
-        reason = firing.reason or firing.rule
-        because = "; ".join(f"{e.label}: {e.shown}" for e in firing.evidence)
+    for reason in entry.reasons:
+        because = _because(reason.evidence)
+        behind = f"{t('report.because')} {because}; " if because else ""
         lines.append(
             _indented(
-                f"{t('report.reason')}: {reason} ({t('report.because')} {because}; "
-                f"{t('report.rule')} {firing.rule})"
+                f"{t('report.reason')}: {reason.text} ({behind}{t('report.rule')} {reason.rule})"
             )
         )
     lines.append(
@@ -153,17 +213,26 @@ def _recommendation(number: int, rec: Recommendation, titles: dict[str, str], t:
             style="dim",
         )
     )
-    if rec.prerequisites:
-        shown = ", ".join(titles.get(p, p) for p in rec.prerequisites)
+    if entry.prerequisites:
+        shown = ", ".join(f"{ref.number}. {ref.title}" for ref in entry.prerequisites)
         lines.append(_indented(f"{t('report.prerequisites')}: {shown}", style="dim"))
     if rec.what_if.items:
-        gains = t(
-            "report.what_if",
-            phase=f"{rec.what_if.phase_score_gain:g}",
-            overall=f"{rec.what_if.overall_gain:g}",
-        )
-        lines.append(_indented(gains, style="dim"))
+        lines.append(_indented(view.what_if(rec), style="dim"))
     return Group(*lines)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "–"
+    return str(value)
+
+
+def _because(evidence: Iterable[Any]) -> str:
+    """The evidence as ``label: value; …``, each pair once (a rule may test one input in
+    several ways)."""
+    return "; ".join(dict.fromkeys(f"{e.label}: {e.shown}" for e in evidence))
 
 
 _TRUTH_MARK = {"true": "✓", "false": "✗", "unknown": "?"}
@@ -176,6 +245,9 @@ def render_explanation(
     console.print(data_text(f"{explanation.title} ({explanation.measure})", style="bold"))
     if explanation.recommended:
         console.print(t("explain.recommended"))
+    elif explanation.not_applicable_because == "sector":
+        sectors = ", ".join(explanation.sectors)
+        console.print(visible(t("explain.other_sector", sectors=sectors)), markup=False)
     elif not explanation.applicable:
         channels = ", ".join(t(f"channel.{c}") for c in explanation.channels)
         console.print(t("explain.not_applicable", channels=channels), markup=False)
@@ -218,9 +290,9 @@ def render_explanation(
         console.print()
         console.print(Text(t("explain.derived"), style="bold"))
         for fact in explanation.derived_facts:
-            console.print(_indented(f"{fact.label} = {fact.value}", indent=2))
+            console.print(_indented(f"{fact.label} = {_shown(fact.value)}", indent=2))
             for step in fact.steps:
-                because = "; ".join(f"{e.label}: {e.shown}" for e in step.evidence)
+                because = _because(step.evidence)
                 console.print(_indented(f"{t('report.rule')} {step.rule}: {because}", indent=4))
     if explanation.open_inputs:
         console.print()

@@ -1,37 +1,50 @@
-"""What the HTML and Markdown reports show, arranged once from an :class:`AuditResult`.
+"""What every report shows, arranged once from an :class:`AuditResult`.
 
-Both renderers number the plan the same way, pick the same top steps and group open
-questions by phase; keeping that here means the two documents never disagree.
+Text, Markdown and HTML number the plan the same way, pick the same steps, group the same
+projects and questions, and format numbers with the same function; keeping that here
+means the documents never disagree. Two audiences read them:
+
+* ``owner``: the shop owner's report in plain German: strengths, three steps, projects on
+  a roadmap, at most :data:`OWNER_MEASURES` measures before "Später"; no rule ids.
+* ``advisor``: the advisor's worksheet with the whole trace: every measure, its rules and
+  the answers they relied on (each once), the checklist and the rules' fingerprint.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any, Literal
 
-from kundenkompass.results import AuditResult, OpenQuestion, Recommendation
-from kundenkompass.texts import text
+from kundenkompass.render.numbers import NO_VALUE, long_date, number, signed
+from kundenkompass.results import (
+    AuditResult,
+    Evidence,
+    Firing,
+    OpenQuestion,
+    ProjectPlan,
+    Recommendation,
+)
+from kundenkompass.texts import section, text
 from kundenkompass.vocabulary import HORIZONS, PHASES
 
-NO_VALUE = "–"
+__all__ = [
+    "NO_VALUE",
+    "Audience",
+    "ReportView",
+    "number",
+    "report_view",
+    "signed",
+]
 
-
-def number(value: float | None, digits: int = 0) -> str:
-    """A number the German way (decimal comma); a dash when there is none."""
-    if value is None:
-        return NO_VALUE
-    shown = f"{value:.{digits}f}"
-    if digits == 0 and shown == "-0":
-        shown = "0"
-    return shown.replace("-", "−").replace(".", ",")
-
-
-def signed(value: float | None, digits: int = 1) -> str:
-    """A change with its sign: ``+13,3``, ``−2,0``, ``±0``."""
-    if value is None:
-        return NO_VALUE
-    if round(value, digits) == 0:
-        return "±0"
-    return ("+" if value > 0 else "") + number(value, digits)
+Audience = Literal["owner", "advisor"]
+AUDIENCES: tuple[Audience, ...] = ("owner", "advisor")
+#: Measures the owner's report shows in detail; the others are listed under "Später".
+OWNER_MEASURES = 10
+#: Steps the owner's report opens with.
+OWNER_STEPS = 3
+#: Open questions per phase in the owner's report.
+OWNER_QUESTIONS = 4
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,24 @@ class PlanRef:
 
 
 @dataclass(frozen=True)
+class EvidenceLine:
+    """An answer or fact a rule relied on, as the worksheet shows it."""
+
+    ref: str
+    label: str
+    shown: str
+
+
+@dataclass(frozen=True)
+class ReasonLine:
+    """A fired rule: its reason in plain words, its id and its evidence (each once)."""
+
+    text: str
+    rule: str
+    evidence: tuple[EvidenceLine, ...]
+
+
+@dataclass(frozen=True)
 class PlanEntry:
     """A recommended measure with its position in the plan."""
 
@@ -51,6 +82,7 @@ class PlanEntry:
     recommendation: Recommendation
     #: Prerequisites that are in the plan too; the others need no step.
     prerequisites: tuple[PlanRef, ...]
+    reasons: tuple[ReasonLine, ...]
 
 
 @dataclass(frozen=True)
@@ -58,21 +90,72 @@ class QuestionGroup:
     phase: str | None
     title: str
     questions: tuple[OpenQuestion, ...]
+    #: How many questions of the group a short list leaves out.
+    more: int = 0
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    plan: ProjectPlan
+    #: The project's measures among the owner's first :data:`OWNER_MEASURES`.
+    entries: tuple[PlanEntry, ...]
+    #: Titles of the projects to finish first.
+    after: tuple[str, ...]
+
+    def needs(self, language: str = "de") -> list[str]:
+        """What has to be in place first: earlier projects, then the project's own needs."""
+        shown = [text("owner.project_after", language, title=title) for title in self.after]
+        return shown + ([self.plan.needs] if self.plan.needs else [])
+
+
+@dataclass(frozen=True)
+class RoadmapStretch:
+    horizon: str
+    label: str
+    projects: tuple[ProjectView, ...]
+
+
+@dataclass(frozen=True)
+class WebsiteLine:
+    """One piece of website evidence beside the self-assessment, worded for the reader."""
+
+    label: str
+    verdict: str
+    url: str
+    #: True or False when both are known; None when only the website says something.
+    agrees: bool | None
 
 
 @dataclass(frozen=True)
 class ReportView:
     result: AuditResult
     language: str
+    audience: Audience
     plan: tuple[PlanEntry, ...]
     top_steps: tuple[PlanEntry, ...]
     #: (horizon, entries) for each horizon that has entries, in plan order.
     horizons: tuple[tuple[str, tuple[PlanEntry, ...]], ...]
     question_groups: tuple[QuestionGroup, ...]
     quick_wins: int
+    #: The owner's report: the first steps, the projects, the roadmap, what comes later.
+    owner_steps: tuple[PlanEntry, ...]
+    projects: tuple[ProjectView, ...]
+    roadmap: tuple[RoadmapStretch, ...]
+    later: tuple[PlanEntry, ...]
+    owner_questions: tuple[QuestionGroup, ...]
+    #: (term, explanation) of the guide's glossary terms the owner's report uses.
+    glossary: tuple[tuple[str, str], ...]
+    #: „Selbsteinschätzung und Website“: what ``audit collect`` saw beside the profile.
+    website: tuple[WebsiteLine, ...] = ()
 
     def t(self, key: str, **values: object) -> str:
         return text(key, self.language, **values)
+
+    def num(self, value: float | None, digits: int = 0) -> str:
+        return number(value, digits, self.language)
+
+    def signed(self, value: float | None, digits: int = 1) -> str:
+        return signed(value, digits, self.language)
 
     def maturity(self, level: str | None) -> str:
         return self.t(f"maturity.{level}") if level else self.t("report.no_score")
@@ -84,15 +167,80 @@ class ReportView:
         return ", ".join(self.t(f"channel.{c}") for c in self.result.company.channels)
 
     def first_reason(self, recommendation: Recommendation) -> str:
-        firing = recommendation.reasons[0] if recommendation.reasons else None
-        if firing is None:
-            return recommendation.description
-        return firing.reason or recommendation.description
+        """The plain reason of a measure, never a rule id."""
+        for firing in recommendation.reasons:
+            if firing.reason:
+                return firing.reason
+        return recommendation.rationale or recommendation.description
+
+    def what_if(self, recommendation: Recommendation) -> str:
+        gain = recommendation.what_if
+        return self.t(
+            "report.what_if",
+            phase=self.num(gain.phase_score_gain, 1),
+            overall=self.num(gain.overall_gain, 1),
+        )
+
+    def sector(self) -> str | None:
+        company = self.result.company
+        return company.sector_title or company.sector
+
+    def meta(self) -> list[str]:
+        """Sector, channels and location, each as ``label: value``."""
+        company = self.result.company
+        shown = []
+        if self.sector():
+            shown.append(f"{self.t('report.sector')}: {self.sector()}")
+        shown.append(f"{self.t('report.channels')}: {self.channels()}")
+        if company.location:
+            shown.append(f"{self.t('document.location')}: {company.location}")
+        return shown
+
+    def audit_line(self) -> str:
+        """``Audit vom 16. November 2026 · Beratung: Name, Organisation``."""
+        audit = self.result.audit
+        parts = [
+            self.t("owner.audit_date", date=long_date(audit.date, self.language))
+            if audit.date
+            else self.t("owner.no_date")
+        ]
+        who = ", ".join(part for part in (audit.advisor, audit.organisation) if part)
+        if who:
+            parts.append(self.t("owner.advisor", advisor=who))
+        return " · ".join(parts)
+
+    def follow_up(self) -> str:
+        when = self.result.follow_up_date
+        if when is None:
+            return self.t("owner.follow_up_undated")
+        return self.t("owner.follow_up_date", date=long_date(when, self.language))
+
+    def role(self, owner: str) -> str:
+        return self.t(f"role.{owner}")
+
+    def months(self, horizon: str) -> str:
+        for step in self.result.roadmap:
+            if step.horizon == horizon:
+                return self.t("owner.months", first=step.from_month + 1, last=step.to_month)
+        return self.t(f"horizon.{horizon}")
+
+    def chart_alt(self) -> str:
+        phases = "; ".join(
+            f"{phase.title} {self.num(phase.score)} ({self.maturity(phase.maturity)})"
+            for phase in self.result.phases
+        )
+        return self.t("owner.chart_alt", phases=phases)
+
+    def recommendation(self, measure: str) -> Recommendation:
+        return next(r for r in self.result.recommendations if r.measure == measure)
 
 
-def report_view(result: AuditResult, language: str = "de") -> ReportView:
+def report_view(
+    result: AuditResult, language: str = "de", audience: Audience = "owner"
+) -> ReportView:
     numbers = {r.measure: n for n, r in enumerate(result.recommendations, start=1)}
     titles = {r.measure: r.title for r in result.recommendations}
+    derived = {fact.key for fact in result.derived_facts}
     plan = tuple(
         PlanEntry(
             number=numbers[r.measure],
@@ -100,6 +248,7 @@ def report_view(result: AuditResult, language: str = "de") -> ReportView:
             prerequisites=tuple(
                 PlanRef(numbers[p], p, titles[p]) for p in r.prerequisites if p in numbers
             ),
+            reasons=tuple(_reason(firing, derived, language) for firing in r.reasons),
         )
         for r in result.recommendations
     )
@@ -109,6 +258,85 @@ def report_view(result: AuditResult, language: str = "de") -> ReportView:
         for horizon in HORIZONS
         if (group := tuple(e for e in plan if e.recommendation.horizon == horizon))
     )
+    top_steps = tuple(by_measure[m] for m in result.top_steps if m in by_measure)
+
+    detailed = tuple(
+        entry for entry in plan[:OWNER_MEASURES] if entry.recommendation.horizon != "spaeter"
+    )
+    detailed_ids = {entry.recommendation.measure for entry in detailed}
+    project_titles = {p.project: p.title for p in result.projects}
+    projects = tuple(
+        ProjectView(
+            plan=project,
+            entries=tuple(by_measure[m] for m in project.measures if m in detailed_ids),
+            after=tuple(project_titles[p] for p in project.after if p in project_titles),
+        )
+        for project in result.projects
+    )
+    by_project = {view.plan.project: view for view in projects}
+    roadmap = tuple(
+        RoadmapStretch(
+            horizon=step.horizon,
+            label=text("owner.months", language, first=step.from_month + 1, last=step.to_month),
+            projects=tuple(by_project[p] for p in step.projects if p in by_project),
+        )
+        for step in result.roadmap
+    )
+    question_groups = _question_groups(result, language)
+    owner_questions = tuple(
+        QuestionGroup(
+            phase=group.phase,
+            title=group.title,
+            questions=group.questions[:OWNER_QUESTIONS],
+            more=max(0, len(group.questions) - OWNER_QUESTIONS),
+        )
+        for group in question_groups
+    )
+    owner_steps = top_steps[:OWNER_STEPS]
+    later = tuple(entry for entry in plan if entry.recommendation.measure not in detailed_ids)
+    return ReportView(
+        result=result,
+        language=language,
+        audience=audience,
+        plan=plan,
+        top_steps=top_steps,
+        horizons=horizons,
+        question_groups=question_groups,
+        quick_wins=sum(r.quick_win for r in result.recommendations),
+        owner_steps=owner_steps,
+        projects=tuple(view for view in projects if view.entries),
+        roadmap=roadmap,
+        later=later,
+        owner_questions=owner_questions,
+        glossary=_glossary(result, projects, owner_steps, owner_questions, language),
+        website=_website_lines(result, language),
+    )
+
+
+def _shown(value: object, language: str) -> str:
+    if isinstance(value, bool):
+        return text("answer.ja" if value else "answer.nein", language)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "–"
+    return str(value)
+
+
+def _website_lines(result: AuditResult, language: str) -> tuple[WebsiteLine, ...]:
+    lines = []
+    for check in result.website_check:
+        website = _shown(check.website_value, language)
+        if check.agrees is None:
+            verdict = text("report.website_only", language, website=website)
+        elif check.agrees:
+            verdict = text("report.website_agrees", language)
+        else:
+            profile = _shown(check.profile_value, language)
+            verdict = text("report.website_differs", language, profile=profile, website=website)
+        lines.append(WebsiteLine(check.label.rstrip("."), verdict, check.url, check.agrees))
+    return tuple(lines)
+
+
+def _question_groups(result: AuditResult, language: str) -> tuple[QuestionGroup, ...]:
     phase_order = [*PHASES, None]
     phase_titles = {p.phase: p.title for p in result.phases}
     groups = []
@@ -124,12 +352,56 @@ def report_view(result: AuditResult, language: str = "de") -> ReportView:
                 questions=tuple(q for q in result.open_questions if q.phase == phase),
             )
         )
-    return ReportView(
-        result=result,
-        language=language,
-        plan=plan,
-        top_steps=tuple(by_measure[m] for m in result.top_steps if m in by_measure),
-        horizons=horizons,
-        question_groups=tuple(groups),
-        quick_wins=sum(r.quick_win for r in result.recommendations),
+    return tuple(groups)
+
+
+def _reason(firing: Firing, derived: set[str], language: str) -> ReasonLine:
+    lines: list[EvidenceLine] = []
+    seen: set[str] = set()
+    for evidence in firing.evidence:
+        # A rule testing several values of one answer reports it once per test.
+        if evidence.ref in seen:
+            continue
+        seen.add(evidence.ref)
+        lines.append(_evidence_line(evidence, derived, language))
+    return ReasonLine(text=firing.reason or firing.rule, rule=firing.rule, evidence=tuple(lines))
+
+
+def _evidence_line(evidence: Evidence, derived: set[str], language: str) -> EvidenceLine:
+    key = evidence.ref.split(".", 1)[-1]
+    if (evidence.derived_by or key in derived) and isinstance(evidence.value, bool):
+        # Derived facts are labelled as questions, often negated ("Fehlt …?"): a plain
+        # "nein" after them reads as a double negative. Show them as a finding instead.
+        finding = evidence.label.rstrip("?").strip()
+        holds = "worksheet.holds" if evidence.value else "worksheet.does_not_hold"
+        return EvidenceLine(
+            ref=evidence.ref,
+            label=f"{text('worksheet.finding', language)} „{finding}“",
+            shown=text(holds, language),
+        )
+    return EvidenceLine(ref=evidence.ref, label=evidence.label, shown=evidence.shown)
+
+
+def _glossary(
+    result: AuditResult,
+    projects: tuple[ProjectView, ...],
+    steps: tuple[PlanEntry, ...],
+    questions: tuple[QuestionGroup, ...],
+    language: str,
+) -> tuple[tuple[str, str], ...]:
+    shown: list[Any] = [text("document.chart_caption", language)]
+    shown += [s.statement for s in result.strengths]
+    for project in projects:
+        shown += [project.plan.title, project.plan.goal]
+        for entry in project.entries:
+            shown += [entry.recommendation.title, entry.recommendation.description]
+    for entry in steps:
+        shown += [entry.recommendation.title] + [f.reason for f in entry.recommendation.reasons]
+    for group in questions:
+        shown += [q.question for q in group.questions]
+    corpus = " ".join(str(s) for s in shown if s)
+    return tuple(
+        (term, explanation)
+        for term, explanation in section("glossary", language).items()
+        if re.search(re.escape(term), corpus, re.IGNORECASE)
     )

@@ -170,6 +170,8 @@ class Rule(_Node):
     when: Condition
     #: What contradicts the rule: it does not fire when this is known to be true.
     unless: Condition | None = None
+    #: Key paths of the inputs the reason speaks of; each must be tested (``audit lint``).
+    mentions: tuple[str, ...] = ()
     recommend: Identifier | None = None
     derive: DerivedValue | None = None
     priority: Priority = "mittel"
@@ -228,7 +230,7 @@ def parse_rule(entry: Any, origin: str, index: int = 0) -> Rule:
         raise RuleError(origin, f"rule[{index}]", "must be a table")
     rule_id = entry.get("id")
     label = rule_id if isinstance(rule_id, str) else f"rule[{index}]"
-    allowed = {"id", "when", "unless", "recommend", "derive", "priority", "reason"}
+    allowed = {"id", "when", "unless", "recommend", "derive", "priority", "reason", "mentions"}
     unknown = sorted(set(entry) - allowed)
     if unknown:
         raise RuleError(origin, label, f"unknown key(s) {unknown}; allowed: {sorted(allowed)}")
@@ -248,6 +250,20 @@ def parse_rule(entry: Any, origin: str, index: int = 0) -> Rule:
     parsed: dict[str, Any] = {**entry, "when": when, "origin": origin}
     if "unless" in entry:
         parsed["unless"] = parse_condition(entry["unless"], origin, label, "unless")
+    if "mentions" in entry:
+        mentions = entry["mentions"]
+        if not isinstance(mentions, list) or not all(
+            isinstance(ref, str) and ref.partition(".")[0] in _TABLE.values() for ref in mentions
+        ):
+            raise RuleError(
+                origin,
+                label,
+                'mentions: expected an array of key paths such as "facts.eigene_website" '
+                'or "answers.google_business_profil"',
+            )
+        if "reason" not in entry:
+            raise RuleError(origin, label, "mentions: only a rule with a 'reason' mentions inputs")
+        parsed["mentions"] = tuple(mentions)
     try:
         return Rule.model_validate(parsed)
     except ValueError as error:

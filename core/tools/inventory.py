@@ -27,8 +27,13 @@ class LoadedSource(_Model):
     distribution: str | None = None
     #: Sectors its content is scoped to (empty: every company).
     sectors: list[str]
-    #: For rulesets: ``sector`` (applied to companies of its sector) or ``explicit``.
+    #: For rulesets: ``sector`` (chosen by the company's sector: bundled or shipped by a
+    #: plugin) or ``explicit`` (``--ruleset``).
     selection: Literal["sector", "explicit"] | None = None
+    #: For rulesets: applies to every audit, whatever the sector (``--all-sectors``).
+    all_sectors: bool = False
+    #: For rulesets: the plugin that ships it (None: bundled or given explicitly).
+    plugin: str | None = None
     facts: int
     checklist_items: int
     measures: int
@@ -100,6 +105,9 @@ def inventory(catalog: Catalog, skipped: list[SkippedPlugin] | None = None) -> I
             source=str(ruleset.path),
             sectors=[ruleset.sector],
             selection=ruleset.selection,
+            all_sectors=ruleset.all_sectors,
+            plugin=ruleset.provider,
+            distribution=_distribution(catalog, ruleset.provider),
             priority_changes=len(ruleset.priority_changes),
             not_applicable=len(ruleset.not_applicable),
             **numbers(ruleset.plugin_name),
@@ -112,3 +120,7 @@ def inventory(catalog: Catalog, skipped: list[SkippedPlugin] | None = None) -> I
         rulesets=rulesets,
         skipped=[Broken(name=s.name, reason=s.reason) for s in skipped or []],
     )
+
+
+def _distribution(catalog: Catalog, plugin: str | None) -> str | None:
+    return next((info.distribution for info in catalog.plugins if info.name == plugin), None)

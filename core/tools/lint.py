@@ -1,8 +1,13 @@
-"""``audit lint``: every problem in plugins and rulesets, each with its file and id.
+"""``audit lint``: every problem in plugins and rulesets, each at its file, line and column.
 
 The engine stops at the first invalid contribution; lint reads each plugin and ruleset on
-its own and reports all problems at once. Problem classes (the ``code`` of a
-:class:`~kundenkompass.lint_sources.Problem`):
+its own and reports all problems at once. Both run the same checks
+(:mod:`kundenkompass.catalog.checks`); lint adds the whole-catalog analyses below. Whatever
+a plugin's hooks do, lint reports it as a problem and never fails itself. A problem that only
+follows from another (an unknown measure while a measures file cannot be read) is left out,
+and a duplicate id is reported at the source that repeats it: built-in plugins keep their
+ids against installed ones, plugins against rulesets. Problem classes (the ``code`` of a
+:class:`~kundenkompass.tools.lint_sources.Problem`):
 
 ``invalid-file``
     a file that cannot be read or does not match its schema, or a hook that fails;
@@ -25,29 +30,43 @@ its own and reports all problems at once. Problem classes (the ``code`` of a
 ``capacity``
     a rule beyond what durable_rules can run however it is compiled (see
     :func:`kundenkompass.rules.language.capacity_problem`; what the compiler can rewrite,
-    such as long ``in`` lists or many rules with one condition, is not a problem).
+    such as long ``in`` lists or many rules with one condition, is not a problem);
+``unknown-sector``
+    a rule testing a sector that no plugin or ruleset serves, or an entry or ruleset
+    naming a sector that looks like a misspelling of another;
+``unused-threshold``
+    a threshold whose fact no rule tests and no derivation reads;
+``repeats-advice``
+    a rule that recommends a built-in measure whenever a built-in rule already does;
+``uncovered-answer``, ``untested-mention``, ``invalid-precondition``
+    gaps in the advice itself (see :mod:`kundenkompass.tools.lint_advice`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
-from kundenkompass.catalog.catalog import (
-    Catalog,
-    _subjects,
-    _suggest,
-    leaf_problem,
-    threshold_fact,
-    unless_problem,
-    value_problem,
+from kundenkompass.catalog.catalog import Catalog, subjects_of, threshold_fact
+from kundenkompass.catalog.checks import (
+    BUILT_IN_DISTRIBUTION,
+    declared_rule_derived,
+    findings,
+    rule_findings,
 )
-from kundenkompass.models import FactType
-from kundenkompass.rules.language import MAX_ALTERNATIVES, Rule, capacity_problem
+from kundenkompass.catalog.plugin_manager import PluginInfo, info_for_object
+from kundenkompass.rules.language import Rule
 from kundenkompass.rules.satisfiability import ValueSpace, never_fires
-from kundenkompass.tools.lint_sources import Problem, Source, gather
+from kundenkompass.tools.lint_advice import advice_problems
+from kundenkompass.tools.lint_sources import (
+    Problem,
+    Source,
+    gather,
+    installed_sources,
+    plugin_source,
+    shipped_sources,
+)
 from pydantic import BaseModel, ConfigDict
 
 
@@ -79,27 +98,45 @@ def lint(paths: Iterable[str | Path] = ()) -> LintReport:
 
 
 def check(sources: list[Source]) -> LintReport:
+    """Every problem of the linted sources, each once, at its file, line and column."""
+    # Earlier sources keep their ids: built-in plugins, then other plugins, then rulesets.
+    sources = sorted(sources, key=_precedence)
     problems: list[Problem] = [p for s in sources if s.linted for p in s.problems]
+    # What failed to load is reported once; what only follows from its absence is not.
+    failed = {kind for source in sources for kind in source.failed}
     catalog, owner_of = _merge(sources, problems)
-    never = _never_firing(catalog)
-    for source in sources:
-        if source.linted:
-            problems.extend(_references(source, catalog))
-    flawed = {(p.source, p.id) for p in problems if p.kind == "rule"}
-    for source in sources:
-        if not source.linted:
+    by_name = {source.name: source for source in sources}
+    for finding in findings(catalog):
+        source = by_name.get(finding.owner)
+        if source is None or not source.linted or finding.missing in failed:
             continue
-        for rule in source.rules:
-            if (source.name, rule.id) in flawed or rule.id not in never:
+        problems.append(source.problem(finding.code, finding.message, finding.kind, finding.id))
+    if not failed & {"fact", "rule", "threshold", "derivation"}:
+        never = _never_firing(catalog)
+        flawed = {(p.source, p.id) for p in problems if p.kind == "rule"}
+        for source in sources:
+            if not source.linted:
                 continue
-            if owner_of.get(("rule", rule.id)) is source:
-                problems.append(source.problem("never-fires", never[rule.id], "rule", rule.id))
-        problems.extend(_unreachable(source, catalog, never))
+            for rule in source.rules:
+                if (source.name, rule.id) in flawed or rule.id not in never:
+                    continue
+                if owner_of.get(("rule", rule.id)) is source:
+                    problems.append(source.problem("never-fires", never[rule.id], "rule", rule.id))
+            problems.extend(_unreachable(source, catalog, never))
     problems.extend(_cycles(sources, catalog, owner_of))
+    problems.extend(advice_problems(sources, catalog))
     unique = {(p.file, p.line, p.code, p.kind, p.id, p.message): p for p in problems}
     ordered = sorted(
         unique.values(),
-        key=lambda p: (p.file, p.line or 0, p.code, p.kind or "", p.id or "", p.message),
+        key=lambda p: (
+            p.file,
+            p.line or 0,
+            p.column or 0,
+            p.code,
+            p.kind or "",
+            p.id or "",
+            p.message,
+        ),
     )
     checked = [
         CheckedSource(name=s.name, kind=s.kind, file=s.file, version=s.version)
@@ -107,6 +144,13 @@ def check(sources: list[Source]) -> LintReport:
         if s.linted and s.file
     ]
     return LintReport(checked=checked, problems=ordered)
+
+
+def _precedence(source: Source) -> int:
+    if source.kind == "plugin":
+        return 0 if source.built_in else 1
+    explicit = source.ruleset is not None and source.ruleset.selection == "explicit"
+    return 3 if explicit else 2
 
 
 # ------------------------------------------------------------------ duplicates
@@ -128,7 +172,8 @@ def _entries(source: Source) -> dict[str, list[tuple[str, str, Any]]]:
 def _merge(
     sources: list[Source], problems: list[Problem]
 ) -> tuple[Catalog, dict[tuple[str, str], Source]]:
-    """A catalog of the first occurrence of every id; repeated ids become problems."""
+    """A catalog of the first occurrence of every id; repeated ids become problems of the
+    source that repeats them (the later one in precedence)."""
     first: dict[tuple[str, str], tuple[Source, str]] = {}
     kept: dict[str, dict[str, Any]] = {space: {} for space in _entries(Source("", "", False, ""))}
     for source in sources:
@@ -151,17 +196,17 @@ def _merge(
                             "duplicate-id", f"{space} id is contributed {where}", kind, identifier
                         )
                     )
-                elif other.linted:
-                    problems.append(
-                        other.problem(
-                            "duplicate-id",
-                            f"{space} id is also contributed by {source.name!r} "
-                            f"({source.file_of(kind)})",
-                            other_kind,
-                            identifier,
-                        )
-                    )
     catalog = Catalog()
+    catalog.plugins = [
+        PluginInfo(
+            name=s.name,
+            version=s.version,
+            source=s.file,
+            distribution=BUILT_IN_DISTRIBUTION if s.built_in else s.distribution,
+        )
+        for s in sources
+        if s.kind == "plugin"
+    ]
     catalog.facts = {
         key: threshold_fact(entry) if first[("fact", key)][1] == "threshold" else entry
         for key, entry in kept["fact"].items()
@@ -171,150 +216,22 @@ def _merge(
     }
     catalog.checklist = kept["checklist item"]
     catalog.measures = kept["measure"]
-    catalog.rules = {k: e for k, e in kept["rule"].items() if isinstance(e, Rule)}
+    catalog.rules = {
+        k: e.model_copy(update={"plugin": first[("rule", k)][0].name})
+        for k, e in kept["rule"].items()
+        if isinstance(e, Rule)
+    }
     catalog.derivations = kept["derivation"]
-    catalog.subjects = _subjects(catalog)
+    catalog.rulesets = [s.ruleset for s in sources if s.ruleset is not None]
+    catalog.owners = {
+        (kind, identifier): source.name for (_, identifier), (source, kind) in first.items()
+    }
+    catalog.subjects = subjects_of(catalog)
     owner_of = {
         (("rule" if space == "rule" else space), identifier): source
         for (space, identifier), (source, _) in first.items()
     }
     return catalog, owner_of
-
-
-# ------------------------------------------------------------------ references
-
-
-def _references(source: Source, catalog: Catalog) -> list[Problem]:
-    found: list[Problem] = []
-    rule_derived = catalog.rule_derived_facts
-
-    def report(code: str, message: str, kind: str, identifier: str) -> None:
-        found.append(source.problem(code, message, kind, identifier))
-
-    for measure in source.measures:
-        for prerequisite in measure.prerequisites:
-            if prerequisite not in catalog.measures:
-                report(
-                    "unknown-reference",
-                    f"unknown prerequisite {prerequisite!r}"
-                    f"{_suggest(prerequisite, catalog.measures)}",
-                    "measure",
-                    measure.id,
-                )
-        for item in measure.addresses:
-            if item not in catalog.checklist:
-                report(
-                    "unknown-reference",
-                    f"addresses unknown checklist item {item!r}{_suggest(item, catalog.checklist)}",
-                    "measure",
-                    measure.id,
-                )
-    for rule in source.rules:
-        for code, message in rule_problems(rule, catalog, rule_derived):
-            report(code, message, "rule", rule.id)
-    for derivation in source.derivations:
-        fact = catalog.facts.get(derivation.fact)
-        if fact is None or fact.source != "derived":
-            report(
-                "unknown-reference",
-                'derives a fact that no plugin declares with source = "derived"',
-                "derivation",
-                derivation.fact,
-            )
-        for ref in derivation.inputs:
-            if ref not in catalog.subjects:
-                report("unknown-reference", f"unknown input {ref!r}", "derivation", derivation.fact)
-    for threshold in source.thresholds:
-        measured = catalog.subjects.get(threshold.input)
-        if measured is None or measured.type not in (FactType.INT, FactType.FLOAT):
-            report(
-                "unknown-reference",
-                f"input {threshold.input!r} must name a declared int or float fact",
-                "threshold",
-                threshold.key,
-            )
-    for change in source.priority_changes:
-        if change.measure not in catalog.measures:
-            report(
-                "unknown-reference",
-                f"changes the priority of unknown measure {change.measure!r}"
-                f"{_suggest(change.measure, catalog.measures)}",
-                "measure priority",
-                change.id,
-            )
-    for mark in source.not_applicable:
-        if mark.item not in catalog.checklist:
-            report(
-                "unknown-reference",
-                f"marks unknown checklist item as not applicable"
-                f"{_suggest(mark.item, catalog.checklist)}",
-                "not applicable",
-                mark.item,
-            )
-    return found
-
-
-def rule_problems(
-    rule: Rule, catalog: Catalog, rule_derived: AbstractSet[str]
-) -> list[tuple[str, str]]:
-    """Every reference and type problem of one rule, as (code, message)."""
-    problems: list[tuple[str, str]] = []
-    if rule.recommend is not None and rule.recommend not in catalog.measures:
-        problems.append(
-            (
-                "unknown-reference",
-                f"recommends unknown measure {rule.recommend!r}"
-                f"{_suggest(rule.recommend, catalog.measures)}",
-            )
-        )
-    if rule.derive is not None:
-        fact = catalog.facts.get(rule.derive.fact)
-        if fact is None:
-            problems.append(
-                (
-                    "unknown-reference",
-                    f"derives unknown fact {rule.derive.fact!r}"
-                    f"{_suggest(rule.derive.fact, catalog.facts)}",
-                )
-            )
-        elif fact.source != "derived":
-            problems.append(
-                (
-                    "invalid-condition",
-                    f'derives fact {fact.key!r}, which is not declared with source = "derived"',
-                )
-            )
-        else:
-            problem = value_problem(fact, "equals", rule.derive.value)
-            if problem:
-                problems.append(("invalid-condition", f"derive.value: {problem}"))
-    for leaf in rule.leaves():
-        problem = leaf_problem(leaf, catalog, rule_derived)
-        if problem is None:
-            continue
-        definition = catalog.subjects.get(leaf.ref)
-        unknown_value = (
-            definition is not None
-            and definition.type in (FactType.ENUM, FactType.ENUM_LIST)
-            and "does not fit" in problem
-        )
-        code = "unknown-reference" if definition is None or unknown_value else "invalid-condition"
-        problems.append((code, problem))
-    unless = unless_problem(rule, catalog)
-    if unless:
-        problems.append(("invalid-condition", unless))
-    if len(rule.alternatives()) > MAX_ALTERNATIVES:
-        problems.append(
-            (
-                "invalid-condition",
-                f"condition expands to more than {MAX_ALTERNATIVES} alternatives; split the rule",
-            )
-        )
-    else:
-        capacity = capacity_problem(rule)
-        if capacity:
-            problems.append(("capacity", capacity))
-    return problems
 
 
 # ------------------------------------------------------------- rules that never fire
@@ -326,12 +243,12 @@ def _never_firing(catalog: Catalog) -> dict[str, str]:
     A fact derived only by rules that never fire is never set either; the analysis is
     repeated until nothing changes.
     """
-    rule_derived = catalog.rule_derived_facts
+    rule_derived = declared_rule_derived(catalog)
     python_derived = set(catalog.derivations) | set(catalog.thresholds)
     checkable = {
         rule_id: rule
         for rule_id, rule in catalog.rules.items()
-        if not rule_problems(rule, catalog, rule_derived)
+        if not any(f.severity == "error" for f in rule_findings(rule, catalog, rule_derived))
     }
     never: dict[str, str] = {}
     while True:
@@ -500,3 +417,22 @@ def _walk(start: str, members: set[str], graph: dict[str, set[str]]) -> list[str
             return path[path.index(node) :]
         path.append(node)
         seen.add(node)
+
+
+def lint_plugins(plugins: Iterable[object], *, with_installed: bool = False) -> LintReport:
+    """Lint plugin objects (and the rulesets they ship) in the context of the built-in
+    plugins, or of every installed plugin with ``with_installed``.
+
+    For tests of a plugin under development; ``audit lint`` lints folders and files.
+    """
+    context, _ = installed_sources(lint_all=False)
+    sources = [s for s in context if with_installed or s.built_in]
+    linted: list[Source] = []
+    for plugin in plugins:
+        info = info_for_object(plugin)
+        source = plugin_source(info.name, plugin, info.version, True)
+        linted.append(source)
+        linted.extend(shipped_sources(source, plugin, True))
+    names = {source.name for source in linted}
+    sources = [s for s in sources if s.name not in names]
+    return check(sources + linted)

@@ -7,13 +7,16 @@ own and turns load errors into problems, so that one run reports everything.
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from kundenkompass.catalog import plugin_manager
+from kundenkompass.catalog.checks import BUILT_IN_DISTRIBUTION
+from kundenkompass.catalog.locate import locate
 from kundenkompass.catalog.plugin_data import TABLES_BY_FILE, PluginData
 from kundenkompass.catalog.rulesets import (
     NotApplicable,
@@ -23,11 +26,17 @@ from kundenkompass.catalog.rulesets import (
     expand_paths,
     load_ruleset,
 )
-from kundenkompass.errors import KundenkompassError, ProfileError, RuleError, TomlFileError
+from kundenkompass.errors import (
+    DataFileError,
+    KundenkompassError,
+    ProfileError,
+    RuleError,
+    TomlFileError,
+)
 from kundenkompass.files.toml_files import load_toml_file
 from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
 from kundenkompass.rules.language import Rule
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 PLUGIN_FILES = ("facts.toml", "checklist.toml", "measures.toml", "rules.toml")
 
@@ -51,6 +60,7 @@ class Problem(BaseModel):
     code: str
     file: str
     line: int | None = None
+    column: int | None = None
     #: What the id names: ``rule``, ``measure``, ``checklist item``, ``fact``, …
     kind: str | None = None
     id: str | None = None
@@ -60,6 +70,7 @@ class Problem(BaseModel):
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
+        where += f":{self.column}" if self.line and self.column else ""
         subject = f"{self.kind} {self.id!r}: " if self.kind and self.id else ""
         return f"{where}: {subject}{self.message} [{self.code}]"
 
@@ -77,6 +88,14 @@ class Source:
     files: dict[str, str] = field(default_factory=dict)
     version: str = ""
     ruleset: Ruleset | None = None
+    #: A plugin of Kundenkompass itself (the five phases): it keeps its ids against others.
+    built_in: bool = False
+    distribution: str | None = None
+    #: Kinds of contribution that failed to load: problems that only follow from their
+    #: absence (an unknown measure when measures.toml is broken) are not reported.
+    failed: set[str] = field(default_factory=set)
+    #: For plugins written in Python: kind → (file, line) of the hook that contributes it.
+    hook_positions: dict[str, tuple[str, int]] = field(default_factory=dict)
     facts: list[FactDefinition] = field(default_factory=list)
     thresholds: list[Threshold] = field(default_factory=list)
     checklist: list[ChecklistItem] = field(default_factory=list)
@@ -86,27 +105,37 @@ class Source:
     priority_changes: list[PriorityChange] = field(default_factory=list)
     not_applicable: list[NotApplicable] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    _lines: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def file_of(self, kind: str) -> str:
+        if kind in self.hook_positions:
+            return self.hook_positions[kind][0]
         return self.files.get(kind, self.file)
 
-    def line_of(self, file: str, identifier: str | None) -> int | None:
-        """The line that names ``identifier`` (``id = "…"``, ``key = "…"``) in ``file``."""
-        if identifier is None or not file.endswith(".toml"):
-            return None
-        if file not in self._lines:
-            self._lines[file] = _entry_lines(Path(file))
-        return self._lines[file].get(identifier)
+    def position_of(self, kind: str, identifier: str | None) -> tuple[int | None, int | None]:
+        """Line and column of the entry ``identifier`` of ``kind``: its ``id = "…"`` line in
+        a TOML file, or the hook that returned it in Python code."""
+        if kind in self.hook_positions:
+            return self.hook_positions[kind][1], 1
+        file = self.file_of(kind)
+        if not file.endswith(".toml"):
+            return None, None
+        table = TABLE_OF_KIND.get(kind)
+        position = None
+        if identifier is not None:
+            position = locate(file, table, identifier=identifier)
+        if position is None and kind == "ruleset":
+            position = locate(file, key="ruleset")
+        return position if position else (1, 1)
 
     def problem(
         self, code: str, message: str, kind: str | None = None, identifier: str | None = None
     ) -> Problem:
-        file = self.file_of(kind or "")
+        line, column = self.position_of(kind or "", identifier)
         return Problem(
             code=code,
-            file=file,
-            line=self.line_of(file, identifier),
+            file=self.file_of(kind or ""),
+            line=line,
+            column=column,
             kind=kind,
             id=identifier,
             message=message,
@@ -114,18 +143,26 @@ class Source:
         )
 
 
-def _entry_lines(path: Path) -> dict[str, int]:
-    pattern = re.compile(r'^\s*(?:id|key|fact|item)\s*=\s*"([a-z][a-z0-9_]*)"')
-    lines: dict[str, int] = {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return lines
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = pattern.match(line)
-        if match:
-            lines.setdefault(match.group(1), number)
-    return lines
+#: Kind of contribution → its table in a TOML file.
+TABLE_OF_KIND = {
+    "fact": "fact",
+    "threshold": "threshold",
+    "checklist item": "item",
+    "measure": "measure",
+    "rule": "rule",
+    "measure priority": "measure_priority",
+    "not applicable": "not_applicable",
+}
+
+#: Hook → the model of what it returns.
+MODELS: dict[str, type[BaseModel]] = {
+    "register_facts": FactDefinition,
+    "register_thresholds": Threshold,
+    "register_checklist_items": ChecklistItem,
+    "register_measures": Measure,
+    "register_rules": Rule,
+    "register_derivations": Derivation,
+}
 
 
 def shown_path(path: str | Path) -> str:
@@ -139,8 +176,18 @@ def shown_path(path: str | Path) -> str:
 # ------------------------------------------------------------------------- plugins
 
 
-def plugin_source(name: str, plugin: object, version: str, linted: bool) -> Source:
-    """Call each hook of a plugin object on its own, recording failures as problems."""
+def plugin_source(
+    name: str,
+    plugin: object,
+    version: str,
+    linted: bool,
+    distribution: str | None = None,
+) -> Source:
+    """Call each hook of a plugin object on its own, recording failures as problems.
+
+    Whatever a hook does (raise, return None, a dict, the wrong models, invalid models),
+    it becomes a problem of the plugin, never a crash.
+    """
     if isinstance(plugin, PluginData):
         folder = plugin.directory
         package = folder / "__init__.py"
@@ -154,7 +201,14 @@ def plugin_source(name: str, plugin: object, version: str, linted: bool) -> Sour
         default = _code_file(plugin)
         files = {}
     source = Source(
-        name=name, kind="plugin", linted=linted, file=default, files=files, version=version
+        name=name,
+        kind="plugin",
+        linted=linted,
+        file=default,
+        files=files,
+        version=version,
+        built_in=distribution == BUILT_IN_DISTRIBUTION,
+        distribution=distribution,
     )
     targets: dict[str, list[Any]] = {
         "fact": source.facts,
@@ -165,49 +219,135 @@ def plugin_source(name: str, plugin: object, version: str, linted: bool) -> Sour
         "derivation": source.derivations,
     }
     for hook, (kind, _) in HOOKS.items():
-        function = getattr(plugin, hook, None)
-        if function is None:
+        try:
+            function = getattr(plugin, hook, None)
+        except Exception:  # a plugin object whose attribute access fails
+            function = None
+        if not callable(function):
             continue
+        if not isinstance(plugin, PluginData):
+            position = _code_position(function)
+            if position is not None:
+                source.hook_positions[kind] = position
         try:
             result = function()
-        except RuleError as error:
-            source.problems.append(
-                Problem(
-                    code="invalid-file",
-                    file=shown_path(error.origin.split(":")[0]),
-                    kind="rule" if error.rule else None,
-                    id=error.rule,
-                    message=error.message,
-                    source=name,
-                )
-            )
-            continue
         except Exception as error:  # third-party code: any failure is a finding
-            message = str(error)
-            file = source.file_of(kind)
-            prefix = re.match(r"^(\S+?\.toml)(:\d+:\d+)?: ", message)
-            if prefix:
-                file = shown_path(prefix.group(1))
-                message = message[len(prefix.group(0)) :]
-                if prefix.group(2):
-                    message = f"line {prefix.group(2)[1:]}: {message}"
-            elif not isinstance(error, KundenkompassError | ValueError):
-                message = f"{hook} raised {type(error).__name__}: {error}"
-            source.problems.append(
-                Problem(code="invalid-file", file=file, message=message, source=name)
-            )
+            source.failed.add(kind)
+            source.problems.append(_load_problem(source, hook, kind, error))
             continue
         if result is None:
             continue
         if not isinstance(result, list | tuple):
+            source.failed.add(kind)
             source.problems.append(
                 source.problem(
-                    "invalid-file", f"{hook} must return a list, got {type(result).__name__}"
+                    "invalid-file",
+                    f"{hook} must return a list of {MODELS[hook].__name__}, "
+                    f"got {type(result).__name__}",
+                    kind,
                 )
             )
             continue
-        targets[kind].extend(result)
+        for index, entry in enumerate(result):
+            checked = _checked_entry(hook, entry, index)
+            if isinstance(checked, str):
+                source.failed.add(kind)
+                source.problems.append(source.problem("invalid-file", checked, kind))
+            else:
+                targets[kind].append(checked)
     return source
+
+
+def _checked_entry(hook: str, entry: object, position: int) -> BaseModel | str:
+    """The entry, validated again, or what is wrong with it."""
+    model = MODELS[hook]
+    if not isinstance(entry, model):
+        return (
+            f"{hook} returned {type(entry).__name__} at position {position}; "
+            f"expected {model.__name__}"
+        )
+    try:
+        # Built with model_construct() or changed afterwards: check the fields again.
+        return model.model_validate(dict(entry))
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = ".".join(str(part) for part in first["loc"])
+        return f"{hook} returned an invalid {model.__name__} at position {position}: {location}: {first['msg']}"
+    except Exception as error:
+        return f"{hook} returned an unusable {model.__name__} at position {position}: {error}"
+
+
+def _load_problem(source: Source, hook: str, kind: str, error: Exception) -> Problem:
+    """A problem for a hook that failed, at the file and position the error names."""
+    file, line, column, message = source.file_of(kind), None, None, str(error)
+    if isinstance(error, RuleError):
+        file, line, column = _split_origin(error.origin)
+        message = error.message
+        if error.rule and not error.rule.startswith("rule["):
+            return Problem(
+                code="invalid-file",
+                file=shown_path(file),
+                line=line,
+                column=column,
+                kind="rule",
+                id=error.rule,
+                message=message,
+                source=source.name,
+            )
+        if error.rule:
+            message = f"{error.rule}: {message}"
+    elif isinstance(error, DataFileError):
+        file, line, column = error.source, error.line, error.column
+        message = f"{error.key_path}: {error.message}" if error.key_path else error.message
+    elif isinstance(error, KundenkompassError | ValueError):
+        prefix = re.match(r"^(\S+?\.toml)(?::(\d+):(\d+))?: ", message)
+        if prefix:
+            file = prefix.group(1)
+            line = int(prefix.group(2)) if prefix.group(2) else None
+            column = int(prefix.group(3)) if prefix.group(3) else None
+            message = message[len(prefix.group(0)) :]
+    else:
+        message = f"{hook} raised {type(error).__name__}: {error}"
+        frame = _innermost_frame(error)
+        if frame is not None:
+            file, line, column = frame[0], frame[1], 1
+    if line is None and kind in source.hook_positions:
+        line, column = source.hook_positions[kind][1], 1
+    if line is None and file.endswith(".toml"):
+        line, column = 1, 1
+    return Problem(
+        code="invalid-file",
+        file=shown_path(file),
+        line=line,
+        column=column,
+        message=message,
+        source=source.name,
+    )
+
+
+def _split_origin(origin: str) -> tuple[str, int | None, int | None]:
+    match = re.match(r"^(.*?)(?::(\d+):(\d+))?$", origin)
+    if match is None or not match.group(2):
+        return origin, None, None
+    return match.group(1), int(match.group(2)), int(match.group(3))
+
+
+def _innermost_frame(error: BaseException) -> tuple[str, int] | None:
+    """File and line where third-party code raised (the last frame of the traceback)."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    return (frames[-1].filename, frames[-1].lineno or 1) if frames else None
+
+
+def _code_position(function: Any) -> tuple[str, int] | None:
+    try:
+        target = inspect.unwrap(function)
+        file = inspect.getsourcefile(target)
+        _, line = inspect.getsourcelines(target)
+    except (TypeError, OSError, ValueError):
+        return None
+    return (shown_path(file), max(line, 1)) if file else None
 
 
 def _code_file(plugin: object) -> str:
@@ -231,7 +371,8 @@ def _same_folder(plugin: object, folder: Path) -> bool:
 def installed_sources(
     replaced: Iterable[Path] = (), lint_all: bool = True
 ) -> tuple[list[Source], list[Problem]]:
-    """Every installed plugin; those whose folder is in ``replaced`` are left out.
+    """Every installed plugin (and the rulesets it ships); those whose folder is in
+    ``replaced`` are left out.
 
     A folder replaces the installed plugin that reads it, and the installed copy of the
     same package (linting a source checkout of an installed plugin).
@@ -239,25 +380,63 @@ def installed_sources(
     manager = plugin_manager.new_plugin_manager()
     infos, skipped = plugin_manager.register_installed(manager, skip_broken=True)
     replaced = list(replaced)
-    sources = []
+    sources: list[Source] = []
     for info in infos:
         plugin = manager.get_plugin(info.name)
         if any(_same_folder(plugin, folder) for folder in replaced):
             continue
-        sources.append(plugin_source(info.name, plugin, info.version, lint_all))
-    problems = [
-        Problem(
-            code="broken-plugin",
-            file=f"entry point {skipped_plugin.name!r}",
-            message=skipped_plugin.reason,
-            source=skipped_plugin.name,
-        )
-        for skipped_plugin in skipped
-    ]
+        source = plugin_source(info.name, plugin, info.version, lint_all, info.distribution)
+        sources.append(source)
+        sources.extend(shipped_sources(source, plugin, lint_all))
+    problems = [_broken(skipped_plugin) for skipped_plugin in skipped]
     return sources, problems if lint_all else []
 
 
-def installed_plugin_data(folder: Path) -> tuple[str, PluginData, str] | None:
+def _broken(skipped: plugin_manager.SkippedPlugin) -> Problem:
+    file, line = skipped.location or (f"entry point {skipped.name!r}", None)
+    return Problem(
+        code="broken-plugin",
+        file=shown_path(file) if line else file,
+        line=line,
+        column=1 if line else None,
+        message=skipped.reason,
+        source=skipped.name,
+    )
+
+
+def shipped_sources(source: Source, plugin: object, linted: bool) -> list[Source]:
+    """The rulesets a plugin ships (``register_rulesets``); a failing hook is a problem of
+    the plugin."""
+    try:
+        function = getattr(plugin, "register_rulesets", None)
+    except Exception:
+        function = None
+    if not callable(function):
+        return []
+    try:
+        result = function()
+    except Exception as error:
+        source.problems.append(_load_problem(source, "register_rulesets", "ruleset", error))
+        return []
+    if result is None:
+        return []
+    if not isinstance(result, list | tuple) or not all(
+        isinstance(entry, str | os.PathLike) for entry in result
+    ):
+        source.problems.append(
+            source.problem(
+                "invalid-file",
+                "register_rulesets must return a list of ruleset file paths, got "
+                f"{type(result).__name__}",
+            )
+        )
+        return []
+    return [
+        load_ruleset_source(Path(entry), "sector", linted, provider=source.name) for entry in result
+    ]
+
+
+def installed_plugin_data(folder: Path) -> tuple[str, PluginData, str, str | None] | None:
     """The installed plugin for ``folder``: the one reading it (with its Python
     derivations), or a plugin read from the folder under the installed copy's name."""
     manager = plugin_manager.new_plugin_manager()
@@ -266,8 +445,8 @@ def installed_plugin_data(folder: Path) -> tuple[str, PluginData, str] | None:
         plugin = manager.get_plugin(info.name)
         if isinstance(plugin, PluginData) and _same_folder(plugin, folder):
             if plugin.directory.resolve() == folder.resolve():
-                return info.name, plugin, info.version
-            return info.name, PluginData(folder), "local"
+                return info.name, plugin, info.version, info.distribution
+            return info.name, PluginData(folder), "local", info.distribution
     return None
 
 
@@ -293,29 +472,31 @@ def ruleset_source(ruleset: Ruleset, linted: bool) -> Source:
     )
 
 
-def load_ruleset_source(path: Path, selection: Any, linted: bool) -> Source:
+def load_ruleset_source(
+    path: Path, selection: Any, linted: bool, provider: str | None = None
+) -> Source:
     try:
-        return ruleset_source(load_ruleset(path, selection), linted)
+        ruleset = replace(load_ruleset(path, selection), provider=provider)
+        return ruleset_source(ruleset, linted)
     except RuleError as error:
-        origin = error.origin
-        match = re.match(r"^(.*?)(?::(\d+):(\d+))?$", origin)
-        file, line = (match.group(1), match.group(2)) if match else (origin, None)
-        message = error.message
-        if match and match.group(3):
-            message = f"column {match.group(3)}: {message}"
+        file, line, column = _split_origin(error.origin)
         return Source(
             name=f"ruleset:{path.stem}",
             kind="ruleset",
             linted=linted,
             file=shown_path(file),
+            failed={"fact", "threshold", "checklist item", "measure", "rule"},
             problems=[
                 Problem(
                     code="invalid-file",
                     file=shown_path(file),
-                    line=int(line) if line else None,
-                    kind="rule" if error.rule else None,
-                    id=error.rule,
-                    message=message,
+                    line=line or 1,
+                    column=column or 1,
+                    kind="rule" if error.rule and not error.rule.startswith("rule[") else None,
+                    id=error.rule if error.rule and not error.rule.startswith("rule[") else None,
+                    message=error.message
+                    if not (error.rule or "").startswith("rule[")
+                    else f"{error.rule}: {error.message}",
                     source=f"ruleset:{path.stem}",
                 )
             ],
@@ -335,10 +516,10 @@ def is_ruleset_file(path: Path) -> bool:
 def gather(paths: Iterable[str | Path] = ()) -> list[Source]:
     """The sources to lint and their context.
 
-    Without paths: every installed plugin and every bundled ruleset, all linted. With
-    paths (ruleset files, folders of rulesets, plugin folders or their data files): those
-    are linted, in the context of the installed plugins and of the bundled rulesets of
-    other sectors, as the engine would load them together.
+    Without paths: every installed plugin, the rulesets plugins ship and every bundled
+    ruleset, all linted. With paths (ruleset files, folders of rulesets, plugin folders or
+    their data files): those are linted, in the context of the installed plugins and of
+    the bundled rulesets of other sectors, as the engine would load them together.
     """
     given = [Path(path) for path in paths]
     if not given:
@@ -367,20 +548,30 @@ def gather(paths: Iterable[str | Path] = ()) -> list[Source]:
     for folder in dict.fromkeys(plugin_folders):
         found = installed_plugin_data(folder)
         if found is not None:
-            name, plugin, version = found
-            sources.append(plugin_source(name, plugin, version, True))
+            name, plugin, version, distribution = found
         else:
-            name = folder.resolve().name
-            sources.append(plugin_source(name, PluginData(folder), "local", True))
+            name, plugin, version, distribution = (
+                folder.resolve().name,
+                PluginData(folder),
+                "local",
+                None,
+            )
+        source = plugin_source(name, plugin, version, True, distribution)
+        sources.append(source)
+        sources.extend(shipped_sources(source, plugin, True))
     # A bundled ruleset is linted as the engine loads it: selected by its sector.
-    bundled_paths = {path.resolve() for path in bundled_ruleset_paths()}
+    bundled_files = {path.resolve() for path in bundled_ruleset_paths()}
     linted = [
-        load_ruleset_source(path, "sector" if path.resolve() in bundled_paths else "explicit", True)
+        load_ruleset_source(path, "sector" if path.resolve() in bundled_files else "explicit", True)
         for path in dict.fromkeys(ruleset_files)
     ]
     sources.extend(linted)
     covered = {s.ruleset.sector for s in linted if s.ruleset and s.ruleset.selection == "explicit"}
     chosen = {path.resolve() for path in ruleset_files}
+    # An explicit ruleset replaces the shipped and bundled ones of its sector.
+    sources = [
+        s for s in sources if s.linted or s.ruleset is None or s.ruleset.sector not in covered
+    ]
     for path in bundled_ruleset_paths():
         if path.resolve() in chosen:
             continue

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 from pathlib import Path
 
 import pytest
-import tomllib
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 from kundenkompass.tools.collect import CollectError, collect_profile
 from kundenkompass.tools.collect.crawl import USER_AGENT, Crawler
 
@@ -265,3 +270,25 @@ def test_hostile_website_text_never_reaches_the_profile_or_terminal(tmp_path):
     assert audit.returncode == 0, audit.stderr
     assert "Selbsteinschätzung und Website" in audit.stdout
     assert "\x1b" not in audit.stdout and "[link=" in audit.stdout
+
+
+def test_every_report_shows_the_self_assessment_beside_the_website(engine):
+    from kundenkompass.profile.load import validate_profile
+    from kundenkompass.render.report import render_report
+
+    profile = validate_profile(
+        {
+            "company": {"name": "Seitenwind", "channels": ["laden"]},
+            "facts": {"newsletter": False},
+            "website_evidence": [
+                {"key": "facts.newsletter", "value": True, "url": "http://x/", "snippet": "NL"}
+            ],
+        },
+        engine.catalog,
+    )
+    result = engine.audit(profile)
+    for format in ("markdown", "html"):
+        for audience in ("owner", "advisor"):
+            report = render_report(result, format, engine.language, audience=audience)
+            assert "Selbsteinschätzung und Website" in report, (format, audience)
+            assert "Sie sagen nein, die Website zeigt ja" in report, (format, audience)

@@ -22,7 +22,7 @@ from kundenkompass.engine import Engine
 from kundenkompass.errors import KundenkompassError
 from kundenkompass.render.compare import compare, load_result
 from kundenkompass.render.diff import render_diff_markdown, render_diff_text
-from kundenkompass.render.report import FORMATS, render_report
+from kundenkompass.render.report import TEXT_FORMATS, render_report
 from kundenkompass.render.terminal import make_console
 from kundenkompass.render.text import render
 
@@ -50,10 +50,11 @@ def fuzz_one(data: bytes) -> None:
             result = engine().audit(engine().load_profile(profile))
         except KundenkompassError:
             return  # refused with a message: fine
-        for format in FORMATS:
-            output = render_report(result, format)
-            if format == "text":
-                _check_plain(output)
+        for format in TEXT_FORMATS:
+            for audience in ("owner", "advisor"):
+                output = render_report(result, format, audience=audience)
+                if format == "text":
+                    _check_plain(output)
         terminal = make_console(file=io.StringIO(), force_terminal=True, width=120)
         render(result, terminal)
         _check_plain(_SGR.sub("", terminal.file.getvalue()))  # type: ignore[attr-defined]

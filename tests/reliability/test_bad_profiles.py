@@ -534,7 +534,7 @@ def test_the_real_program_prints_one_line_and_exits_2(tmp_path, content, fragmen
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"audit: error: {path}"), done.stderr
+    assert len(lines) == 1 and lines[0].startswith(f"audit: Fehler: {path}"), done.stderr
     for fragment in fragments:
         assert fragment in lines[0]
 
@@ -546,6 +546,6 @@ def test_the_real_program_refuses_a_100_mb_file(tmp_path):
     done = run_cli("run", str(path))
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        f"audit: error: {path}: file is too large (104,857,600 bytes); at most 1,000,000 bytes "
+        f"audit: Fehler: {path}: file is too large (104,857,600 bytes); at most 1,000,000 bytes "
         "are accepted"
     )

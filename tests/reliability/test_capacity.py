@@ -124,7 +124,15 @@ def test_a_ruleset_at_durable_rules_limits_audits_from_the_command_line(tmp_path
     output = tmp_path / "ergebnis.json"
 
     done = run_cli(
-        "run", "--ruleset", str(ruleset), str(profile), "--format", "json", "-o", str(output)
+        "run",
+        "--ruleset",
+        str(ruleset),
+        "--all-sectors",  # the ruleset serves another sector than the profile's
+        str(profile),
+        "--format",
+        "json",
+        "-o",
+        str(output),
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(output.read_text(encoding="utf-8"))
@@ -145,7 +153,7 @@ def test_a_rule_joining_too_many_inputs_is_refused_by_load_and_lint(tmp_path: Pa
     profile = tmp_path / "profil.toml"
     profile.write_text(PROFILE, encoding="utf-8")
 
-    done = run_cli("run", "--ruleset", str(ruleset), str(profile))
+    done = run_cli("run", "--ruleset", str(ruleset), "--all-sectors", str(profile))
     assert done.returncode == 3, done.stderr
     (line,) = done.stderr.strip().splitlines()
     assert "zu_breit" in line and "17 Eingaben" in line and "höchstens 16" in line

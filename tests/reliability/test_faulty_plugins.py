@@ -105,7 +105,7 @@ def test_a_library_error_inside_a_hook_still_names_the_plugin(tmp_path):
         )
     message = str(caught.value)
     assert message.startswith("plugin 'datei': register_rules: ")
-    assert f"{tmp_path / 'rules.toml'}: rule 'r': needs exactly one action" in message
+    assert f"{tmp_path / 'rules.toml'}:2:1: rule 'r': needs exactly one action" in message
     assert isinstance(caught.value.__cause__, RuleError)
 
 
@@ -118,7 +118,7 @@ def test_a_broken_data_file_names_the_plugin_file_and_entry(tmp_path):
             make_plugin("daten", register_measures=lambda: PluginData(tmp_path).register_measures())
         )
     assert "plugin 'daten'" in str(caught.value)
-    assert "measures.toml: measure[0] 'm': description: Field required" in str(caught.value)
+    assert "measures.toml:1:1: measure[0] 'm': description: Field required" in str(caught.value)
 
 
 @pytest.mark.parametrize(

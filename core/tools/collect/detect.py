@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import extruct
-import tomllib
+from kundenkompass.files.toml_files import parse_toml_text
 from kundenkompass.tools.collect.crawl import Crawl, Page
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
@@ -94,7 +94,7 @@ def _compile_table(table: Mapping[str, Iterable[str]]) -> dict[str, list[re.Patt
 
 
 def load_signatures() -> Signatures:
-    data = tomllib.loads(
+    data = parse_toml_text(
         (files("kundenkompass.tools.collect") / "signatures.toml").read_text(encoding="utf-8")
     )
     return Signatures(

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.errors import InvalidInput
+from kundenkompass.inference.applicability import describe
 from kundenkompass.models import ChecklistItem, FactDefinition, text_in
 from kundenkompass.profile.load import MAX_NUMBER, MAX_TEXT_LENGTH, Answer, Profile
+from kundenkompass.rules.evaluate import evaluate
+from kundenkompass.rules.language import Condition, iter_leaves
 from kundenkompass.texts import text
 from kundenkompass.vocabulary import ANSWERS, CHANNELS, PHASES
 from pydantic import BaseModel, ConfigDict, Field
@@ -74,6 +77,10 @@ class Question(BaseModel):
     #: Asked only of companies of one of these sectors; empty means all.
     sectors: tuple[str, ...] = ()
     phase: str | None = None
+    #: Asked only while this precondition (``applies_when``) is not known to be false.
+    precondition: Condition | None = None
+    #: The precondition in German, for the profile template.
+    precondition_text: str | None = None
     #: Required questions offer no "weiß nicht" (company name and channels).
     required: bool = False
     max_length: int = MAX_TEXT_LENGTH
@@ -94,6 +101,10 @@ class Question(BaseModel):
         if self.channels and not set(self.channels) & set(channels):
             return False
         return not self.sectors or sector in self.sectors
+
+    def ruled_out(self, values: Mapping[str, Any]) -> bool:
+        """Whether the known ``values`` make the question's precondition false."""
+        return self.precondition is not None and evaluate(self.precondition, values) is False
 
 
 class Section(BaseModel):
@@ -126,16 +137,80 @@ def build_sections(catalog: Catalog, language: str = "de") -> list[Section]:
                 questions=tuple(questions),
             )
         )
+    sections = [_with_preconditions(section, catalog, language) for section in sections]
     others = [fact_question(f, language) for f in catalog.input_facts() if f.phase is None]
     if others:
-        sections.append(
-            Section(
-                id=OTHER_SECTION,
-                title=text("init.other_section", language),
-                questions=tuple(others),
-            )
+        section = Section(
+            id=OTHER_SECTION, title=text("init.other_section", language), questions=tuple(others)
         )
-    return sections
+        sections.append(_with_preconditions(section, catalog, language))
+    return _after_their_preconditions(sections)
+
+
+def _after_their_preconditions(sections: list[Section]) -> list[Section]:
+    """Move a question whose precondition tests a question of a later section right
+    behind that question, so that the answer it depends on is known when it is asked."""
+    lists = [list(section.questions) for section in sections]
+    moved = True
+    while moved:
+        moved = False
+        where = {
+            q.path: (s, i) for s, questions in enumerate(lists) for i, q in enumerate(questions)
+        }
+        for s, questions in enumerate(lists):
+            for question in questions:
+                if question.precondition is None:
+                    continue
+                later = [
+                    where[leaf.ref]
+                    for leaf in iter_leaves(question.precondition)
+                    if leaf.ref in where and where[leaf.ref][0] > s
+                ]
+                if later:
+                    target, position = max(later)
+                    questions.remove(question)
+                    lists[target].insert(position + 1, question)
+                    moved = True
+                    break
+            if moved:
+                break
+    return [
+        section.model_copy(update={"questions": tuple(questions)})
+        for section, questions in zip(sections, lists, strict=True)
+    ]
+
+
+def _with_preconditions(section: Section, catalog: Catalog, language: str) -> Section:
+    """The section with each question's precondition, every question asked after the
+    questions of the section that its precondition tests."""
+    questions = [
+        question.model_copy(
+            update={
+                "precondition": catalog.preconditions[question.path],
+                "precondition_text": describe(
+                    catalog.preconditions[question.path], catalog, language
+                ),
+            }
+        )
+        if question.path in catalog.preconditions
+        else question
+        for question in section.questions
+    ]
+    ordered: list[Question] = []
+    by_path = {question.path: question for question in questions}
+
+    def place(question: Question) -> None:
+        if question in ordered:
+            return
+        if question.precondition is not None:
+            for leaf in iter_leaves(question.precondition):
+                if leaf.ref in by_path and by_path[leaf.ref] is not question:
+                    place(by_path[leaf.ref])
+        ordered.append(question)
+
+    for question in questions:
+        place(question)
+    return section.model_copy(update={"questions": tuple(ordered)})
 
 
 def known_sectors(catalog: Catalog) -> list[str]:
@@ -244,6 +319,8 @@ class ProfileDraft(BaseModel):
     answers: dict[str, Answer] = Field(default_factory=dict)
     facts: dict[str, Any] = Field(default_factory=dict)
     thresholds: dict[str, float] = Field(default_factory=dict)
+    #: The profile's ``[audit]`` table (date, advisor, organisation), kept as it was.
+    audit: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
     def from_profile(cls, profile: Profile) -> ProfileDraft:
@@ -256,6 +333,7 @@ class ProfileDraft(BaseModel):
             answers=dict(profile.answers),
             facts={k: list(v) if isinstance(v, tuple) else v for k, v in profile.facts.items()},
             thresholds=dict(profile.thresholds),
+            audit=profile.audit.model_dump(exclude_none=True),
         )
 
     @property
@@ -273,6 +351,18 @@ class ProfileDraft(BaseModel):
             answer = self.answers.get(key)
             return answer.value if answer else None
         return self.facts.get(key)
+
+    def known(self) -> dict[str, Any]:
+        """Every known value by key path, as preconditions test them."""
+        values: dict[str, Any] = {"company.channels": tuple(self.channels)}
+        if self.sector:
+            values["company.sector"] = self.sector
+        for key, answer in self.answers.items():
+            if answer.value is not None:
+                values[f"answers.{key}"] = answer.value
+        for key, value in self.facts.items():
+            values[f"facts.{key}"] = tuple(value) if isinstance(value, list) else value
+        return values
 
     def note(self, path: str) -> str | None:
         table, key = path.split(".", 1)
@@ -415,11 +505,13 @@ def open_questions(section: Section, draft: ProfileDraft) -> list[Question]:
 
 
 def applicable(section: Section, draft: ProfileDraft) -> list[Question]:
-    """The questions of ``section`` asked of the draft's channels and sector."""
+    """The questions of ``section`` asked of the draft's channels and sector, leaving out
+    those whose precondition the answers so far rule out."""
     if section.id == COMPANY_SECTION:
         return list(section.questions)
+    values = draft.known()
     return [
         question
         for question in section.questions
-        if question.applies_to(draft.channels, draft.sector)
+        if question.applies_to(draft.channels, draft.sector) and not question.ruled_out(values)
     ]

@@ -242,6 +242,8 @@ class InitSession:
         self.prompter.section(section, len(questions))
         changes: list[Change] = []
         for number, question in enumerate(questions, start=1):
+            if question.ruled_out(self.draft.known()):
+                continue  # an answer earlier in this section ruled it out
             position = Position(
                 section=section.id,
                 title=section.title,

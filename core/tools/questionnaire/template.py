@@ -73,6 +73,9 @@ class _Renderer:
         doc.add(tomlkit.nl())
         doc.add("company", self.company_table())
         doc.add(tomlkit.nl())
+        if self.draft is not None and self.draft.audit:
+            doc.add("audit", tomlkit.item(self.draft.audit))
+            doc.add(tomlkit.nl())
         doc.add("answers", self.questions_table("answers", "answers_intro"))
         doc.add(tomlkit.nl())
         doc.add("facts", self.questions_table("facts", "facts_intro"))
@@ -144,11 +147,12 @@ class _Renderer:
     def shows(self, question: Question) -> bool:
         if self.draft is None:
             return True
-        return (
-            question.applies_to(self.draft.channels, self.draft.sector)
-            or self.draft.is_answered(question.path)
-            or self.draft.note(question.path) is not None
+        answered = (
+            self.draft.is_answered(question.path) or self.draft.note(question.path) is not None
         )
+        if question.ruled_out(self.draft.known()):
+            return answered  # shown with a comment that it is ignored
+        return question.applies_to(self.draft.channels, self.draft.sector) or answered
 
     def section_heading(self, section: Section) -> str:
         if section.number is None:
@@ -170,6 +174,11 @@ class _Renderer:
         if question.sectors:
             sectors = ", ".join(question.sectors)
             self.comments(table, _indent([self.t("only_for_sectors", sectors=sectors)]))
+        if question.precondition_text:
+            line = self.t("only_when", condition=question.precondition_text)
+            self.comments(table, _indent(_wrap(line)))
+            if self.draft is not None and question.ruled_out(self.draft.known()):
+                self.comments(table, _indent([self.t("ruled_out")]))
         if self.draft is None:
             table.add(tomlkit.comment(_assignment(question.key, UNKNOWN_PLACEHOLDER)))
             return

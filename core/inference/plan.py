@@ -1,0 +1,172 @@
+"""What the owner's report is built on: strengths, projects, the roadmap, the follow-up.
+
+Everything here is derived from the ranked plan and the answers, without the clock: the
+follow-up date is counted from the audit's date, which the profile or the caller gives.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import cast
+
+from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.models import Project, text_in
+from kundenkompass.results import (
+    ProjectPlan,
+    Recommendation,
+    RoadmapStep,
+    Strength,
+)
+from kundenkompass.texts import text
+from kundenkompass.vocabulary import PHASES, Cost, Horizon, Role
+
+STRENGTHS = 3
+#: Months after the audit when the follow-up audit is due.
+FOLLOW_UP_MONTHS = 6
+#: (horizon, first month, last month) of the roadmap.
+ROADMAP: tuple[tuple[str, int, int], ...] = (
+    ("jetzt", 0, 3),
+    ("als_naechstes", 3, 6),
+    ("spaeter", 6, 12),
+)
+_EFFORT = ("gering", "mittel", "hoch")
+_TIME = ("sofort", "wochen", "monate")
+#: Upper bound of each cost band in euros.
+_COST_LIMIT = {"kostenlos": 0, "unter_500": 500, "unter_5000": 5000}
+#: The owner of the catch-all project of a phase.
+_CATCH_ALL_OWNER: Role = "inhaber"
+
+
+def strengths(
+    catalog: Catalog, answers: Mapping[str, str | None], included: set[str], language: str
+) -> list[Strength]:
+    """Up to three fulfilled items of the highest weight, one per phase where possible."""
+    fulfilled = [
+        item
+        for item in catalog.checklist.values()
+        if item.id in included and answers.get(item.id) == "ja"
+    ]
+    order = {item.id: index for index, item in enumerate(catalog.checklist.values())}
+    fulfilled.sort(key=lambda item: (-item.weight, order[item.id]))
+    chosen: list[str] = []
+    phases: set[str] = set()
+    for item in fulfilled:  # the best of each phase first
+        if item.phase not in phases and len(chosen) < STRENGTHS:
+            chosen.append(item.id)
+            phases.add(item.phase)
+    for item in fulfilled:
+        if item.id not in chosen and len(chosen) < STRENGTHS:
+            chosen.append(item.id)
+    chosen.sort(key=lambda item_id: order[item_id])
+    return [
+        Strength(
+            item=item_id,
+            phase=catalog.checklist[item_id].phase,
+            phase_title=text(f"phase.{catalog.checklist[item_id].phase}", language),
+            statement=text_in(catalog.checklist[item_id].statement, language),
+            weight=catalog.checklist[item_id].weight,
+        )
+        for item_id in chosen
+    ]
+
+
+def projects(
+    catalog: Catalog, recommendations: Sequence[Recommendation], language: str
+) -> list[ProjectPlan]:
+    """The projects that hold recommended measures, ordered by their first measure.
+
+    A recommended measure that no project lists joins its phase's "Weitere Schritte".
+    """
+    owner_of = {m: p.id for p in catalog.projects.values() for m in p.measures}
+    members: dict[str, list[Recommendation]] = {}
+    definitions: dict[str, Project] = dict(catalog.projects)
+    for recommendation in recommendations:
+        project_id = owner_of.get(recommendation.measure)
+        if project_id is None:
+            project_id = _catch_all(recommendation.phase, definitions, language)
+        members.setdefault(project_id, []).append(recommendation)
+    project_of = {r.measure: pid for pid, recs in members.items() for r in recs}
+    plans = []
+    for project_id, recs in members.items():  # dict order: by the first measure
+        project = definitions[project_id]
+        after: list[str] = []
+        for rec in recs:
+            for prerequisite in rec.prerequisites:
+                other = project_of.get(prerequisite)
+                if other and other != project_id and other not in after:
+                    after.append(other)
+        plans.append(
+            ProjectPlan(
+                project=project_id,
+                title=text_in(project.title, language),
+                goal=text_in(project.goal, language),
+                phase=project.phase,
+                phase_title=text(f"phase.{project.phase}", language),
+                measures=[r.measure for r in recs],
+                effort=max((r.effort for r in recs), key=_EFFORT.index),
+                cost=cast(Cost, _cost_band(r.cost for r in recs)),
+                time_to_effect=max((r.time_to_effect for r in recs), key=_TIME.index),
+                owner=project.owner,
+                needs=text_in(project.needs, language) if project.needs else None,
+                after=after,
+                horizon=recs[0].horizon,
+                reference=project.reference or None,
+            )
+        )
+    return plans
+
+
+def roadmap(plans: Sequence[ProjectPlan]) -> list[RoadmapStep]:
+    """The 3/6/12-month roadmap: each stretch with the projects that start in it."""
+    return [
+        RoadmapStep(
+            horizon=cast(Horizon, horizon),
+            from_month=first,
+            to_month=last,
+            projects=[plan.project for plan in plans if plan.horizon == horizon],
+        )
+        for horizon, first, last in ROADMAP
+    ]
+
+
+def follow_up(audited: date | None, months: int = FOLLOW_UP_MONTHS) -> date | None:
+    """The suggested date of the follow-up audit, ``months`` after the audit."""
+    if audited is None:
+        return None
+    month_index = audited.month - 1 + months
+    year, month = audited.year + month_index // 12, month_index % 12 + 1
+    day = min(audited.day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
+
+
+def _catch_all(phase: str, definitions: dict[str, Project], language: str) -> str:
+    project_id = f"weitere_schritte_{phase}"
+    if project_id not in definitions:
+        phase_title = text(f"phase.{phase}", language)
+        definitions[project_id] = Project(
+            id=project_id,
+            phase=phase if phase in PHASES else PHASES[0],
+            title={language: text("project.more_title", language, phase=phase_title)}
+            | {"de": text("project.more_title", "de", phase=phase_title)},
+            goal={language: text("project.more_goal", language)}
+            | {"de": text("project.more_goal", "de")},
+            measures=("weitere",),
+            owner=_CATCH_ALL_OWNER,
+            reference="",
+        )
+    return project_id
+
+
+def _cost_band(costs: Iterable[str]) -> str:
+    """The band of the measures together: the highest band, raised when several share it."""
+    bands = list(costs)
+    if "mehr" in bands:
+        return "mehr"
+    highest = max(bands, key=list(_COST_LIMIT).index)
+    total = _COST_LIMIT[highest] * bands.count(highest)
+    for band, limit in _COST_LIMIT.items():
+        if total <= limit:
+            return band
+    return "mehr"

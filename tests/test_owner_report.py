@@ -1,0 +1,327 @@
+"""The owner's report and the advisor's worksheet: two readers, one view model."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import types
+
+import pytest
+from kundenkompass.engine import Engine
+from kundenkompass.errors import PluginError, ProfileError
+from kundenkompass.inference.plan import follow_up
+from kundenkompass.models import Project
+from kundenkompass.render.html import render_html
+from kundenkompass.render.markdown import render_markdown
+from kundenkompass.render.numbers import long_date, number, signed
+from kundenkompass.render.report import render_report
+from kundenkompass.render.view import OWNER_MEASURES, report_view
+from kundenkompass.results import AuditInfo, AuditResult
+
+from .conftest import ROOT, run_cli, write
+
+#: The examples the owner's report is judged by.
+OWNER_EXAMPLES = [
+    ROOT / "examples" / f"{name}.toml" for name in ("radhaus", "foto_elektronik", "moebelwerkstatt")
+]
+
+
+@pytest.fixture(scope="module")
+def results(engine) -> dict[str, AuditResult]:
+    return {path.stem: engine.audit(path) for path in OWNER_EXAMPLES}
+
+
+def rule_ids(result: AuditResult) -> set[str]:
+    return {firing.rule for rec in result.recommendations for firing in rec.reasons}
+
+
+def visible_text(html: str) -> str:
+    body = html.split("<body", 1)[1]
+    body = re.sub(r"<svg.*?</svg>", " ", body, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
+
+
+# ------------------------------------------------------------------ numbers, one formatter
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "shown"),
+    [(13.25, 1, "13,2"), (13.3, 1, "13,3"), (1234.5, 1, "1.234,5"), (-0.2, 0, "0"), (None, 0, "–")],
+)
+def test_numbers_have_a_decimal_comma(value, digits, shown):
+    assert number(value, digits) == shown
+
+
+def test_signed_and_dates():
+    assert signed(13.33) == "+13,3"
+    assert signed(0.01) == "±0"
+    assert long_date(datetime.date(2026, 11, 16)) == "16. November 2026"
+
+
+def test_text_report_uses_the_decimal_comma(results):
+    text = render_report(results["radhaus"], "text")
+    assert "Wenn umgesetzt: Phase +13,3 Punkte" in text
+    assert not re.search(r"\+\d+\.\d", text), "no decimal point"
+
+
+# ------------------------------------------------------------------ the result carries it all
+
+
+def test_result_has_date_strengths_projects_roadmap_and_follow_up(results):
+    result = results["radhaus"]
+    assert result.audit == AuditInfo(
+        date=datetime.date(2026, 11, 16),
+        advisor="Petra Lange",
+        organisation="Handelsberatung Köln (Beispiel)",
+    )
+    assert result.follow_up_date == datetime.date(2027, 5, 16)
+    assert 1 <= len(result.strengths) <= 3
+    answers = {i.item: i.answer for p in result.phases for i in p.checklist}
+    assert all(answers[s.item] == "ja" for s in result.strengths)
+    assert len({s.phase for s in result.strengths}) == len(result.strengths)
+    planned = [m for p in result.projects for m in p.measures]
+    assert sorted(planned) == sorted(r.measure for r in result.recommendations), (
+        "every recommended measure is in exactly one project"
+    )
+    assert [step.horizon for step in result.roadmap] == ["jetzt", "als_naechstes", "spaeter"]
+    assert [(s.from_month, s.to_month) for s in result.roadmap] == [(0, 3), (3, 6), (6, 12)]
+    on_map = [p for step in result.roadmap for p in step.projects]
+    assert sorted(on_map) == sorted(p.project for p in result.projects)
+    assert result.company.sector_title == "Fahrradhandel"
+    data = json.loads(result.to_json())
+    assert {"audit", "strengths", "projects", "roadmap", "follow_up_date"} <= set(data)
+
+
+def test_audit_options_override_the_profile_and_the_clock_is_never_read(engine, tmp_path):
+    profile = write(tmp_path, '[company]\nname = "Ohne Datum"\nchannels = ["laden"]\n')
+    undated = engine.audit(profile)
+    assert undated.audit.date is None and undated.follow_up_date is None
+    assert "ohne Datum" in render_html(undated)
+    assert "in etwa sechs Monaten" in render_html(undated)
+    dated = engine.audit(
+        ROOT / "examples" / "radhaus.toml", audit=AuditInfo(date=datetime.date(2026, 8, 31))
+    )
+    assert dated.audit.advisor == "Petra Lange", "what the options leave out comes from the profile"
+    assert dated.follow_up_date == datetime.date(2027, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('date = "16.11.2026"', "audit.date: expected a date like 2026-11-20"),
+        ("date = 2026-11-16T10:00:00", "audit.date: expected a date like 2026-11-20"),
+        ("advisor = 3", "audit.advisor: expected a text"),
+        ('datum = "2026-11-16"', "audit.datum: unknown key"),
+    ],
+)
+def test_bad_audit_table_names_the_key(engine, tmp_path, table, message):
+    profile = write(tmp_path, f'[company]\nname = "X"\nchannels = ["laden"]\n[audit]\n{table}\n')
+    with pytest.raises(ProfileError, match=re.escape(message)):
+        engine.audit(profile)
+
+
+def test_follow_up_keeps_the_day_where_the_month_has_it():
+    assert follow_up(datetime.date(2026, 11, 16)) == datetime.date(2027, 5, 16)
+    assert follow_up(datetime.date(2026, 8, 31)) == datetime.date(2027, 2, 28)
+    assert follow_up(None) is None
+
+
+# ------------------------------------------------------------------ the owner's report
+
+
+@pytest.mark.parametrize("name", [p.stem for p in OWNER_EXAMPLES])
+@pytest.mark.parametrize("format", ["html", "markdown", "text"])
+def test_owner_report_is_plain_and_short(results, name, format):
+    result = results[name]
+    content = render_report(result, format, audience="owner")
+    shown = visible_text(content) if format == "html" else content
+    assert "Audit vom " in shown and "Beratung: " in shown
+    assert "Das machen Sie schon gut" in shown
+    for strength in result.strengths:
+        assert strength.statement.split(" ")[0] in shown
+    assert "Ihre drei wichtigsten Schritte" in shown
+    assert "Ihr Fahrplan" in shown and "Monat 1 bis 3" in shown and "Monat 7 bis 12" in shown
+    assert "Das nächste Audit" in shown and "Unterstützung" in shown
+    assert "Mittelstand-Digital" in shown
+    for rule in rule_ids(result):
+        assert not re.search(rf"\b{re.escape(rule)}\b", shown), f"rule id {rule} is shown"
+    assert "weil " not in shown and "Regel" not in shown
+    assert "+0 Punkte" not in shown and "Priorität" not in shown
+    if result.company.sector:
+        assert f"Branche: {result.company.sector_title}" in shown
+    assert "answers." not in shown and "facts." not in shown
+
+
+@pytest.mark.parametrize("name", [p.stem for p in OWNER_EXAMPLES])
+def test_owner_html_shows_at_most_ten_measures_before_later(results, name):
+    result = results[name]
+    html = render_html(result)
+    view = report_view(result)
+    steps = html.count('<li value="')
+    assert 0 < steps <= OWNER_MEASURES
+    assert steps + len(view.later) == len(result.recommendations)
+    assert html.count('<article class="project"') == len(view.projects) >= 2
+    steps_list = html.split('<ol class="steps">')[1].split("</ol>")[0]
+    assert steps_list.count("<li>") == 3
+    if view.later:
+        later = html.split('<ul class="later">')[1].split("</ul>")[0]
+        assert later.count("<li>") == len(view.later)
+    assert 'id="checklist"' not in html, "the checklist is the worksheet's"
+    assert result.rules_fingerprint not in html
+
+
+def test_owner_questions_are_a_short_list_per_phase(results):
+    view = report_view(results["radhaus"])
+    assert view.owner_questions
+    for group in view.owner_questions:
+        assert len(group.questions) <= 4
+        full = next(g for g in view.question_groups if g.phase == group.phase)
+        assert len(group.questions) + group.more == len(full.questions)
+
+
+def test_glossary_explains_terms_the_report_uses(results):
+    view = report_view(results["radhaus"])
+    terms = dict(view.glossary)
+    assert "Customer Journey" in terms  # named in the chart's caption
+    assert "Point of Sale" not in terms
+
+
+# ------------------------------------------------------------------ the advisor's worksheet
+
+
+def test_worksheet_is_the_default_on_the_terminal_and_keeps_the_trace(results):
+    result = results["radhaus"]
+    text = render_report(result, "text")
+    assert text.startswith("Arbeitsblatt zum Audit")
+    for rule in rule_ids(result):
+        assert rule in text
+    for line in text.splitlines():
+        if "(weil " in line:
+            because = line.split("(weil ", 1)[1].rsplit("; Regel", 1)[0]
+            parts = because.split("; ")
+            assert len(parts) == len(set(parts)), f"repeated evidence: {line}"
+
+
+def test_worksheet_rephrases_derived_facts_as_findings(results):
+    result = results["radhaus"]
+    text = render_report(result, "text")
+    derived = {fact.key: fact for fact in result.derived_facts if isinstance(fact.value, bool)}
+    shown = [
+        e
+        for rec in result.recommendations
+        for firing in rec.reasons
+        for e in firing.evidence
+        if e.ref.split(".", 1)[-1] in derived
+    ]
+    assert shown, "the example's reasons rest on derived facts"
+    for evidence in shown:
+        finding = evidence.label.rstrip("?").strip()
+        holds = "trifft zu" if evidence.value else "trifft nicht zu"
+        assert f"Befund „{finding}“: {holds}" in text
+        assert f"{evidence.label}: {evidence.shown}" not in text
+    assert "Befund „" in render_markdown(result, audience="advisor")
+
+
+def test_html_and_markdown_default_to_the_owner(results):
+    result = results["radhaus"]
+    assert "Ihr Fahrplan" in render_html(result)
+    assert "Ihr Fahrplan" in render_markdown(result)
+    assert "Ihr Fahrplan" not in render_html(result, audience="advisor")
+
+
+def test_run_audience_option_and_audit_options(tmp_path):
+    path = tmp_path / "bericht.md"
+    completed = run_cli(
+        "run",
+        str(ROOT / "examples" / "radhaus.toml"),
+        "--audience",
+        "advisor",
+        "--audit-date",
+        "2026-12-01",
+        "--advisor",
+        "Kai Berg",
+        "-o",
+        str(path),
+    )
+    assert completed.returncode == 0, completed.stderr
+    content = path.read_text("utf-8")
+    assert content.startswith("# Arbeitsblatt zum Audit")
+    assert "Audit vom 1. Dezember 2026 · Beratung: Kai Berg, Handelsberatung Köln" in content
+
+
+def test_report_renders_a_saved_result(tmp_path):
+    saved = tmp_path / "audit.json"
+    assert run_cli("run", str(ROOT / "examples" / "radhaus.toml"), "-o", str(saved)).returncode == 0
+    completed = run_cli("report", str(saved), "--format", "markdown")
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith("# Kundenzentrierungs-Audit: Radhaus Beispiel")
+
+
+# ------------------------------------------------------------------ projects are plugin data
+
+
+def test_every_phase_plugin_ships_projects(engine):
+    phases = {project.phase for project in engine.catalog.projects.values()}
+    assert phases == {"bedarfsentstehung", "informationssuche", "produktwahl", "kauf", "bindung"}
+
+
+def _plugin(*projects: Project) -> object:
+    from kundenkompass.catalog.hookspecs import hookimpl
+
+    @hookimpl
+    def register_projects() -> list[Project]:
+        return list(projects)
+
+    return types.SimpleNamespace(
+        KUNDENKOMPASS_PLUGIN_NAME="sektor_projekte", register_projects=register_projects
+    )
+
+
+def _project(measures: tuple[str, ...]) -> Project:
+    return Project(
+        id="sektor_projekt",
+        phase="kauf",
+        title={"de": "Sektorprojekt"},
+        goal={"de": "Ziel"},
+        measures=measures,
+        owner="team",
+        reference="Kauf",
+    )
+
+
+def test_a_project_naming_an_unknown_measure_stops_with_the_plugin():
+    plugin = _plugin(_project(("gibt_es_nicht",)))
+    with pytest.raises(PluginError, match=r"sektor_projekte.*unknown measure 'gibt_es_nicht'"):
+        Engine(plugins=[plugin])
+
+
+def test_a_measure_belongs_to_one_project():
+    plugin = _plugin(_project(("google_business_profil_anlegen",)))
+    with pytest.raises(PluginError, match="already belongs to project 'online_gefunden_werden'"):
+        Engine(plugins=[plugin])
+
+
+def test_a_sector_plugin_adds_its_own_project(engine):
+    from kundenkompass.catalog.hookspecs import hookimpl
+    from kundenkompass.models import Measure
+
+    plugin = _plugin(_project(("sektor_massnahme",)))
+
+    @hookimpl
+    def register_measures() -> list[Measure]:
+        return [
+            Measure(
+                id="sektor_massnahme",
+                phase="kauf",
+                title={"de": "Sektormaßnahme"},
+                description={"de": "Beschreibung"},
+                reference="Kauf",
+            )
+        ]
+
+    plugin.register_measures = register_measures  # type: ignore[attr-defined]
+    catalog = Engine(plugins=[plugin]).catalog
+    assert catalog.projects["sektor_projekt"].measures == ("sektor_massnahme",)
+    assert catalog.owners[("project", "sektor_projekt")] == "sektor_projekte"
+    assert "rad_nach_mass" in engine.catalog.projects, "the example sector plugin adds one"
