@@ -20,28 +20,30 @@ from kundenkompass.errors import MissingDependencyError
 @app.command()
 @handles_errors
 def collect(
-    url: Annotated[str, typer.Argument(help="Start page of the website (http:// or https://).")],
+    url: Annotated[
+        str, typer.Argument(metavar="URL", help="Startseite der Website (http:// oder https://).")
+    ],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Write the profile (TOML) to this file.")
+        Path, typer.Option("--output", "-o", help="Das Profil (TOML) in diese Datei schreiben.")
     ],
     profile: Annotated[
         Path | None,
         typer.Option(
             "--profile",
             "-p",
-            help="The advisor's profile: its answers win; what the website contradicts is listed.",
+            help="Profil der Beratung: seine Angaben gelten; Widersprüche zur Website werden genannt.",
         ),
     ] = None,
     max_pages: Annotated[
-        int, typer.Option("--max-pages", min=1, max=50, help="At most this many pages are fetched.")
+        int, typer.Option("--max-pages", min=1, max=50, help="Höchstens so viele Seiten abrufen.")
     ] = 12,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace the --output file if it exists.")
+        bool, typer.Option("--force", help="Eine vorhandene --output-Datei ersetzen.")
     ] = False,
     ruleset: RulesetOption = None,
     skip_broken_plugins: SkipBrokenOption = False,
 ) -> None:
-    """Check a website from outside and write a pre-filled profile."""
+    """Eine Website von außen prüfen und ein vorausgefülltes Profil schreiben."""
     from kundenkompass.files.atomic import write_atomically
     from kundenkompass.files.toml_files import read_toml_text
     from kundenkompass.render.terminal import visible
