@@ -113,11 +113,13 @@ def answer_all(
     questions: dict[str, Question],
     stop_after: int | None = None,
     stop_in_phase: tuple[str, int] | None = None,
+    interrupt: bool = True,
 ):
     """Answer every question that comes; return the expected values by key path.
 
     ``stop_after`` presses Ctrl-C after that many answers, ``stop_in_phase`` after that
-    many answers to questions of that phase.
+    many answers to questions of that phase; with ``interrupt=False`` it only stops
+    answering (at the next prompt), so that the caller can end the program otherwise.
     """
     expected: dict[str, Any] = {}
     seen = 0
@@ -131,7 +133,8 @@ def answer_all(
         if (stop_after is not None and seen == stop_after) or (
             stop_in_phase and in_phase == stop_in_phase[1]
         ):
-            terminal.send("\x03")  # Ctrl-C
+            if interrupt:
+                terminal.send("\x03")  # Ctrl-C
             return expected
         if path == "company.name":
             keys, value = "Radhaus Test\r", "Radhaus Test"
@@ -304,7 +307,8 @@ def engine_question(engine, path: str) -> Question:
 def test_closing_the_terminal_saves_the_answers(tmp_path, engine, questions):
     path = tmp_path / "profil.toml"
     terminal = Terminal("profil.toml", cwd=tmp_path)
-    answered = answer_all(terminal, questions, stop_after=6)
+    # Only the hang-up ends the program: a Ctrl-C before it would race with it.
+    answered = answer_all(terminal, questions, stop_after=6, interrupt=False)
     assert len(answered) == 6
     terminal.child.kill(signal.SIGHUP)
     terminal.child.expect(pexpect.EOF)
