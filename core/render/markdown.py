@@ -143,14 +143,7 @@ def _owner(view: ReportView) -> list[str]:
         for entry in view.later:
             add(f"- {escape(entry.recommendation.title)}")
         add("")
-    if view.website:
-        add(f"## {escape(t('report.website_check'))}")
-        add("")
-        add(escape(t("report.website_hint"), starts_line=True))
-        add("")
-        for line in view.website:
-            add(f"- {escape(line.label)} – {escape(line.verdict)} ({escape(line.url)})")
-        add("")
+    lines += _website(view)
     add(f"## {escape(t('owner.open_questions'))}")
     add("")
     if not view.owner_questions:
@@ -230,14 +223,7 @@ def _worksheet(view: ReportView) -> list[str]:
         add("")
         for entry in entries:
             lines.extend(_measure(entry, view))
-    if view.website:
-        add(f"## {escape(t('report.website_check'))}")
-        add("")
-        add(escape(t("report.website_hint"), starts_line=True))
-        add("")
-        for line in view.website:
-            add(f"- {escape(line.label)} – {escape(line.verdict)} ({escape(line.url)})")
-        add("")
+    lines += _website(view)
     add(f"## {escape(t('report.open_questions'))}")
     add("")
     if not result.open_questions:
@@ -286,6 +272,20 @@ def _worksheet(view: ReportView) -> list[str]:
     add(f"- {escape(t('document.rules_fingerprint'))}: `{result.rules_fingerprint}`")
     add(f"- {escape(t('document.schema_version'))}: {escape(result.schema_version)}")
     return lines
+
+
+def _website(view: ReportView) -> list[str]:
+    """„Selbsteinschätzung und Website“, the same for both readers."""
+    if not view.website:
+        return []
+    t = view.t
+    lines = [f"## {escape(t('report.website_check'))}", ""]
+    lines += [escape(t("report.website_hint"), starts_line=True), ""]
+    lines += [
+        f"- {escape(line.label)} – {escape(line.verdict)} ({escape(line.url)})"
+        for line in view.website
+    ]
+    return [*lines, ""]
 
 
 def _row(*cells: object) -> str:
