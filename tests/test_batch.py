@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -311,18 +312,7 @@ def alive(pid: int) -> bool:
     return "\nState:\tZ" not in status
 
 
-@pytest.mark.parametrize(
-    "signal_number",
-    [
-        signal.SIGINT,
-        pytest.param(
-            signal.SIGTERM,
-            # Known: SIGTERM's handler raises wherever the main thread is; under load it
-            # can fall between a record's JSON line and its summary row (one row short).
-            marks=pytest.mark.xfail(reason="summary may lack the last row", strict=False),
-        ),
-    ],
-)
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_stops_the_workers_keeps_the_finished_part_and_resume_completes(
     tmp_path, signal_number
 ):
@@ -356,7 +346,8 @@ def test_a_signal_stops_the_workers_keeps_the_finished_part_and_resume_completes
     assert 0 < len(finished) < 400
     assert [r["profile"] for r in finished] == sorted(r["profile"] for r in finished)
     summary_rows = list(csv.reader(summary.open(encoding="utf-8-sig", newline=""), delimiter=";"))
-    assert len(summary_rows) == len(finished) + 1  # replaced together
+    # Stopped between records: each JSON line has its summary row, and nothing more.
+    assert [row[0] for row in summary_rows[1:]] == [r["profile"] for r in finished]
     assert not list(tmp_path.glob(".*.tmp"))
 
     done = run_cli(
@@ -370,6 +361,46 @@ def test_a_signal_stops_the_workers_keeps_the_finished_part_and_resume_completes
     assert (
         len(list(csv.reader(summary.open(encoding="utf-8-sig", newline=""), delimiter=";"))) == 401
     )
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_stop_request_ends_the_batch_between_two_records(tmp_path, jobs):
+    folder = many_profiles(tmp_path / "profiles", 40)
+    output, summary = tmp_path / "out.jsonl", tmp_path / "summary.csv"
+    stop = batch.StopRequest()
+    handler_before = signal.getsignal(signal.SIGTERM)
+
+    def after_each(record: batch.BatchRecord) -> None:
+        if record.index == 4:
+            stop.request(signal.SIGTERM)
+
+    outcome = batch.write_batch(
+        batch.expand_profiles([folder]), output, summary, jobs=jobs, on_record=after_each,
+        stop=stop,
+    )  # fmt: skip
+    assert outcome.interrupted is not None and outcome.interrupted.exit_code == 143
+    assert outcome.written == 5
+    assert [Path(r["profile"]).name for r in read_jsonl(output)] == [
+        f"p{n:05d}.toml" for n in range(5)
+    ]
+    rows = list(csv.reader(summary.open(encoding="utf-8-sig", newline=""), delimiter=";"))
+    assert len(rows) == 6
+    assert not multiprocessing.active_children()
+    assert not list(tmp_path.glob(".*.tmp"))
+    # The handlers the batch set for its run are gone again.
+    assert signal.getsignal(signal.SIGTERM) == handler_before
+
+
+def test_a_stop_request_is_seen_while_waiting_for_a_worker(folder):
+    paths = batch.expand_profiles([folder]) * 20
+    stop = batch.StopRequest()
+    records = batch.iter_records(paths, jobs=2, stop=stop)
+    assert next(records).index == 0
+    stop.request(signal.SIGINT)
+    started = time.monotonic()
+    assert list(records) == []
+    assert time.monotonic() - started < 10
+    assert not multiprocessing.active_children()
 
 
 def test_iter_records_streams_in_order_with_a_bounded_window(folder):

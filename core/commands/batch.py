@@ -64,7 +64,6 @@ def batch(
 
     Jede Zeile der Ausgabe ist {"profile", "status": "ok", "result"} mit dem Ergebnis, wie `audit run` es berechnet, oder {"profile", "status": "error", "error"}, in der Reihenfolge der Profile. Der Exit-Code ist 0, wenn jedes Profil geprüft wurde, sonst der des schwersten Fehlers (2 fehlerhafte Eingabe, 3 Plugin-Fehler, 4 Audit-Fehler); die Ausgaben werden in jedem Fall geschrieben. Strg-C oder SIGTERM beendet den Lauf und behält den fertigen Teil (Exit-Code 130 oder 143); --resume prüft dann nur den Rest.
     """
-    import signal
     from functools import partial
 
     from kundenkompass.errors import ProfileError
@@ -106,12 +105,9 @@ def batch(
             task, advance=1, failed=f"[red]{failed} fehlgeschlagen[/red]" if failed else ""
         )
 
-    def terminated(number: int, frame: object) -> None:
-        raise batching.BatchInterrupted(number)
-
-    previous = signal.signal(signal.SIGTERM, terminated)
     try:
         # The display's refresh thread starts once the workers exist (see iter_records).
+        # SIGINT and SIGTERM stop the batch between two records (see write_batch).
         outcome = batching.write_batch(
             paths,
             output,
@@ -127,7 +123,6 @@ def batch(
         )
     finally:
         progress.stop()
-        signal.signal(signal.SIGTERM, previous)
 
     targets = [output] if summary is None else [output, summary]
     written = " und ".join(str(target) for target in targets)

@@ -12,6 +12,11 @@ as it is next in input order. At the end (or when interrupted) the JSON Lines fi
 summary take their names together: the renames run with SIGINT and SIGTERM blocked, and a
 commit note beside the output lets the next run finish them after a hard kill.
 
+SIGINT and SIGTERM only note a stop request (:class:`StopRequest`); the batch stops between
+records, so a record's JSON line and its summary row are always written together. Waiting
+for workers polls with a short timeout, so a request is seen within a fraction of a second
+even while a chunk is still being audited.
+
 Workers are forked while the calling process has a single thread (they then start
 without importing anything again); a process with more threads (a server, a GUI) gets
 workers started with ``spawn`` instead, since forking a threaded process can deadlock.
@@ -30,7 +35,7 @@ import signal
 import stat
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +61,13 @@ CHUNKS_PER_WORKER = 4
 SummaryFormat = Literal["excel", "csv"]
 #: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+#: Seconds between two looks at a stop request while waiting for a worker's chunk.
+STOP_POLL_SECONDS = 0.1
+#: Seconds a stopping batch waits for workers to end their current profile before it
+#: ends them.
+STOP_GRACE_SECONDS = 30.0
+#: The signals that stop a batch between two records.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 #: Limits for reading an earlier output back (``--resume``).
 _OUTPUT_LIMITS = Limits(max_depth=32, max_text_length=100_000, max_items=100_000)
 
@@ -152,6 +164,50 @@ class BatchInterrupted(KundenkompassError):
         super().__init__(f"interrupted by {signal.Signals(signal_number).name}")
 
 
+class StopRequest:
+    """A request to stop a batch between two records, noted by a signal handler.
+
+    The handler does nothing but note the first signal; the batch looks at
+    :attr:`signal_number` between records and while it waits for workers.
+    """
+
+    def __init__(self) -> None:
+        self.signal_number: int | None = None
+
+    @property
+    def requested(self) -> bool:
+        return self.signal_number is not None
+
+    def request(self, signal_number: int = signal.SIGTERM) -> None:
+        """Ask the batch to stop (the first request's signal is kept)."""
+        if self.signal_number is None:
+            self.signal_number = signal_number
+
+    def handle(self, signal_number: int, frame: object) -> None:
+        """A signal handler: only notes the request."""
+        self.request(signal_number)
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: StopRequest | None = None) -> Iterator[StopRequest]:
+    """While inside, SIGINT and SIGTERM only note a stop request in the returned object.
+
+    Signal handlers can only be set in the main thread; elsewhere the request is returned
+    without handlers (a caller may still call :meth:`StopRequest.request`).
+    """
+    stop = stop or StopRequest()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = {number: signal.signal(number, stop.handle) for number in STOP_SIGNALS}
+    try:
+        yield stop
+    finally:
+        for number, handler in previous.items():
+            # None: a handler not set from Python; the default is the closest there is.
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+
 def expand_profiles(arguments: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Files as given; a folder stands for the ``*.toml`` files in it, sorted by name."""
     paths: list[Path] = []
@@ -241,6 +297,7 @@ def iter_records(
     engine_factory: EngineFactory = Engine,
     on_start: Callable[[], None] | None = None,
     indices: Sequence[int] | None = None,
+    stop: StopRequest | None = None,
 ) -> Generator[BatchRecord, None, None]:
     """Audit profile files and yield their records in the given order, as they finish.
 
@@ -250,19 +307,24 @@ def iter_records(
     must be picklable (a module-level function or class): each worker calls it once. With
     ``jobs=1`` the profiles are audited in this process, without workers. ``indices`` gives
     the records' positions (default 0, 1, …). Closing the iterator early, or an exception
-    such as KeyboardInterrupt while it waits, stops the workers.
+    such as KeyboardInterrupt while it waits, stops the workers. Once ``stop`` is requested
+    the iterator ends at the next record (within :data:`STOP_POLL_SECONDS` while it waits
+    for workers) and the workers are stopped.
     """
     names = [os.fspath(path) for path in profiles]
     numbered = list(zip(indices if indices is not None else range(len(names)), names, strict=True))
     jobs = max(1, min(jobs or default_jobs(), len(names) or 1))
     started = on_start or (lambda: None)
+    stop = stop or StopRequest()
     if jobs == 1:
         started()
         engine = engine_factory()
         for index, name in numbered:
+            if stop.requested:
+                return
             yield audit_one(engine, index, name)
         return
-    yield from _records_from_workers(numbered, jobs, engine_factory, started)
+    yield from _records_from_workers(numbered, jobs, engine_factory, started, stop)
 
 
 def _records_from_workers(
@@ -270,14 +332,18 @@ def _records_from_workers(
     jobs: int,
     engine_factory: EngineFactory,
     started: Callable[[], None],
+    stop: StopRequest,
 ) -> Iterator[BatchRecord]:
     size = max(1, min(MAX_CHUNK, len(numbered) // (jobs * CHUNKS_PER_WORKER)))
     chunks = (numbered[start : start + size] for start in range(0, len(numbered), size))
+    context = multiprocessing.get_context(_start_method())
+    # Set when the batch stops early: workers then end their chunk before the next profile.
+    halt = context.Event()
     executor = ProcessPoolExecutor(
         max_workers=jobs,
-        mp_context=multiprocessing.get_context(_start_method()),
+        mp_context=context,
         initializer=_start_worker,
-        initargs=(engine_factory,),
+        initargs=(engine_factory, halt),
     )
     in_flight: list[tuple[Future[list[BatchRecord]], list[tuple[int, str]]]] = []
     finished = False
@@ -289,7 +355,14 @@ def _records_from_workers(
         started()
         while in_flight:
             future, chunk = in_flight.pop(0)
-            yield from _chunk_records(future, chunk)
+            # A short timeout, not a plain wait: a stop request is seen while a chunk runs.
+            while not wait([future], timeout=STOP_POLL_SECONDS, return_when=FIRST_COMPLETED)[0]:
+                if stop.requested:
+                    return
+            for record in _chunk_records(future, chunk):
+                if stop.requested:
+                    return
+                yield record
             following = next(chunks, None)
             if following is not None:
                 in_flight.append((executor.submit(_audit_chunk, following), following))
@@ -298,7 +371,7 @@ def _records_from_workers(
         if finished:
             executor.shutdown(wait=True)
         else:
-            _stop_workers(executor)
+            _stop_workers(executor, [future for future, _ in in_flight], halt)
 
 
 def _chunk_records(
@@ -314,13 +387,30 @@ def _chunk_records(
         ]
 
 
-def _stop_workers(executor: ProcessPoolExecutor) -> None:
-    """Stop the workers now: cancel what waits, end the processes, wait for them."""
-    # The executor offers no public way to end busy workers; its process table is stable
-    # across the supported Python versions.
+def _stop_workers(
+    executor: ProcessPoolExecutor, running: list[Future[list[BatchRecord]]], halt: Any
+) -> None:
+    """Stop the workers: cancel what waits, let running chunks end, wait for the processes.
+
+    Workers are not killed while they may be sending a result: a worker ended halfway
+    through leaves half a message in the result pipe, the executor's reader thread then
+    waits for the rest forever, and the interpreter hangs at exit. So the workers are
+    asked to stop before their next profile (``halt``) and only ended if they do not
+    within :data:`STOP_GRACE_SECONDS`.
+    """
+    halt.set()
+    # Processes of the table, taken before shutdown forgets them (for the last resort).
     table: dict[int, Any] = getattr(executor, "_processes", None) or {}
     workers = list(table.values())
     executor.shutdown(wait=False, cancel_futures=True)
+    # A cancelled future never counts as done for wait(): leave those out.
+    started = [future for future in running if not future.cancelled()]
+    _, late = wait(started, timeout=STOP_GRACE_SECONDS)
+    if not late:
+        executor.shutdown(wait=True)
+        return
+    # A worker stuck in one profile: end the processes (the executor offers no public way;
+    # its process table is stable across the supported Python versions) ...
     for worker in workers:
         with contextlib.suppress(Exception):
             worker.terminate()
@@ -329,6 +419,12 @@ def _stop_workers(executor: ProcessPoolExecutor) -> None:
         if worker.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
             worker.kill()
             worker.join()
+    # ... and close this process's end of the result pipe, so that a reader waiting for
+    # the rest of a message gets end-of-file instead of waiting forever.
+    results = getattr(executor, "_result_queue", None)
+    with contextlib.suppress(Exception):
+        results._writer.close()  # type: ignore[union-attr]
+    executor.shutdown(wait=True)
 
 
 def _start_method() -> str:
@@ -351,10 +447,13 @@ def _lost(index: int, name: str, why: str) -> BatchRecord:
 
 _worker_engine: Engine | None = None
 _worker_error: WorkerStartError | None = None
+#: The batch's stop event (a multiprocessing Event), if it has one.
+_worker_halt: Any = None
 
 
-def _start_worker(engine_factory: EngineFactory) -> None:
-    global _worker_engine, _worker_error
+def _start_worker(engine_factory: EngineFactory, halt: Any = None) -> None:
+    global _worker_engine, _worker_error, _worker_halt
+    _worker_halt = halt
     # Ctrl-C is the parent's to handle: it stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -385,7 +484,12 @@ def _audit_chunk(chunk: list[tuple[int, str]]) -> list[BatchRecord]:
     if _worker_error is not None:
         raise _worker_error
     assert _worker_engine is not None
-    return [audit_one(_worker_engine, index, name) for index, name in chunk]
+    records = []
+    for index, name in chunk:
+        if _worker_halt is not None and _worker_halt.is_set():
+            break  # the batch stops: the rest of the chunk is not needed
+        records.append(audit_one(_worker_engine, index, name))
+    return records
 
 
 # ------------------------------------------------------------------ outputs
@@ -534,15 +638,20 @@ def write_batch(
     engine_factory: EngineFactory = Engine,
     on_record: Callable[[BatchRecord], None] | None = None,
     on_start: Callable[[], None] | None = None,
+    stop: StopRequest | None = None,
 ) -> BatchOutcome:
     """Audit ``profiles`` and write the JSON Lines ``output`` (and ``summary``).
 
     Records are written in input order as they finish, to temporary files beside the
     outputs; at the end both take their names together. With ``resume`` the records of an
     earlier ``output`` are kept (except internal errors, e.g. from an interrupted run) and
-    only the missing profiles are audited. A ``KeyboardInterrupt`` (SIGINT) or
-    :class:`BatchInterrupted` (raised by the caller's SIGTERM handler) stops the workers;
-    the finished part is written as the outputs and the outcome says ``interrupted``.
+    only the missing profiles are audited.
+
+    Called in the main thread, the batch handles SIGINT and SIGTERM itself while it runs
+    (see :func:`stop_on_signals`; the previous handlers are restored afterwards). A signal,
+    or ``stop`` requested from another thread, stops the batch between two records: the
+    workers are stopped, the finished part is written as the outputs (each record's JSON
+    line with its summary row) and the outcome says ``interrupted``.
     """
     finish_renames(output)
     check_outputs(output, summary, force=force, resume=resume, profiles=profiles)
@@ -551,31 +660,37 @@ def write_batch(
     missing = [number for number, name in enumerate(names) if name not in kept]
     outcome = BatchOutcome(total=len(profiles))
     notify = on_record or (lambda record: None)
-    with _Outputs(output, summary, summary_format) as outputs:
+    with _Outputs(output, summary, summary_format) as outputs, stop_on_signals(stop) as stop:
         new = iter_records(
             [profiles[number] for number in missing],
             jobs=jobs,
             engine_factory=engine_factory,
             on_start=on_start,
             indices=missing,
+            stop=stop,
         )
         try:
-            try:
-                for number, name in enumerate(names):
-                    if name in kept:
-                        record = _record_from_line(number, name, _read_line(output, kept[name]))
-                        outcome.resumed += 1
-                    else:
-                        record = next(new)
-                    outputs.write(record)
-                    _count(outcome, record)
-                    notify(record)
-            finally:
-                new.close()  # stops the workers if the batch did not finish
-        except KeyboardInterrupt:
-            outcome.interrupted = BatchInterrupted(signal.SIGINT)
-        except BatchInterrupted as stop:
-            outcome.interrupted = stop
+            for number, name in enumerate(names):
+                # The only place a stop takes effect: between two complete records.
+                if stop.requested:
+                    break
+                if name in kept:
+                    record = _record_from_line(number, name, _read_line(output, kept[name]))
+                    outcome.resumed += 1
+                else:
+                    following = next(new, None)
+                    if following is None:  # stopped while waiting for a worker
+                        break
+                    record = following
+                outputs.write(record)
+                _count(outcome, record)
+                notify(record)
+        except KeyboardInterrupt:  # raised by a caller's callback, e.g. its own Ctrl-C handling
+            stop.request(signal.SIGINT)
+        finally:
+            new.close()  # stops the workers if the batch did not finish
+        if stop.signal_number is not None:
+            outcome.interrupted = BatchInterrupted(stop.signal_number)
         outputs.commit()
     return outcome
 
