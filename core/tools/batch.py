@@ -402,9 +402,10 @@ def _stop_workers(
     # Processes of the table, taken before shutdown forgets them (for the last resort).
     table: dict[int, Any] = getattr(executor, "_processes", None) or {}
     workers = list(table.values())
+    # Cancelled here, not by the executor's thread later: a future cancelled but not yet
+    # noticed by the executor never counts as done for wait().
+    started = [future for future in running if not future.cancel()]
     executor.shutdown(wait=False, cancel_futures=True)
-    # A cancelled future never counts as done for wait(): leave those out.
-    started = [future for future in running if not future.cancelled()]
     _, late = wait(started, timeout=STOP_GRACE_SECONDS)
     if not late:
         executor.shutdown(wait=True)
