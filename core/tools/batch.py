@@ -34,6 +34,7 @@ import os
 import signal
 import stat
 import threading
+import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -399,17 +400,24 @@ def _stop_workers(
     within :data:`STOP_GRACE_SECONDS`.
     """
     halt.set()
-    # Processes of the table, taken before shutdown forgets them (for the last resort).
+    # The executor's processes and result queue, taken before shutdown forgets them.
     table: dict[int, Any] = getattr(executor, "_processes", None) or {}
     workers = list(table.values())
+    results = getattr(executor, "_result_queue", None)
     # Cancelled here, not by the executor's thread later: a future cancelled but not yet
     # noticed by the executor never counts as done for wait().
     started = [future for future in running if not future.cancel()]
+    # Without waiting: a later shutdown(wait=True) would not wait any more (the executor
+    # forgets its processes here), so the processes are joined below.
     executor.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
     _, late = wait(started, timeout=STOP_GRACE_SECONDS)
     if not late:
-        executor.shutdown(wait=True)
-        return
+        # Each worker ends once the executor has sent it its end-of-work marker.
+        for worker in workers:
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
+        if not any(worker.is_alive() for worker in workers):
+            return
     # A worker stuck in one profile: end the processes (the executor offers no public way;
     # its process table is stable across the supported Python versions) ...
     for worker in workers:
@@ -422,10 +430,8 @@ def _stop_workers(
             worker.join()
     # ... and close this process's end of the result pipe, so that a reader waiting for
     # the rest of a message gets end-of-file instead of waiting forever.
-    results = getattr(executor, "_result_queue", None)
     with contextlib.suppress(Exception):
         results._writer.close()  # type: ignore[union-attr]
-    executor.shutdown(wait=True)
 
 
 def _start_method() -> str:
