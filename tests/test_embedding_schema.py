@@ -109,6 +109,6 @@ def test_the_profile_schema_allows_sector_questions_only_for_their_sector(engine
     for profile in (wrong, none):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(profile, schema)
-        with pytest.raises(ProfileError, match="applies only to companies of sector"):
+        with pytest.raises(ProfileError, match="gilt nur für Unternehmen der Branche"):
             engine.audit(profile)
     engine.audit(right)

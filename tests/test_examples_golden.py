@@ -15,7 +15,8 @@ EXAMPLES = ROOT / "examples"
 GOLDEN = {
     # A small bike shop with a store only, an outdated website and hardly any online presence.
     "radhaus": {
-        # 52.0: "online_offline_verbunden = nein" is ignored without an online shop, not scored.
+        # 52.0: "online_offline_verbunden" is answered "entfällt" (without an online shop it
+        # is outside the company's scope), not scored.
         "overall": (52.0, "auf_dem_weg"),
         "plan": [
             # No Google profile: free, found by everyone searching for bike shops nearby.
@@ -110,7 +111,9 @@ GOLDEN = {
     },
     # A furniture workshop selling made-to-order tables in its online shop only.
     "moebelwerkstatt": {
-        "overall": (86.4, "fortgeschritten"),
+        # 86.0: without a store, the store-only item mitarbeiter_digitale_unterstuetzung is
+        # answered "entfällt" (it was "ja" and scored before channels were checked).
+        "overall": (86.0, "fortgeschritten"),
         "plan": [
             # Product pages load in more than three seconds on a phone.
             ("onlineshop_schnell_zuverlaessig", "jetzt"),

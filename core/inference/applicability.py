@@ -7,7 +7,10 @@ to be false. For one audit this module
   ruled-out input counts as unknown for the preconditions that test it),
 * answers ruled-out checklist items "entfällt" with a note saying why (not scored),
 * leaves ruled-out facts out of the inference, and records every value a profile gave
-  for a ruled-out question as ignored,
+  for a ruled-out question as ignored.
+
+Preconditions that test only ``[company]`` fields are part of the company's scope: a
+value given where they are false is refused earlier (:mod:`kundenkompass.profile.scope`).
 * describes a precondition in German for the profile template.
 """
 
@@ -22,7 +25,7 @@ from kundenkompass.catalog.labels import label_of, show_value
 from kundenkompass.profile.load import Answer, Profile
 from kundenkompass.results import IgnoredInput
 from kundenkompass.rules.evaluate import evaluate
-from kundenkompass.rules.language import AllOf, AnyOf, Condition, Leaf, Not
+from kundenkompass.rules.language import AllOf, Condition, Leaf, Not
 from kundenkompass.texts import text
 
 
@@ -117,53 +120,6 @@ def apply_preconditions(
             )
     changed = profile.model_copy(update={"answers": dict(sorted(answers.items())), "facts": facts})
     return changed, Applicability(ruled_out=found, ignored=tuple(ignored))
-
-
-# ------------------------------------------------------------------ in German
-
-
-_PHRASES = {
-    "equals": "ist",
-    "not_equals": "ist nicht",
-    "in": "ist eines von",
-    "not_in": "ist keines von",
-    "contains": "enthält",
-    "not_contains": "enthält nicht",
-    "lt": "ist kleiner als",
-    "lte": "ist höchstens",
-    "gt": "ist größer als",
-    "gte": "ist mindestens",
-}
-
-
-def describe(condition: Condition, catalog: Catalog, language: str = "de") -> str:
-    """A precondition as a reader of a profile template understands it."""
-    if isinstance(condition, Leaf):
-        label = label_of(condition.ref, catalog, language).rstrip(".?")
-        if condition.ref == "company.channels":
-            label = text("applicability.channels", language)
-        if condition.operator == "is_unknown":
-            key = "unknown" if condition.value else "known"
-            return f"„{label}“ " + text(f"applicability.{key}", language)
-        values = condition.value if isinstance(condition.value, tuple) else (condition.value,)
-        if condition.ref == "company.channels":
-            shown = ", ".join(text(f"channel.{v}", language) for v in values)
-        else:
-            shown = ", ".join(
-                show_value(condition.ref, value, catalog, language) for value in values
-            )
-        return f"„{label}“ {_PHRASES[condition.operator]} {shown}"
-    if isinstance(condition, Not):
-        return (
-            text("applicability.not", language)
-            + f" ({describe(condition.condition, catalog, language)})"
-        )
-    joiner = text(
-        "applicability.and" if isinstance(condition, AllOf) else "applicability.or", language
-    )
-    parts = [describe(child, catalog, language) for child in condition.conditions]
-    inner = f" {joiner} ".join(parts)
-    return inner if len(parts) == 1 else f"({inner})" if isinstance(condition, AnyOf) else inner
 
 
 def holds_for(condition: Condition, values: Mapping[str, Any]) -> bool:

@@ -10,13 +10,16 @@ whose messages name the file, line and key path.
 from __future__ import annotations
 
 import datetime
+import json
 from types import GenericAlias
 from typing import Annotated, Any, Literal
 
 from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.models import FactDefinition, FactType, text_in
+from kundenkompass.models import ChecklistItem, FactDefinition, FactType, text_in
 from kundenkompass.profile.load import ANSWER_SPELLINGS, MAX_TEXT_LENGTH, UNKNOWN, WebsiteEvidence
+from kundenkompass.profile.scope import is_company_condition
 from kundenkompass.results import AuditResult
+from kundenkompass.rules.language import AllOf, AnyOf, Condition, Not
 from kundenkompass.vocabulary import Channel
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -142,44 +145,162 @@ def profile_model(catalog: Catalog) -> type[BaseModel]:
 def profile_schema(catalog: Catalog, *, ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
     """The JSON Schema of a profile for the plugins in ``catalog``.
 
-    Questions and facts of one sector (a sector plugin's or ruleset's) are allowed only
-    when ``company.sector`` names that sector, as the loader checks: for each sector an
-    ``if``/``then`` forbids its keys in profiles of other sectors (or of none).
+    Questions outside a company's scope (see :mod:`kundenkompass.profile.scope`) may only
+    be answered "entfällt" or "unbekannt", as the engine checks: ``if``/``then``
+    conditions say so per sector, per set of channels and per precondition on
+    ``[company]`` fields. A profile without a sector is outside every sector; a test of
+    another field the profile leaves out is unknown and refuses nothing.
     """
     schema = profile_model(catalog).model_json_schema(ref_template=ref_template)
-    conditions = sector_conditions(catalog)
+    conditions = scope_conditions(catalog)
     if conditions:
         schema["allOf"] = conditions
     return schema
 
 
+def scope_conditions(catalog: Catalog) -> list[dict[str, Any]]:
+    """The ``if``/``then`` conditions of the company's scope, by sector, then by channels,
+    then by precondition."""
+    return (
+        sector_conditions(catalog) + channel_conditions(catalog) + precondition_conditions(catalog)
+    )
+
+
+#: What a profile may give for a question outside its scope: nothing known.
+_CLAIMS_NOTHING_WORDS = [
+    word for word, value in ANSWER_SPELLINGS.items() if value in (None, "entfaellt")
+]
+_CLAIMS_NOTHING = {
+    "answers": {
+        "anyOf": [
+            {"enum": _CLAIMS_NOTHING_WORDS},
+            {
+                "type": "object",
+                "properties": {"antwort": {"enum": _CLAIMS_NOTHING_WORDS}},
+                "required": ["antwort"],
+            },
+        ]
+    },
+    "facts": {"const": UNKNOWN},
+}
+
+
+def _scoped_keys(
+    catalog: Catalog,
+) -> list[tuple[str, str, ChecklistItem | FactDefinition]]:
+    scoped: list[tuple[str, str, ChecklistItem | FactDefinition]]
+    scoped = [("answers", item.id, item) for item in catalog.checklist.values()]
+    scoped += [("facts", fact.key, fact) for fact in catalog.input_facts()]
+    return scoped
+
+
+def _only_unknown(keys: dict[str, list[str]]) -> dict[str, Any]:
+    """The ``then`` of a condition: these keys may claim nothing."""
+    return {
+        "properties": {
+            table: {"properties": {name: _CLAIMS_NOTHING[table] for name in sorted(names)}}
+            for table, names in sorted(keys.items())
+        }
+    }
+
+
+def _company(test: dict[str, Any]) -> dict[str, Any]:
+    return {"properties": {"company": test}, "required": ["company"]}
+
+
 def sector_conditions(catalog: Catalog) -> list[dict[str, Any]]:
     """One ``if``/``then`` per sector: its answers and facts only for that sector."""
     keys: dict[str, dict[str, list[str]]] = {}
-    scoped = [("answers", item.id, item.sectors) for item in catalog.checklist.values()]
-    scoped += [("facts", fact.key, fact.sectors) for fact in catalog.input_facts()]
-    for table, name, sectors in scoped:
-        for sector in sectors:
+    for table, name, entry in _scoped_keys(catalog):
+        for sector in entry.sectors:
             keys.setdefault(sector, {}).setdefault(table, []).append(name)
     conditions = []
     for sector in sorted(keys):
-        of_sector = {
-            "properties": {"company": {"properties": {"sector": {"const": sector}},
-                                       "required": ["sector"]}},
-            "required": ["company"],
-        }  # fmt: skip
-        forbidden = {
-            table: {"properties": dict.fromkeys(sorted(names), False)}
-            for table, names in sorted(keys[sector].items())
-        }
+        of_sector = {"properties": {"sector": {"const": sector}}, "required": ["sector"]}
         conditions.append(
             {
                 "description": f"Questions and facts only for sector {sector!r}.",
-                "if": {"not": of_sector},
-                "then": {"properties": forbidden},
+                "if": {"not": _company(of_sector)},
+                "then": _only_unknown(keys[sector]),
             }
         )
     return conditions
+
+
+def channel_conditions(catalog: Catalog) -> list[dict[str, Any]]:
+    """One ``if``/``then`` per set of channels: its questions only for companies that have
+    one of them."""
+    keys: dict[tuple[str, ...], dict[str, list[str]]] = {}
+    for table, name, entry in _scoped_keys(catalog):
+        if entry.channels:
+            wanted: tuple[str, ...] = tuple(sorted(entry.channels))
+            keys.setdefault(wanted, {}).setdefault(table, []).append(name)
+    conditions = []
+    for channels in sorted(keys):
+        has_one = [{"contains": {"const": channel}} for channel in channels]
+        conditions.append(
+            {
+                "description": "Questions and facts only for companies with the channel "
+                + " or ".join(repr(channel) for channel in channels)
+                + ".",
+                "if": _company(
+                    {
+                        "properties": {"channels": {"not": {"anyOf": has_one}}},
+                        "required": ["channels"],
+                    }
+                ),
+                "then": _only_unknown(keys[channels]),
+            }
+        )
+    return conditions
+
+
+def precondition_conditions(catalog: Catalog) -> list[dict[str, Any]]:
+    """One ``if``/``then`` per precondition on ``[company]`` fields: where it is false."""
+    keys: dict[str, dict[str, list[str]]] = {}
+    tests: dict[str, dict[str, Any]] = {}
+    for table, name, _ in _scoped_keys(catalog):
+        condition = catalog.preconditions.get(f"{table}.{name}")
+        if condition is None or not is_company_condition(condition):
+            continue
+        test = _truth(condition, False)
+        key = json.dumps(test, sort_keys=True)
+        tests[key] = test
+        keys.setdefault(key, {}).setdefault(table, []).append(name)
+    return [
+        {
+            "description": "Questions asked only where a precondition on [company] holds.",
+            "if": _company(tests[key]),
+            "then": _only_unknown(keys[key]),
+        }
+        for key in sorted(keys)
+    ]
+
+
+def _truth(condition: Condition, truth: bool) -> dict[str, Any]:
+    """A schema of the company table for which ``condition`` is known to be ``truth``
+    (Kleene logic, as the engine evaluates it: an absent field is unknown)."""
+    if isinstance(condition, Not):
+        return _truth(condition.condition, not truth)
+    if isinstance(condition, AllOf | AnyOf):
+        parts = [_truth(child, truth) for child in condition.conditions]
+        # "all" is true when every part is, false when one is; "any" the other way round.
+        every = isinstance(condition, AllOf) == truth
+        return {"allOf": parts} if every else {"anyOf": parts}
+    field = condition.ref.split(".", 1)[1]
+    if condition.operator == "is_unknown":
+        absent = bool(condition.value) == truth
+        return {"not": {"required": [field]}} if absent else {"required": [field]}
+    if condition.operator in ("contains", "not_contains"):
+        test: dict[str, Any] = {"contains": {"const": condition.value}}
+        positive = condition.operator == "contains"
+    else:
+        values = condition.value if isinstance(condition.value, tuple) else (condition.value,)
+        test = {"enum": list(values)}
+        positive = condition.operator in ("equals", "in")
+    if positive != truth:
+        test = {"not": test}
+    return {"properties": {field: test}, "required": [field]}
 
 
 def result_schema() -> dict[str, Any]:

@@ -1,11 +1,25 @@
-"""Which contributions take part in the audit of one company, by its sector.
+"""Which contributions take part in the audit of one company, by its sector and channels.
 
-Facts, checklist items and measures with ``sectors`` belong to companies whose
-``[company] sector`` is one of them; without ``sectors`` they belong to every company.
+A question (checklist item or input fact) belongs to a company when all of these hold:
+
+* its ``sectors``, if any, include the company's ``[company] sector``;
+* its ``channels``, if any, include one of the company's ``[company] channels``;
+* its ``applies_when``, if it tests ``[company]`` fields only (channels, sector), is not
+  false for them.
+
+Whatever the company table alone decides is the company's scope: a profile that gives a
+value for a question outside it is refused, with the key path and what the question
+requires. Only ``entfällt`` (not applicable, which is true) and ``unbekannt`` (which states
+nothing) are accepted there. A precondition that tests other
+answers or facts is not scope: a value given for a question it rules out is left out of
+the audit and listed as ignored (:mod:`kundenkompass.inference.applicability`), since
+answers may disagree with each other. The JSON Schema of a profile says the same
+(:mod:`kundenkompass.profile.schemas`).
+
 Rulesets selected by sector take part only in audits of their sector, explicit rulesets in
 every audit. For one audit this module
 
-* refuses answers and facts meant for other sectors (naming the key path),
+* refuses answers and facts outside the company's scope (naming the key path),
 * turns the rulesets' not-applicable marks into "entfällt" answers,
 * applies the rulesets' priority changes, shown as a reason of the recommendation,
 * leaves other sectors' checklist items and questions out of the result.
@@ -15,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.catalog.labels import label_of, show_value
@@ -23,8 +37,11 @@ from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.catalog.rulesets import PriorityChange, Ruleset, sector_condition
 from kundenkompass.errors import ProfileError
 from kundenkompass.models import ChecklistItem, FactDefinition, text_in
-from kundenkompass.profile.load import Answer, Profile
+from kundenkompass.profile.load import Answer, Company, Profile
 from kundenkompass.results import Evidence, Firing, OpenQuestion
+from kundenkompass.rules.evaluate import evaluate
+from kundenkompass.rules.language import AllOf, AnyOf, Condition, Leaf, Not, iter_leaves
+from kundenkompass.texts import text
 from kundenkompass.vocabulary import Priority
 
 
@@ -62,24 +79,78 @@ def scope_for(profile: Profile, catalog: Catalog) -> SectorScope:
 
 
 def check_profile(profile: Profile, catalog: Catalog, scope: SectorScope) -> None:
-    """Refuse answers and facts that belong to other sectors."""
-    stated: list[tuple[str, str, ChecklistItem | FactDefinition | None]]
-    stated = [("answers", key, catalog.checklist.get(key)) for key in profile.answers]
-    stated += [("facts", key, catalog.facts.get(key)) for key in profile.facts]
-    for table, key, entry in stated:
-        if entry is None or scope.includes(entry):
-            continue
-        wanted = ", ".join(f'"{sector}"' for sector in entry.sectors)
+    """Refuse known answers and facts outside the company's scope (see the module)."""
+    # "entfällt" and "unbekannt" claim nothing the company lacks: both fit any question.
+    stated = [
+        f"answers.{key}"
+        for key, answer in profile.answers.items()
+        if answer.value not in (None, "entfaellt")
+    ]
+    stated += [f"facts.{key}" for key in profile.facts]
+    for ref in stated:
+        problem = scope_problem(ref, catalog, profile.company)
+        if problem is not None:
+            raise ProfileError(profile.source, problem, key_path=ref)
+
+
+def scope_problem(ref: str, catalog: Catalog, company: Company, language: str = "de") -> str | None:
+    """Why the question ``ref`` is outside the company's scope (in German), else None."""
+    table, _, key = ref.partition(".")
+    entry: ChecklistItem | FactDefinition | None = (
+        catalog.checklist.get(key) if table == "answers" else catalog.facts.get(key)
+    )
+    if entry is None:
+        return None
+    if entry.sectors and company.sector not in entry.sectors:
+        wanted = " oder ".join(f"„{sector}“" for sector in entry.sectors)
         actual = (
-            f'the profile\'s sector is "{scope.sector}"'
-            if scope.sector
-            else "the profile states no [company] sector"
+            f"das Profil nennt die Branche „{company.sector}“"
+            if company.sector
+            else "das Profil nennt keine Branche ([company] sector)"
         )
-        raise ProfileError(
-            profile.source,
-            f"applies only to companies of sector {wanted}; {actual}",
-            key_path=f"{table}.{key}",
+        return f"gilt nur für Unternehmen der Branche {wanted}; {actual}"
+    if entry.channels and not set(entry.channels) & set(company.channels):
+        wanted = " oder ".join(f"„{text(f'channel.{c}', language)}“" for c in entry.channels)
+        return (
+            f"gilt nur für Unternehmen mit dem Verkaufskanal {wanted}; "
+            f"das Profil nennt unter [company] channels: {_channels(company, language)}"
         )
+    condition = catalog.preconditions.get(ref)
+    if (
+        condition is not None
+        and is_company_condition(condition)
+        and evaluate(condition, company_values(company)) is False
+    ):
+        return (
+            f"gilt nur, wenn {describe(condition, catalog, language)}; das Profil nennt "
+            f"unter [company] channels: {_channels(company, language)}"
+            + (f", sector: „{company.sector}“" if company.sector else "")
+        )
+    return None
+
+
+#: The tests of ``[company]`` fields that make a precondition part of the company's scope.
+COMPANY_TESTS: dict[str, frozenset[str]] = {
+    "company.channels": frozenset({"contains", "not_contains", "is_unknown"}),
+    "company.sector": frozenset({"equals", "not_equals", "in", "not_in", "is_unknown"}),
+}
+
+
+def is_company_condition(condition: Condition) -> bool:
+    """Whether a precondition tests ``[company]`` fields only (then it is scope)."""
+    return all(leaf.operator in COMPANY_TESTS.get(leaf.ref, ()) for leaf in iter_leaves(condition))
+
+
+def company_values(company: Company) -> dict[str, Any]:
+    """The company's fields by key path, as preconditions test them."""
+    values: dict[str, Any] = {"company.channels": tuple(company.channels)}
+    if company.sector is not None:
+        values["company.sector"] = company.sector
+    return values
+
+
+def _channels(company: Company, language: str) -> str:
+    return ", ".join(f"„{text(f'channel.{c}', language)}“" for c in company.channels)
 
 
 def mark_not_applicable(profile: Profile, scope: SectorScope, language: str = "de") -> Profile:
@@ -162,3 +233,50 @@ def asked_in_scope(ref: str, scope: SectorScope, catalog: Catalog) -> bool:
     table, _, key = ref.partition(".")
     entry = catalog.checklist.get(key) if table == "answers" else catalog.facts.get(key)
     return entry is None or scope.includes(entry)
+
+
+# ------------------------------------------------------------------ in German
+
+
+_PHRASES = {
+    "equals": "ist",
+    "not_equals": "ist nicht",
+    "in": "ist eines von",
+    "not_in": "ist keines von",
+    "contains": "enthält",
+    "not_contains": "enthält nicht",
+    "lt": "ist kleiner als",
+    "lte": "ist höchstens",
+    "gt": "ist größer als",
+    "gte": "ist mindestens",
+}
+
+
+def describe(condition: Condition, catalog: Catalog, language: str = "de") -> str:
+    """A precondition as a reader of a profile template understands it."""
+    if isinstance(condition, Leaf):
+        label = label_of(condition.ref, catalog, language).rstrip(".?")
+        if condition.ref == "company.channels":
+            label = text("applicability.channels", language)
+        if condition.operator == "is_unknown":
+            key = "unknown" if condition.value else "known"
+            return f"„{label}“ " + text(f"applicability.{key}", language)
+        values = condition.value if isinstance(condition.value, tuple) else (condition.value,)
+        if condition.ref == "company.channels":
+            shown = ", ".join(text(f"channel.{v}", language) for v in values)
+        else:
+            shown = ", ".join(
+                show_value(condition.ref, value, catalog, language) for value in values
+            )
+        return f"„{label}“ {_PHRASES[condition.operator]} {shown}"
+    if isinstance(condition, Not):
+        return (
+            text("applicability.not", language)
+            + f" ({describe(condition.condition, catalog, language)})"
+        )
+    joiner = text(
+        "applicability.and" if isinstance(condition, AllOf) else "applicability.or", language
+    )
+    parts = [describe(child, catalog, language) for child in condition.conditions]
+    inner = f" {joiner} ".join(parts)
+    return inner if len(parts) == 1 else f"({inner})" if isinstance(condition, AnyOf) else inner

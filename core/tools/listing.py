@@ -7,7 +7,9 @@ from typing import Any
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.errors import ProfileError
 from kundenkompass.models import text_in
+from kundenkompass.profile.scope import is_company_condition
 from kundenkompass.render.terminal import escape, visible
+from kundenkompass.rules.language import AllOf, Condition, Leaf, Not
 from kundenkompass.texts import text
 from kundenkompass.vocabulary import PHASES
 from rich.console import Console
@@ -155,6 +157,24 @@ def facts_markdown(catalog: Catalog) -> str:
         "| `channels` | list | Any of `laden`, `onlineshop`, `marktplatz` (required) |",
         "| `location` | text | Place (optional) |",
         "",
+        "## Which questions a company answers",
+        "",
+        "A question belongs to a company's *scope* when the `[company]` table alone says",
+        "it applies: its sectors (if any) include `sector`, its channels (if any) include",
+        "one of `channels`, and its precondition, if that tests `[company]` fields only,",
+        "is not false. A profile that gives a question outside its scope any answer but",
+        "`entfällt` or `unbekannt`, or any fact value but `unbekannt`, is refused with the",
+        "key path and what the question requires. The profile's JSON Schema",
+        "(`audit schema profile`) says the same with one `if`/`then` per sector, per set",
+        "of channels and per such precondition.",
+        "",
+        "A precondition that tests other answers or facts (e.g. *asked only with a",
+        "website*) is not scope: answers may disagree with each other, so a value given",
+        "for a question it rules out is accepted, left out of the audit (an answer counts",
+        "as `entfällt`) and listed in the result's `ignored_inputs`.",
+        "",
+        "The tables below name each question's scope and precondition.",
+        "",
     ]
     entries = fact_entries(catalog)
     for phase in PHASES:
@@ -182,8 +202,7 @@ def facts_markdown(catalog: Catalog) -> str:
                 elif e.get("unit"):
                     values = (values + " " if values else "") + f"unit: {e['unit']}"
                 question = e["question"].replace("|", "\\|")
-                if e.get("sectors"):
-                    question += " (sector " + ", ".join(f"`{x}`" for x in e["sectors"]) + " only)"
+                question += _scope_note(e, catalog)
                 key = e["path"].split(".", 1)[1]
                 lines.append(f"| `{key}` | {e['type']} | {question} | {values} |")
             lines.append("")
@@ -193,3 +212,28 @@ def facts_markdown(catalog: Catalog) -> str:
         lines += [f"| `{e['path']}` | {e['type']} | {e['question']} |" for e in other]
         lines.append("")
     return "\n".join(lines)
+
+
+def _scope_note(entry: dict[str, Any], catalog: Catalog) -> str:
+    """`` (sector x only; channel y only; only if …)`` for a question's row."""
+    notes = []
+    if entry.get("sectors"):
+        notes.append("sector " + ", ".join(f"`{x}`" for x in entry["sectors"]) + " only")
+    if entry.get("channels"):
+        notes.append("channel " + " or ".join(f"`{x}`" for x in entry["channels"]) + " only")
+    condition = catalog.preconditions.get(entry["path"])
+    if condition is not None:
+        kind = "only if" if is_company_condition(condition) else "asked if"
+        notes.append(f"{kind} `{_compact(condition)}`")
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _compact(condition: Condition) -> str:
+    """A precondition by key paths, e.g. ``answers.eigene_website in [ja, teilweise]``."""
+    if isinstance(condition, Leaf):
+        return condition.describe().replace("|", "\\|")
+    if isinstance(condition, Not):
+        return f"not ({_compact(condition.condition)})"
+    joiner = " and " if isinstance(condition, AllOf) else " or "
+    parts = [_compact(child) for child in condition.conditions]
+    return parts[0] if len(parts) == 1 else "(" + joiner.join(parts) + ")"

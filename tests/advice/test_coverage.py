@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from kundenkompass.profile.load import Company
+from kundenkompass.profile.scope import scope_problem
 from kundenkompass.vocabulary import CHANNELS, PHASES
 
 MIXES = [
@@ -32,8 +34,9 @@ def _gaps(engine, value: str) -> list[str]:
         if value == "teilweise" and item.id in TEILWEISE_WITHOUT_OWN_ADVICE:
             continue
         for mix in MIXES:
-            if item.channels and not set(item.channels) & set(mix):
-                continue
+            company = Company(name="Probe", channels=mix)
+            if scope_problem(f"answers.{item.id}", engine.catalog, company):
+                continue  # outside the scope of a company with these channels
             result = engine.audit(
                 {"company": {"name": "Probe", "channels": list(mix)}, "answers": {item.id: value}}
             )

@@ -22,9 +22,9 @@ from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.errors import InvalidInput
-from kundenkompass.inference.applicability import describe
 from kundenkompass.models import ChecklistItem, FactDefinition, text_in
 from kundenkompass.profile.load import MAX_NUMBER, MAX_TEXT_LENGTH, Answer, Profile
+from kundenkompass.profile.scope import describe
 from kundenkompass.rules.evaluate import evaluate
 from kundenkompass.rules.language import Condition, iter_leaves
 from kundenkompass.texts import text
