@@ -170,6 +170,7 @@ class WebApp:
         **context: Any,
     ) -> HTMLResponse:
         token = request.cookies.get(CSRF_COOKIE) or new_csrf_token()
+        context.setdefault("company", "")
         html = (
             _environment()
             .get_template(template)
@@ -430,6 +431,9 @@ def mount_web(app: FastAPI, engine: Engine, settings: WebSettings | None = None)
     web = WebApp(engine, settings)
     app.state.web = web
 
+    # Inside the guard below: the route reads the counted body in its own task.
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, paths=POST_PATHS)
+
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Response:
         path = request.url.path
@@ -470,8 +474,6 @@ def mount_web(app: FastAPI, engine: Engine, settings: WebSettings | None = None)
             for name, value in PAGE_HEADERS.items():
                 response.headers.setdefault(name, value)
         return response
-
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, paths=POST_PATHS)
 
     async def guarded(request: Request, handler: Any) -> Response:
         try:
