@@ -59,7 +59,8 @@ PAGE_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: Chromium then sends "Origin: null" with every form post.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
@@ -174,11 +175,11 @@ def csrf_matches(cookie: str | None, submitted: str | None) -> bool:
 
 
 def same_origin(origin: str | None, host: str | None) -> bool:
-    """A missing Origin is accepted (the CSRF token decides); a present one must name the
-    host the request was sent to."""
-    if not origin:
+    """A missing or opaque Origin is accepted (the CSRF token decides; privacy settings send
+    ``null``); any other must name the host the request was sent to."""
+    if not origin or origin == "null":
         return True
-    if origin == "null" or not host:
+    if not host:
         return False
     return urlsplit(origin).netloc.lower() == host.lower()
 
