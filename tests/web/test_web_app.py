@@ -421,3 +421,35 @@ def test_an_exposed_app_checks_only_public_websites(exposed):
     )
     assert response.status_code == 422
     assert "internen Netz" in response.text
+
+
+def test_website_check_prefills_and_keeps_the_evidence(client, engine, tmp_path):
+    pytest.importorskip("selectolax")
+    from ..collect.sites import STORE_JSONLD, serve
+
+    with serve(STORE_JSONLD) as site:
+        page = start(client, website=site.base + "/")
+    assert "Website geprüft" in page
+    profile = client.post("/datei", data={**hidden_fields(page), "art": "profil"}).text
+    assert "[[website_evidence]]" in profile
+    result = client.post("/datei", data={**hidden_fields(page), "art": "ergebnis"}).text
+    assert json.loads(result)["website_check"], "the result compares with the website"
+    path = tmp_path / "profil.toml"
+    path.write_text(profile, encoding="utf-8")
+    assert engine.audit(path).to_json() == result
+
+
+def test_an_unreachable_website_is_named_on_the_start_page(client):
+    page = client.get("/").text
+    response = client.post(
+        "/start",
+        data={
+            **hidden_fields(page),
+            "company.name": "Radhaus",
+            "company.channels": "laden",
+            "website": "http://127.0.0.1:9/",
+        },
+    )
+    assert response.status_code == 422
+    assert "Adresse der Website" in response.text
+    assert 'value="Radhaus"' in response.text
