@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -74,6 +75,14 @@ def serve(
             "'Authorization: Bearer <Token>'.",
         ),
     ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            file_okay=False,
+            help="Audits in diesem Ordner speichern (eine Profildatei je Audit) und auf der "
+            "Startseite zum Fortsetzen anbieten. Ohne diese Angabe speichert der Dienst nichts.",
+        ),
+    ] = None,
     ruleset: RulesetOption = None,
     all_sectors: AllSectorsOption = False,
     skip_broken_plugins: SkipBrokenOption = False,
@@ -107,6 +116,7 @@ def serve(
             token=token or None,
             secret=os.environ.get(SECRET_VARIABLE) or None,
             max_body_bytes=max_body_size,
+            data_dir=data_dir,
         )
     except SettingsError as error:
         refused = KundenkompassError(str(error))
@@ -135,6 +145,7 @@ def serve(
     os.environ[server.SKIP_BROKEN_VARIABLE] = "1" if skip_broken_plugins else ""
     # Workers check each other's forms: they share the host, the token and one signing key.
     os.environ[server.HOST_VARIABLE] = host
+    os.environ[server.DATA_DIR_VARIABLE] = str(data_dir) if data_dir else ""
     if token:
         os.environ[TOKEN_VARIABLE] = token
     os.environ[SECRET_VARIABLE] = os.environ.get(SECRET_VARIABLE) or random_secret()

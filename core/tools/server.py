@@ -28,6 +28,7 @@ import asyncio
 import logging
 import os
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any
 
 import h11
@@ -70,6 +71,8 @@ SKIP_BROKEN_VARIABLE = "KUNDENKOMPASS_SKIP_BROKEN_PLUGINS"
 REQUEST_TIMEOUT_VARIABLE = "KUNDENKOMPASS_REQUEST_TIMEOUT"
 #: The address ``audit serve`` binds to, for the web app's protection in worker processes.
 HOST_VARIABLE = "KUNDENKOMPASS_HOST"
+#: The web app's data directory (``audit serve --data-dir``), for worker processes.
+DATA_DIR_VARIABLE = "KUNDENKOMPASS_DATA_DIR"
 #: How a profile in a request body is named in error messages.
 SOURCE = "request"
 
@@ -327,6 +330,7 @@ def app_from_environment() -> FastAPI:
         token=os.environ.get(TOKEN_VARIABLE) or None,
         secret=os.environ.get(SECRET_VARIABLE) or None,
         max_body_bytes=max_body_bytes,
+        data_dir=Path(data_dir) if (data_dir := os.environ.get(DATA_DIR_VARIABLE)) else None,
     )
     return create_app(engine, max_body_bytes=max_body_bytes, web=web)
 

@@ -453,3 +453,43 @@ def test_an_unreachable_website_is_named_on_the_start_page(client):
     assert response.status_code == 422
     assert "Adresse der Website" in response.text
     assert 'value="Radhaus"' in response.text
+
+
+def test_without_a_data_directory_nothing_is_written(client, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    page = start(client)
+    submit(client, page, "ergebnis", answer_all(page))
+    assert list(tmp_path.iterdir()) == []
+    assert "nicht gespeichert" in page
+
+
+def test_with_a_data_directory_audits_are_kept(engine, tmp_path):
+    settings = WebSettings(max_body_bytes=400_000, data_dir=tmp_path)
+    with TestClient(create_app(engine, web=settings), base_url=BASE) as client:
+        page = start(client)
+        answers = answer_all(page)
+        submit(client, page, "informationssuche", answers)
+        files = list(tmp_path.glob("*.toml"))
+        assert len(files) == 1
+        assert 'name = "Radhaus Test"' in files[0].read_text("utf-8")
+        listing = client.get("/").text
+        assert "Radhaus Test" in listing and "im Datenverzeichnis gespeichert" in listing
+        audit_id = files[0].stem
+        fields = hidden_fields(listing)
+        opened = client.post("/gespeichert", data={**fields, "id": audit_id, "aktion": "oeffnen"})
+        assert heading(opened.text) == "Bedarfsentstehung"
+        assert 'value="ja"' in opened.text and "checked" in opened.text
+        # the same audit is saved again, not a second one
+        submit(client, opened.text, "kauf", answer_all(opened.text))
+        assert [p.stem for p in tmp_path.glob("*.toml")] == [audit_id]
+        for wrong in ("../../etc/passwd", "0123", audit_id.upper()):
+            refused = client.post("/gespeichert", data={**fields, "id": wrong})
+            assert refused.status_code == 404, wrong
+        asked = client.post("/gespeichert", data={**fields, "id": audit_id, "aktion": "loeschen"})
+        assert "endgültig gelöscht" in asked.text
+        assert len(list(tmp_path.glob("*.toml"))) == 1
+        deleted = client.post(
+            "/gespeichert", data={**fields, "id": audit_id, "aktion": "endgueltig"}
+        )
+        assert "wurde auf dem Server gelöscht" in deleted.text
+        assert list(tmp_path.glob("*.toml")) == []

@@ -51,6 +51,7 @@ from kundenkompass.tools.web.profiles import (
     SOURCE,
     audit_state,
     load_state_profile,
+    profile_toml,
     state_from_profile,
     state_from_upload,
 )
@@ -72,13 +73,14 @@ from kundenkompass.tools.web.security import (
     same_origin,
 )
 from kundenkompass.tools.web.state import AuditState, StateCodec, StateError
+from kundenkompass.tools.web.storage import AuditStore
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
 #: The web app's paths that take form posts (their bodies are counted against the limit).
 POST_PATHS = frozenset(
-    {"/start", "/laden", "/fragen", "/datei", "/bericht", "/vergleich", "/anmelden"}
+    {"/start", "/laden", "/fragen", "/datei", "/bericht", "/vergleich", "/anmelden", "/gespeichert"}
 )
 #: Paths reachable without signing in.
 OPEN_PATHS = frozenset({"/anmelden", "/static/web.css", "/health"})
@@ -158,6 +160,7 @@ class WebApp:
         self.codec = StateCodec(settings.secret)
         self.login = Login(settings)
         self.names = CatalogNames(engine.catalog)
+        self.store = AuditStore(settings.data_dir) if settings.data_dir is not None else None
 
     # ---------------------------------------------------------------- rendering
 
@@ -179,6 +182,7 @@ class WebApp:
                 csrf=token,
                 state=self.codec.dump(state) if state is not None else None,
                 signed_in=self.login.required,
+                stored_on_server=self.store is not None,
                 **context,
             )
         )
@@ -341,7 +345,17 @@ class WebApp:
                 f"Durch Ihre Antworten kommen in diesem Abschnitt {len(added)} weitere "
                 "Fragen hinzu; sie stehen jetzt mit auf dieser Seite."
             )
-        return AuditState(draft=draft, evidence=state.evidence), {}, notices
+        return state.model_copy(update={"draft": draft}), {}, notices
+
+    async def remember(self, state: AuditState) -> AuditState:
+        """With a data directory: the state saved there (and given an id); else as it is."""
+        if self.store is None or not state.draft.company_complete:
+            return state
+        store = self.store
+        audit_id = state.audit_id or store.new_id()
+        content = profile_toml(state, self.sections, self.engine.catalog)
+        await run_in_threadpool(store.save, audit_id, content)
+        return state.model_copy(update={"audit_id": audit_id})
 
     # ------------------------------------------------------------------ result
 
@@ -486,6 +500,45 @@ def mount_web(app: FastAPI, engine: Engine, settings: WebSettings | None = None)
     async def start_page(request: Request) -> Response:
         return web.page(request, "start.html", **_start_context(web, ProfileDraft()))
 
+    @app.post("/gespeichert", include_in_schema=False)
+    async def stored(request: Request) -> Response:
+        async def handle() -> Response:
+            form = await web.form(request)
+            store = web.store
+            if store is None:
+                raise PageError(404, "Nicht verfügbar", "Dieser Dienst speichert keine Audits.")
+            audit_id = str(form.get("id") or "")
+            if form.get("aktion") == "loeschen":
+                found = next((a for a in store.listing() if a.id == audit_id), None)
+                if found is None:
+                    raise PageError(
+                        404, "Audit nicht gefunden", "Dieses Audit gibt es nicht (mehr)."
+                    )
+                return web.page(request, "confirm.html", name=found.name, audit_id=found.id)
+            if form.get("aktion") == "endgueltig":
+                deleted = await run_in_threadpool(store.delete, audit_id)
+                context = _start_context(web, ProfileDraft())
+                context["notices"] = (
+                    ["Das Audit wurde auf dem Server gelöscht."]
+                    if deleted
+                    else ["Dieses Audit gibt es nicht (mehr)."]
+                )
+                return web.page(request, "start.html", **context)
+            raw = await run_in_threadpool(store.read, audit_id)
+            if raw is None:
+                raise PageError(404, "Audit nicht gefunden", "Dieses Audit gibt es nicht (mehr).")
+            try:
+                state, _ = await run_in_threadpool(
+                    state_from_upload, web.engine, web.sections, raw, SOURCE
+                )
+            except KundenkompassError as error:
+                raise PageError(422, "Audit nicht lesbar", printable(str(error))) from None
+            state = state.model_copy(update={"audit_id": audit_id})
+            first = next(s for s in web.sections if s.id != COMPANY_SECTION)
+            return web.section_page(request, state, first)
+
+        return await guarded(request, handle)
+
     @app.get("/static/web.css", include_in_schema=False)
     async def stylesheet() -> Response:
         return Response(
@@ -524,6 +577,7 @@ def mount_web(app: FastAPI, engine: Engine, settings: WebSettings | None = None)
                     context = _start_context(web, state.draft, form=form, errors=errors)
                     return web.page(request, "start.html", 422, **context)
                 notices += found
+            state = await web.remember(state)
             first = next(s for s in web.sections if s.id != COMPANY_SECTION)
             return web.section_page(request, state, first, notices=notices)
 
@@ -543,6 +597,7 @@ def mount_web(app: FastAPI, engine: Engine, settings: WebSettings | None = None)
                     web, ProfileDraft(), upload_error=printable(str(error))[:1000]
                 )
                 return web.page(request, "start.html", 422, **context)
+            state = await web.remember(state)
             notices = [
                 f"„{name}“ geladen: ein gespeichertes Profil."
                 if kind == "profil"
@@ -570,6 +625,7 @@ def mount_web(app: FastAPI, engine: Engine, settings: WebSettings | None = None)
                     return web.section_page(
                         request, state, current, form=form, errors=errors, status=422
                     )
+                state = await web.remember(state)
                 if any("weitere Fragen" in notice for notice in notices):
                     return web.section_page(request, state, current, notices=notices)
             if target == RESULT_TARGET:
@@ -733,6 +789,8 @@ def _start_context(
         "website": website,
         "upload_error": upload_error,
         "company": "",
+        "stored": web.store.listing() if web.store is not None else [],
+        "notices": [],
     }
 
 

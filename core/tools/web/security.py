@@ -22,6 +22,7 @@ import secrets
 import socket
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -90,6 +91,8 @@ class WebSettings:
     #: Whether "Website prüfen" may fetch private, loopback and link-local addresses.
     allow_private_sites: bool = True
     max_body_bytes: int = 1024 * 1024
+    #: Where audits are kept on the server; None keeps nothing (the default).
+    data_dir: Path | None = None
 
 
 class SettingsError(Exception):
@@ -97,7 +100,12 @@ class SettingsError(Exception):
 
 
 def for_bind_address(
-    host: str, *, token: str | None, secret: str | None, max_body_bytes: int
+    host: str,
+    *,
+    token: str | None,
+    secret: str | None,
+    max_body_bytes: int,
+    data_dir: Path | None = None,
 ) -> WebSettings:
     """The settings for serving on ``host``: loopback without sign-in and with the host
     check; any other address only with a token, and "Website prüfen" kept to public sites."""
@@ -113,6 +121,8 @@ def for_bind_address(
             f"starten Sie ihn mit einem Zugangstoken (--token oder {TOKEN_VARIABLE}) "
             "oder auf 127.0.0.1"
         )
+    if data_dir is not None and not data_dir.is_dir():
+        raise SettingsError(f"das Datenverzeichnis {data_dir} gibt es nicht")
     chosen_secret = secret or (derive_key(token, "secret").hex() if token else random_secret())
     return WebSettings(
         secret=chosen_secret,
@@ -120,6 +130,7 @@ def for_bind_address(
         allowed_hosts=LOOPBACK_NAMES if loopback else None,
         allow_private_sites=loopback,
         max_body_bytes=max_body_bytes,
+        data_dir=data_dir,
     )
 
 

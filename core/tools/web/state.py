@@ -49,6 +49,8 @@ class AuditState(BaseModel):
     draft: ProfileDraft = Field(default_factory=ProfileDraft)
     #: ``[[website_evidence]]`` of the profile, as ``audit collect`` wrote it.
     evidence: list[dict[str, Any]] = Field(default_factory=list)
+    #: The audit's file in the data directory (``audit serve --data-dir``), once saved.
+    audit_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{16}$")
 
 
 def derive_key(secret: str, purpose: str) -> bytes:
