@@ -106,22 +106,18 @@ def serve(
         problem.exit_code = 2
         raise problem from None
 
-    from kundenkompass.tools.web import SettingsError, for_bind_address
+    from kundenkompass.tools.web import for_bind_address
     from kundenkompass.tools.web.security import SECRET_VARIABLE, TOKEN_VARIABLE
     from kundenkompass.tools.web.state import random_secret
 
-    try:
-        web = for_bind_address(
-            host,
-            token=token or None,
-            secret=os.environ.get(SECRET_VARIABLE) or None,
-            max_body_bytes=max_body_size,
-            data_dir=data_dir,
-        )
-    except SettingsError as error:
-        refused = KundenkompassError(str(error))
-        refused.exit_code = 2
-        raise refused from None
+    # Refused here (one German line, exit 2): exposed without a token, a missing data folder.
+    web = for_bind_address(
+        host,
+        token=token or None,
+        secret=os.environ.get(SECRET_VARIABLE) or None,
+        max_body_bytes=max_body_size,
+        data_dir=data_dir,
+    )
     # Build the engine first: a broken plugin stops here with its message, not in a worker.
     engine = make_engine(ruleset, skip_broken_plugins, all_sectors)
     os.environ[server.REQUEST_TIMEOUT_VARIABLE] = str(request_timeout)

@@ -88,12 +88,14 @@ OPEN_PATHS = frozenset({"/anmelden", "/static/web.css", "/health"})
 WEB_PATHS = POST_PATHS | {"/", "/static/web.css"}
 #: Where the flow goes after the last phase.
 RESULT_TARGET = "ergebnis"
-#: Largest upload (a profile or a saved result).
+#: Most fields of one form (a phase has a few dozen questions, each with a note).
 MAX_FIELDS = 1000
 
 
-class PageError(Exception):
+class PageError(KundenkompassError):
     """A request the app refuses with a German page (4xx)."""
+
+    exit_code = 2
 
     def __init__(self, status: int, title: str, message: str) -> None:
         super().__init__(message)

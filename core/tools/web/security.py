@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from kundenkompass.errors import KundenkompassError
 from kundenkompass.tools.web.state import derive_key, random_secret
 
 Scope = MutableMapping[str, Any]
@@ -95,8 +96,10 @@ class WebSettings:
     data_dir: Path | None = None
 
 
-class SettingsError(Exception):
+class SettingsError(KundenkompassError):
     """Settings that would expose the app unprotected; the message is German."""
+
+    exit_code = 2
 
 
 def for_bind_address(
@@ -225,8 +228,10 @@ def public_site(url: str) -> bool:
 # -------------------------------------------------------------------- body limit
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(KundenkompassError):
+    """A form post larger than the limit (raised while its body arrives)."""
+
+    exit_code = 2
 
 
 class BodyLimit:

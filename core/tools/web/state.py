@@ -21,6 +21,7 @@ import secrets
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from kundenkompass.errors import KundenkompassError
 from kundenkompass.tools.questionnaire.questions import ProfileDraft
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -31,8 +32,10 @@ STATE_VERSION = 1
 _SALT = "kundenkompass.web.state"
 
 
-class StateError(Exception):
+class StateError(KundenkompassError):
     """The state field is missing, too large, changed or of another server start."""
+
+    exit_code = 2
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
