@@ -7,6 +7,8 @@ from typing import Any
 from hypothesis import strategies as st
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.models import FactDefinition, FactType
+from kundenkompass.profile.load import ANSWER_SPELLINGS, Company
+from kundenkompass.profile.scope import scope_problem
 from kundenkompass.vocabulary import CHANNELS
 
 ANSWER_WORDS = ("ja", "teilweise", "nein", "entfällt")
@@ -35,16 +37,23 @@ def fact_values(fact: FactDefinition) -> st.SearchStrategy[Any]:
 @st.composite
 def profiles(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
     channels = draw(st.lists(st.sampled_from(CHANNELS), min_size=1, unique=True))
-    # A profile may only answer what belongs to its sector (or to every sector).
+    # A profile may only answer what is in its company's scope (sector, channels); outside
+    # it only "entfällt" and "unbekannt".
     sector = draw(st.sampled_from((None, *catalog.sectors)))
+    scope = Company(name="Generierte GmbH", sector=sector, channels=tuple(channels))
+
+    def in_scope(ref: str) -> bool:
+        return scope_problem(ref, catalog, scope) is None
+
     answers = {}
-    for item_id, item in catalog.checklist.items():
+    for item_id in catalog.checklist:
         word = draw(st.sampled_from((*ANSWER_WORDS, None)))
-        if word is not None and (not item.sectors or sector in item.sectors):
+        claims_nothing = word is not None and ANSWER_SPELLINGS[word] in (None, "entfaellt")
+        if word is not None and (claims_nothing or in_scope(f"answers.{item_id}")):
             answers[item_id] = word
     facts = {}
     for fact in catalog.input_facts():
-        if draw(st.booleans()) and (not fact.sectors or sector in fact.sectors):
+        if draw(st.booleans()) and in_scope(f"facts.{fact.key}"):
             facts[fact.key] = draw(fact_values(fact))
     company = {"name": "Generierte GmbH", "channels": [c for c in CHANNELS if c in channels]}
     if sector is not None:

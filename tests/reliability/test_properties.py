@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.engine import Engine
 from kundenkompass.models import FactDefinition, FactType
+from kundenkompass.profile.load import Company
 from kundenkompass.profile.schemas import profile_schema, result_schema
+from kundenkompass.profile.scope import scope_problem
 from kundenkompass.results import AuditResult
 from kundenkompass.vocabulary import CHANNELS
 
@@ -86,11 +88,14 @@ def profiles(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
         company["sector"] = sector
     if draw(st.booleans()):
         company["location"] = "Köln"
+    # Outside the company's scope (sector, channels) only "entfällt" and "unbekannt".
+    scope = Company(name="Probe", sector=sector, channels=tuple(company["channels"]))
     answers: dict[str, Any] = {}
     for item in catalog.checklist.values():
         if not applies(item, sector) or draw(st.integers(0, 4)) == 0:
             continue
-        word = draw(st.sampled_from(WORDS))
+        in_scope = scope_problem(f"answers.{item.id}", catalog, scope) is None
+        word = draw(st.sampled_from(WORDS if in_scope else ("entfällt", "unbekannt")))
         answers[item.id] = (
             {"antwort": word, "notiz": draw(st.sampled_from(TEXTS))}
             if draw(st.integers(0, 5)) == 0
@@ -100,7 +105,9 @@ def profiles(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
     for fact in catalog.input_facts():
         if not applies(fact, sector) or draw(st.integers(0, 3)) == 0:
             continue
-        facts[fact.key] = "unbekannt" if draw(st.integers(0, 9)) == 0 else draw(fact_values(fact))
+        in_scope = scope_problem(f"facts.{fact.key}", catalog, scope) is None
+        unknown = not in_scope or draw(st.integers(0, 9)) == 0
+        facts[fact.key] = "unbekannt" if unknown else draw(fact_values(fact))
     profile: dict[str, Any] = {"company": company, "answers": answers, "facts": facts}
     thresholds = sorted(catalog.thresholds)
     if thresholds and draw(st.booleans()):
