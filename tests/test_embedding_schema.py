@@ -112,3 +112,50 @@ def test_the_profile_schema_allows_sector_questions_only_for_their_sector(engine
         with pytest.raises(ProfileError, match="gilt nur für Unternehmen der Branche"):
             engine.audit(profile)
     engine.audit(right)
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted"),
+    [
+        ("Radhaus", True),
+        ("Café Ü", True),
+        (" ", False),
+        ("\u200b\u0301", False),  # invisible only
+        ("Rad\nhaus", False),
+        ("Radhaus\n", False),
+        ("Rad\thaus", False),
+        ("Rad\x7fhaus", False),
+        ("Rad\u202ehaus", False),
+        ("x" * 201, False),
+    ],
+)
+def test_the_profile_schema_and_the_loader_agree_on_texts(engine, name, accepted):
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(profile_schema(engine.catalog))
+    profile = {
+        "company": {"name": name, "channels": ["laden"]},
+        "answers": {"google_business_profil": {"antwort": "ja", "notiz": "Zeile 1\nZeile 2"}},
+    }
+    assert validator.is_valid(profile) is accepted
+    if accepted:
+        engine.load_profile(profile)
+    else:
+        with pytest.raises(ProfileError, match=r"company\.name"):
+            engine.load_profile(profile)
+
+
+def test_website_evidence_in_the_schema_names_each_key_and_its_value_type(engine):
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(profile_schema(engine.catalog))
+    company = {"name": "X", "channels": ["laden"]}
+    evidence = {"key": "company.channels.onlineshop", "value": True, "url": "https://x.de"}
+    good = {"company": company, "website_evidence": [evidence]}
+    assert validator.is_valid(good)
+    engine.load_profile(good)
+    for wrong in ({**evidence, "value": "ja"}, {**evidence, "key": "facts.gibt_es_nicht"}):
+        bad = {"company": company, "website_evidence": [wrong]}
+        assert not validator.is_valid(bad)
+        with pytest.raises(ProfileError, match=r"website_evidence\[0\]"):
+            engine.load_profile(bad)

@@ -250,6 +250,10 @@ class _Validator:
                 if channel not in CHANNELS:
                     raise self.fail(f"{path}.key", f"unknown channel {channel!r}")
                 value = table["value"]
+                if not isinstance(value, bool):
+                    raise self.fail(
+                        f"{path}.value", f"expected true or false, got {describe(value)}"
+                    )
             elif key in ("company.name", "company.location"):
                 value = self._text(table["value"], f"{path}.value", limit=200)
             else:

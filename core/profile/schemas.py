@@ -10,18 +10,29 @@ whose messages name the file, line and key path.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
+import unicodedata
+from collections.abc import Callable, Iterable
 from types import GenericAlias
 from typing import Annotated, Any, Literal
 
 from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.files.limits import BIDI_CONTROLS, is_blank
 from kundenkompass.models import ChecklistItem, FactDefinition, FactType, text_in
-from kundenkompass.profile.load import ANSWER_SPELLINGS, MAX_TEXT_LENGTH, UNKNOWN, WebsiteEvidence
+from kundenkompass.profile.load import (
+    ANSWER_SPELLINGS,
+    MAX_LIST_ITEMS,
+    MAX_NUMBER,
+    MAX_TEXT_LENGTH,
+    UNKNOWN,
+    WebsiteEvidence,
+)
 from kundenkompass.profile.scope import is_company_condition
 from kundenkompass.results import AuditResult
 from kundenkompass.rules.language import AllOf, AnyOf, Condition, Not
-from kundenkompass.vocabulary import Channel
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from kundenkompass.vocabulary import CHANNELS, Channel
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 #: Spellings a profile may use for a checklist answer ("unbekannt" means unknown).
 ANSWER_WORDS = tuple(ANSWER_SPELLINGS)
@@ -36,6 +47,76 @@ def _without_default(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
+def _ranges(characters: Iterable[int]) -> str:
+    """A regular expression character class body for the given code points."""
+    points = sorted(characters)
+    parts = []
+    start = previous = points[0]
+    for point in [*points[1:], -1]:
+        if point == previous + 1:
+            previous = point
+            continue
+        parts.append(_char(start) if start == previous else f"{_char(start)}-{_char(previous)}")
+        start = previous = point
+    return "".join(parts)
+
+
+def _char(point: int) -> str:
+    # \uXXXX in the basic plane (JSON Schema's and Python's regular expressions agree on
+    # it); the character itself above.
+    return f"\\u{point:04x}" if point <= 0xFFFF else chr(point)
+
+
+@functools.cache
+def _forbidden_pattern(single_line: bool) -> str:
+    """What the loader refuses anywhere in a text (see ``files.limits.check_text``)."""
+    controls = [p for p in range(0x100) if unicodedata.category(chr(p)) == "Cc"]
+    if not single_line:
+        controls = [p for p in controls if chr(p) not in "\n\t\r"]
+    # Lone surrogates are refused too, but no valid UTF-8 text carries them; a regular
+    # expression engine working on Unicode text cannot even name them.
+    return "[" + _ranges([*controls, *map(ord, BIDI_CONTROLS)]) + "]"
+
+
+@functools.cache
+def _visible_pattern() -> str:
+    """Matches a text with at least one visible character (see ``files.limits.is_blank``)."""
+    # Format, mark and space characters live in planes 0, 1 and 14 only.
+    planes = (*range(0x20000), *range(0xE0000, 0xF0000))
+    blank = [p for p in planes if is_blank(chr(p))]
+    return "[^" + _ranges(blank) + "]"
+
+
+def text_schema(
+    max_length: int = MAX_TEXT_LENGTH, *, single_line: bool = False, visible: bool = False
+) -> dict[str, Any]:
+    """The JSON Schema of a text the loader accepts: its length, no control characters
+    (line breaks and tabs only where several lines are allowed), no bidi controls, and
+    with ``visible`` at least one visible character."""
+    schema: dict[str, Any] = {
+        "type": "string",
+        "maxLength": max_length,
+        "not": {"pattern": _forbidden_pattern(single_line)},
+    }
+    if visible:
+        schema["pattern"] = _visible_pattern()
+    return schema
+
+
+def _text_field(
+    *, single_line: bool = False, visible: bool = False
+) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` of an optional text field: its limits, no default."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        _without_default(schema)
+        schema["not"] = {"pattern": _forbidden_pattern(single_line)}
+        if visible:
+            schema["pattern"] = _visible_pattern()
+
+    return extra
+
+
 class AnswerWithNote(BaseModel):
     """An answer with a note, e.g. ``{ antwort = "teilweise", notiz = "…" }``."""
 
@@ -45,7 +126,7 @@ class AnswerWithNote(BaseModel):
     notiz: str = Field(
         default=None,  # type: ignore[assignment]
         max_length=MAX_TEXT_LENGTH,
-        json_schema_extra=_without_default,
+        json_schema_extra=_text_field(),
     )
 
 
@@ -54,12 +135,17 @@ class CompanyInput(BaseModel):
 
     model_config = _FORBID
 
-    name: str = Field(min_length=1, max_length=200, description="Name of the company")
+    name: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Name of the company",
+        json_schema_extra=_text_field(single_line=True, visible=True),
+    )
     sector: str = Field(
         default=None,  # type: ignore[assignment]
         max_length=100,
         description="Sector, e.g. fahrradhandel",
-        json_schema_extra=_without_default,
+        json_schema_extra=_text_field(single_line=True),
     )
     channels: list[Channel] = Field(
         min_length=1, json_schema_extra={"uniqueItems": True}, description="Sales channels"
@@ -68,7 +154,7 @@ class CompanyInput(BaseModel):
         default=None,  # type: ignore[assignment]
         max_length=200,
         description="Place",
-        json_schema_extra=_without_default,
+        json_schema_extra=_text_field(single_line=True),
     )
 
 
@@ -86,13 +172,13 @@ class AuditInput(BaseModel):
         default=None,  # type: ignore[assignment]
         max_length=200,
         description="Who made the audit",
-        json_schema_extra=_without_default,
+        json_schema_extra=_text_field(),
     )
     organisation: str = Field(
         default=None,  # type: ignore[assignment]
         max_length=200,
         description="The advisor's organisation",
-        json_schema_extra=_without_default,
+        json_schema_extra=_text_field(),
     )
 
 
@@ -116,7 +202,7 @@ def profile_model(catalog: Catalog) -> type[BaseModel]:
         "The [thresholds] table: other values for the plugins' thresholds.",
         {
             threshold.key: (
-                float,
+                Annotated[float, Field(ge=-MAX_NUMBER, le=MAX_NUMBER)],
                 f"{text_in(threshold.description)} (default {threshold.value:g})",
             )
             for threshold in catalog.thresholds.values()
@@ -135,7 +221,7 @@ def profile_model(catalog: Catalog) -> type[BaseModel]:
             list[WebsiteEvidence],
             Field(
                 default=None,
-                json_schema_extra=_without_default,
+                json_schema_extra=_evidence_schema(catalog),
                 description="What a website check (audit collect) saw, per profile key.",
             ),
         ),
@@ -326,22 +412,73 @@ def _table_model(name: str, doc: str, fields: dict[str, tuple[Any, str]]) -> typ
     return create_model(name, __config__=_FORBID, __doc__=doc, **definitions)
 
 
-def _fact_type(fact: FactDefinition) -> Any:
-    unknown = Literal[UNKNOWN]  # type: ignore[valid-type]
+def _fact_type(fact: FactDefinition, *, unknown: bool = True) -> Any:
+    """The type of a fact's value; with ``unknown`` also the word "unbekannt"."""
+    kind = _known_fact_type(fact)
+    if fact.type is FactType.ENUM:
+        return Literal[(*fact.values, UNKNOWN)] if unknown else kind
+    return kind | Literal[UNKNOWN] if unknown else kind
+
+
+def _known_fact_type(fact: FactDefinition) -> Any:
     if fact.type is FactType.BOOL:
-        return bool | unknown
+        return bool
     if fact.type in (FactType.INT, FactType.FLOAT):
         base = int if fact.type is FactType.INT else float
         number = Field(
-            ge=fact.minimum,
-            le=fact.maximum,
+            ge=fact.minimum if fact.minimum is not None else -MAX_NUMBER,
+            le=fact.maximum if fact.maximum is not None else MAX_NUMBER,
             json_schema_extra={"unit": fact.unit} if fact.unit else None,
         )
-        return Annotated[base, number] | unknown
+        return Annotated[base, number]
     if fact.type is FactType.ENUM:
-        return Literal[(*fact.values, UNKNOWN)]
+        return Literal[fact.values]
     if fact.type is FactType.ENUM_LIST:
         # list[Literal[...]] of the declared values, built at run time.
         members = GenericAlias(list, (Literal[fact.values],))
-        return Annotated[members, Field(json_schema_extra={"uniqueItems": True})] | unknown
-    return Annotated[str, Field(max_length=MAX_TEXT_LENGTH)] | unknown
+        return Annotated[members, Field(json_schema_extra={"uniqueItems": True})]
+    return Annotated[str, Field(max_length=MAX_TEXT_LENGTH, json_schema_extra=_text_field())]
+
+
+def _evidence_schema(catalog: Catalog) -> Callable[[dict[str, Any]], None]:
+    """``[[website_evidence]]``: one entry per profile key, its value of the key's type."""
+    values: dict[str, dict[str, Any]] = {
+        f"company.channels.{channel}": {"type": "boolean"} for channel in CHANNELS
+    }
+    values["company.name"] = text_schema(200)
+    values["company.location"] = text_schema(200)
+    for key, definition in sorted(catalog.subjects.items()):
+        if definition.source != "input":
+            continue
+        if key.startswith("answers."):
+            values[key] = text_schema(20)
+        else:
+            values[key] = TypeAdapter(_fact_type(definition, unknown=False)).json_schema()
+    entries = [
+        {
+            "type": "object",
+            "properties": {
+                "key": {"const": key},
+                "value": value,
+                "url": text_schema(2_000),
+                "snippet": text_schema(500),
+            },
+            "required": ["key", "value", "url"],
+            "additionalProperties": False,
+        }
+        for key, value in values.items()
+    ]
+
+    def extra(schema: dict[str, Any]) -> None:
+        _without_default(schema)
+        schema.clear()
+        schema.update(
+            {
+                "type": "array",
+                "maxItems": MAX_LIST_ITEMS,
+                "items": {"anyOf": entries},
+                "description": "What a website check (audit collect) saw, per profile key.",
+            }
+        )
+
+    return extra

@@ -234,8 +234,9 @@ def create_app(
                 "required": True,
                 "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Profile"}},
+                    # The same tables, written as TOML text.
                     "application/toml": {
-                        "schema": {"type": "string"},
+                        "schema": {"$ref": "#/components/schemas/Profile"},
                         "example": '[company]\nname = "Radhaus"\nchannels = ["laden"]\n',
                     },
                 },
