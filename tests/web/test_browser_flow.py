@@ -312,3 +312,5 @@ def run_signed_in(context, server: str, stored: Path) -> None:  # type: ignore[n
     page.get_by_role("button", name="Endgültig löschen").click()
     expect(page.locator(".hinweise")).to_contain_text("gelöscht")
     assert list(stored.glob("*.toml")) == []
+    page.get_by_role("button", name="Abmelden").click()
+    expect(page).to_have_url(server + "/anmelden")

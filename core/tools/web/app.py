@@ -80,7 +80,17 @@ from starlette.formparsers import MultiPartException
 
 #: The web app's paths that take form posts (their bodies are counted against the limit).
 POST_PATHS = frozenset(
-    {"/start", "/laden", "/fragen", "/datei", "/bericht", "/vergleich", "/anmelden", "/gespeichert"}
+    {
+        "/start",
+        "/laden",
+        "/fragen",
+        "/datei",
+        "/bericht",
+        "/vergleich",
+        "/anmelden",
+        "/abmelden",
+        "/gespeichert",
+    }
 )
 #: Paths reachable without signing in.
 OPEN_PATHS = frozenset({"/anmelden", "/static/web.css", "/health"})
@@ -183,7 +193,8 @@ class WebApp:
                 csrf_field=CSRF_FIELD,
                 csrf=token,
                 state=self.codec.dump(state) if state is not None else None,
-                signed_in=self.login.required,
+                signed_in=self.login.required
+                and self.login.cookie_valid(request.cookies.get(LOGIN_COOKIE)),
                 stored_on_server=self.store is not None,
                 **context,
             )
@@ -754,6 +765,16 @@ def mount_web(app: FastAPI, engine: Engine, settings: WebSettings | None = None)
                 secure=request.url.scheme == "https",
                 path="/",
             )
+            return response
+
+        return await guarded(request, handle)
+
+    @app.post("/abmelden", include_in_schema=False)
+    async def sign_out(request: Request) -> Response:
+        async def handle() -> Response:
+            await web.form(request)
+            response = RedirectResponse("/anmelden", status_code=303)
+            response.delete_cookie(LOGIN_COOKIE, path="/")
             return response
 
         return await guarded(request, handle)
