@@ -15,17 +15,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from ..conftest import ROOT, run_cli
+from ..test_server import started as served
 
 CHROMIUM = os.environ.get("KUNDENKOMPASS_CHROMIUM") or shutil.which("chromium") or ""
 if not CHROMIUM:
@@ -33,7 +28,6 @@ if not CHROMIUM:
         pytest.fail("chromium is not installed; .ci/run installs it", pytrace=False)
     pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
-httpx = pytest.importorskip("httpx")
 
 AXE = (ROOT / "tests" / "vendor" / "axe.min.js").read_text("utf-8")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -49,49 +43,6 @@ PHASE_TITLES = [
 ]
 TOKEN = "zugang-fuer-den-browsertest"
 NOTE = "Inhaberin fragt Stammkunden beim Service nach Wünschen."
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def served(*options: str) -> Iterator[str]:
-    """`audit serve` on a free loopback port, as an advisor starts it; yields its URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kundenkompass", "serve", "--port", str(port),
-         "--log-level", "warning", *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(
-                    f"audit serve exited: {process.stdout.read() if process.stdout else ''}"
-                )
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("audit serve did not start within 60 s")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Checked:

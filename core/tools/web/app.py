@@ -21,8 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from kundenkompass import __version__
-from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.catalog.labels import label_of, show_value
+from kundenkompass.catalog.labels import CatalogNames
 from kundenkompass.engine import Engine
 from kundenkompass.errors import KundenkompassError, MissingDependencyError
 from kundenkompass.files.limits import printable
@@ -140,25 +139,6 @@ def file_stem(name: str) -> str:
     ascii_only = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
     stem = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")[:60]
     return stem or "audit"
-
-
-class CatalogNames:
-    """Fact labels and value labels of the loaded plugins, for the comparison."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-
-    def label(self, ref: str) -> str | None:
-        if ref.partition(".")[2] not in self.catalog.facts:
-            return None
-        return label_of(ref, self.catalog).rstrip(".?")
-
-    def shown(self, ref: str, value: Any) -> str:
-        return show_value(ref, value, self.catalog)
-
-    def derived(self, ref: str) -> bool:
-        fact = self.catalog.facts.get(ref.partition(".")[2])
-        return fact is not None and fact.source == "derived"
 
 
 class WebApp:
