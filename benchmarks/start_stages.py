@@ -28,7 +28,9 @@ audited = time.perf_counter()
 from kundenkompass.render.text import render  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-render(result, Console(file=io.StringIO(), width=120, highlight=False, emoji=False), engine.language)
+render(
+    result, Console(file=io.StringIO(), width=120, highlight=False, emoji=False), engine.language
+)
 rendered = time.perf_counter()
 print(
     json.dumps(
