@@ -666,12 +666,17 @@ class _Outputs:
         return self
 
     def write(self, record: BatchRecord) -> None:
+        # A stopping signal must not fall between a record's line and its summary row: it
+        # waits until both are written (then the batch stops with both files alike).
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
             self.streams[0].write(record.to_jsonl())
             if self.summary_writer is not None:
                 self.summary_writer.write(record.summary)
         except OSError as error:
             raise OutputError(str(self.targets[0]), f"cannot write: {error.strerror}") from None
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
     def commit(self) -> None:
         """Flush both files to disk, then give them their names together."""
