@@ -71,3 +71,17 @@ def test_help_still_lists_every_command_in_german():
     for name in ("run", "batch", "serve", "plugins", "lint", "diff", "init", "schema"):
         assert f" {name} " in done.stdout
     assert "Befehle" in done.stdout
+
+
+def test_every_command_is_mapped_to_its_module():
+    """`audit NAME` imports only COMMAND_MODULES[NAME]: each command must be listed there,
+    under the module that registers it."""
+    import typer
+    from kundenkompass.cli import COMMAND_MODULES, app
+
+    group = typer.main.get_command(app)
+    registered = group.commands  # type: ignore[attr-defined]
+    assert sorted(registered) == sorted(COMMAND_MODULES)
+    for name, command in registered.items():
+        module = command.callback.__module__
+        assert module == f"kundenkompass.commands.{COMMAND_MODULES[name]}", name
