@@ -799,8 +799,8 @@ class _Outputs:
             try:
                 self.streams[0].write(line)
             finally:
-                # Ctrl-C (or SIGTERM's handler) raises wherever the main thread is: once the
-                # record's line is written, its summary row is written too.
+                # The batch's own signal handlers only note a stop, but a caller's handler
+                # may raise anywhere: once the line is written, its summary row is too.
                 if self.summary_writer is not None and cells is not None:
                     self.summary_writer.write_cells(cells)
         except OSError as error:
