@@ -155,7 +155,7 @@ def test_the_command_line_says_how_to_apply_a_ruleset_to_every_sector(tmp_path):
     shutil.copy(RULESETS / "moebel.toml", copy)
     profile = write(
         tmp_path,
-        '[company]\nname = "Radhaus"\nsector = "fahrradhandel"\nchannels = ["laden"]\n'
+        '[company]\nname = "Radhaus"\nsector = "fahrradhandel"\nchannels = ["laden", "onlineshop"]\n'
         '[answers]\nonline_offline_verbunden = "nein"\n',
     )
     scoped = run_cli("run", "--format", "json", "--ruleset", str(copy), str(profile))

@@ -16,6 +16,8 @@ from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.engine import Engine
 from kundenkompass.errors import AuditError, PluginError
 from kundenkompass.models import Derivation, FactDefinition, FactType
+from kundenkompass.profile.load import Company
+from kundenkompass.profile.scope import scope_problem
 from kundenkompass.rules.language import parse_rules
 from kundenkompass.vocabulary import CHANNELS
 
@@ -28,14 +30,16 @@ def generated_profile(catalog: Catalog, seed: int) -> dict[str, Any]:
     """A random but valid profile; about a fifth of all inputs are left unknown."""
     rng = random.Random(seed)
     channels = [c for c in CHANNELS if rng.random() < 0.5] or [rng.choice(CHANNELS)]
+    # Only what is in the company's scope (sector "test", its channels).
+    company = Company(name="Firma", sector="test", channels=tuple(channels))
     answers = {}
-    for item_id, item in catalog.checklist.items():
+    for item_id in catalog.checklist:
         word = rng.choice(ANSWER_WORDS)
-        if word is not None and not item.sectors:  # sector items belong to other sectors
+        if word is not None and not scope_problem(f"answers.{item_id}", catalog, company):
             answers[item_id] = word
     facts: dict[str, Any] = {}
     for fact in catalog.input_facts():
-        if rng.random() < 0.2 or fact.sectors:
+        if rng.random() < 0.2 or scope_problem(f"facts.{fact.key}", catalog, company):
             continue
         low = fact.minimum if fact.minimum is not None else 0
         high = fact.maximum if fact.maximum is not None else low + 100
