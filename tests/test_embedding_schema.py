@@ -87,7 +87,7 @@ def test_text_profiles_are_named_by_their_source_in_errors(engine):
     with pytest.raises(ProfileError) as caught:
         engine.load_profile(b'[company]\nname = "X"\nchannels = [\n', source="formular")
     assert str(caught.value).startswith("formular:")
-    with pytest.raises(ProfileError, match=r"^formular: is not UTF-8 text"):
+    with pytest.raises(ProfileError, match=r"^formular: ist kein UTF-8-Text"):
         engine.load_profile(b"[company]\n\xff\n", source="formular")
     with pytest.raises(ProfileError, match=r"^<profile>: company.channels: missing"):
         engine.load_profile({"company": {"name": "X"}})
@@ -109,6 +109,6 @@ def test_the_profile_schema_allows_sector_questions_only_for_their_sector(engine
     for profile in (wrong, none):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(profile, schema)
-        with pytest.raises(ProfileError, match="applies only to companies of sector"):
+        with pytest.raises(ProfileError, match="gilt nur für Unternehmen der Branche"):
             engine.audit(profile)
     engine.audit(right)

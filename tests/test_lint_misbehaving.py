@@ -132,7 +132,7 @@ def test_a_list_of_dicts_is_a_problem_of_the_plugin_not_a_crash():
     report = lint_plugins([misbehaving({"register_measures": [{"id": "x"}]})])
     (problem,) = [p for p in report.problems if p.source == "stoerenfried"]
     assert problem.code == "invalid-file"
-    assert "register_measures returned dict at position 0; expected Measure" in problem.message
+    assert "register_measures lieferte dict an Position 0; expected Measure" in problem.message
     assert problem.file.endswith("test_lint_misbehaving.py") and problem.line
 
 

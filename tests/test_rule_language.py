@@ -34,7 +34,7 @@ def test_leaf_and_action_are_parsed():
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('recommend = "m"\nwhen = { answer = "x", is = "nein" }', "unknown key(s) ['is']"),
+        ('recommend = "m"\nwhen = { answer = "x", is = "nein" }', "unbekannte Schlüssel ['is']"),
         ('recommend = "m"\nwhen = { answer = "x" }', "name exactly one operator"),
         ('recommend = "m"\nwhen = { answer = "x", fact = "y", equals = 1 }', "exactly one of"),
         ('recommend = "m"\nwhen = { all = [] }', "non-empty array"),
@@ -46,13 +46,16 @@ def test_leaf_and_action_are_parsed():
             'recommend = "m"\npriority = "urgent"\nwhen = { answer = "x", equals = "nein" }',
             "priority 'urgent'",
         ),
-        ('recommend = "m"\nwhen = { answer = "x", equals = "nein" }\nthen = 1', "unknown key(s)"),
+        (
+            'recommend = "m"\nwhen = { answer = "x", equals = "nein" }\nthen = 1',
+            "unbekannte Schlüssel",
+        ),
     ],
 )
 def test_malformed_rules_name_the_rule_and_the_problem(body, message):
     with pytest.raises(RuleError) as caught:
         rule(f'[[rule]]\nid = "r1"\n{body}\n')
-    assert "rule 'r1'" in str(caught.value)
+    assert "Regel 'r1'" in str(caught.value)
     assert "rules.toml" in str(caught.value)
     assert message in str(caught.value)
 

@@ -231,7 +231,7 @@ def test_not_known_true_agrees_with_kleene_logic_for_every_shape():
 
 
 def test_unless_with_unknown_keys_is_refused():
-    with pytest.raises(RuleError, match="unless: unknown key"):
+    with pytest.raises(RuleError, match="unless: unbekannter Schlüssel"):
         parse_rule(
             {"id": "r", "recommend": "m", "when": {"fact": "a", "equals": 1}, "unless": {"x": 1}},
             "rules.toml",
@@ -265,11 +265,11 @@ def test_preconditions_are_parsed_into_the_catalog(small):
 @pytest.mark.parametrize(
     ("condition", "message"),
     [
-        ('{ fact = "gibt_es_nicht", equals = true }', "unknown fact 'gibt_es_nicht'"),
-        ('{ fact = "eigene_website", equals = "vielleicht" }', "does not fit"),
+        ('{ fact = "gibt_es_nicht", equals = true }', "unbekannter Fakt 'gibt_es_nicht'"),
+        ('{ fact = "eigene_website", equals = "vielleicht" }', "passt nicht"),
         ('{ fact = "schwach", equals = true }', "facts.schwach is derived"),
         ('{ fact = "website_mobil", equals = true }', "is the fact itself"),
-        ('{ fact = "eigene_website", bigger = 1 }', "unknown key"),
+        ('{ fact = "eigene_website", bigger = 1 }', "unbekannter Schlüssel"),
     ],
 )
 def test_bad_preconditions_are_refused_naming_the_fact(tmp_path, condition, message):
