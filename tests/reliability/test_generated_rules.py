@@ -281,6 +281,8 @@ def test_a_rule_from_code_naming_an_unknown_fact_never_reaches_durable_rules():
     )
     with (
         never_compiled(),
-        pytest.raises(RuleError, match=r"code\.py: Regel 'fern': leitet den unbekannten Fakt 'x' ab"),
+        pytest.raises(
+            RuleError, match=r"code\.py: Regel 'fern': leitet den unbekannten Fakt 'x' ab"
+        ),
     ):
         Engine([make_plugin("code", register_rules=lambda: [rule])], discover=False)
