@@ -133,7 +133,7 @@ def test_audit_many_in_process_keeps_order_and_reports_progress(folder):
     assert len(seen) == 4
     assert not records[0].ok and records[0].error.kind == "ProfileError"
     assert records[1].result().company.name == "Radhaus 1"
-    with pytest.raises(ValueError, match="no result"):
+    with pytest.raises(ValueError, match="kein Ergebnis"):
         records[0].result()
 
 
@@ -271,7 +271,7 @@ def test_the_output_location_is_checked_before_any_audit(tmp_path, case):
     else:
         target = tmp_path / "fifo"
         os.mkfifo(target)
-        fragment = "not a regular file"
+        fragment = "keine gewöhnliche Datei"
     started = time.monotonic()
     done = run_cli("batch", str(RADHAUS), "-o", str(target), "--force")
     assert done.returncode == 2, done.stderr

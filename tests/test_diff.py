@@ -102,7 +102,7 @@ def test_different_companies_are_refused(before):
     other = before.model_copy(
         update={"company": before.company.model_copy(update={"name": "Bäckerei Korn"})}
     )
-    with pytest.raises(ResultFileError, match="same company") as raised:
+    with pytest.raises(ResultFileError, match="desselben Unternehmens") as raised:
         compare(before, other, "vorher.json", "nachher.json")
     assert "'Bäckerei Korn'" in str(raised.value) and "'Radhaus Beispiel'" in str(raised.value)
 
@@ -111,7 +111,7 @@ def test_same_name_at_another_place_is_another_company(before):
     branch = before.model_copy(
         update={"company": before.company.model_copy(update={"location": "Bonn"})}
     )
-    with pytest.raises(ResultFileError, match="same company"):
+    with pytest.raises(ResultFileError, match="desselben Unternehmens"):
         compare(before, branch)
 
 
@@ -142,7 +142,7 @@ def test_load_result_reads_what_run_writes(saved, before):
     [
         ("{", ":1:2: ungültiges JSON"),
         ("[]", "ist kein Audit-Ergebnis"),
-        ('{"company": {}, "phases": []}', "has no schema_version"),
+        ('{"company": {}, "phases": []}', "hat keine schema_version"),
         (
             '{"schema_version": "2.0", "company": {}, "phases": []}',
             "schema_version: schema_version '2.0' ist neuer als diese Version",
@@ -223,7 +223,7 @@ def test_diff_refuses_different_companies_on_the_command_line(saved, tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
-    assert "'Bäckerei Korn'" in lines[0] and "same company" in lines[0]
+    assert "'Bäckerei Korn'" in lines[0] and "desselben Unternehmens" in lines[0]
 
 
 def test_diff_of_a_profile_instead_of_a_result_is_explained():

@@ -109,8 +109,8 @@ def test_audit_options_override_the_profile_and_the_clock_is_never_read(engine, 
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ('date = "16.11.2026"', "audit.date: expected a date like 2026-11-20"),
-        ("date = 2026-11-16T10:00:00", "audit.date: expected a date like 2026-11-20"),
+        ('date = "16.11.2026"', "audit.date: erwartet: ein Datum wie 2026-11-20"),
+        ("date = 2026-11-16T10:00:00", "audit.date: erwartet: ein Datum wie 2026-11-20"),
         ("advisor = 3", "audit.advisor: erwartet: ein Text"),
         ('datum = "2026-11-16"', "audit.datum: unbekannter Schlüssel"),
     ],
@@ -298,7 +298,7 @@ def test_a_project_naming_an_unknown_measure_stops_with_the_plugin():
 
 def test_a_measure_belongs_to_one_project():
     plugin = _plugin(_project(("google_business_profil_anlegen",)))
-    with pytest.raises(PluginError, match="already belongs to project 'online_gefunden_werden'"):
+    with pytest.raises(PluginError, match="gehört schon zum Projekt 'online_gefunden_werden'"):
         Engine(plugins=[plugin])
 
 

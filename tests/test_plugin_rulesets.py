@@ -115,7 +115,7 @@ class _Shipping:
     ("result", "expected"),
     [
         (RuntimeError("kaputt"), "register_rulesets löste RuntimeError aus: kaputt"),
-        ("regelwerk.toml", "muss eine Liste von ruleset file paths, got str"),
+        ("regelwerk.toml", "muss eine Liste von Regelwerk-Dateipfaden liefern, erhalten: str"),
         ([42], "lieferte int an Position 0"),
         (["fehlt.toml"], "liefert ein ungültiges Regelwerk: fehlt.toml"),
     ],

@@ -76,7 +76,7 @@ def test_a_hook_returning_the_wrong_type_names_the_plugin():
     with pytest.raises(PluginError) as caught:
         Engine([plugin("falsch", register_checklist_items=lambda: [{"id": "x"}])], discover=False)
     assert "falsch" in str(caught.value)
-    assert "expected ChecklistItem" in str(caught.value)
+    assert "erwartet: ChecklistItem" in str(caught.value)
 
 
 def test_a_duplicate_id_names_both_plugins():
@@ -105,17 +105,20 @@ def test_a_rule_naming_an_unknown_fact_is_rejected_with_rule_and_file():
     message = str(caught.value)
     assert "sektor/rules.toml" in message
     assert "kaputte_regel" in message
-    assert "unbekannter Fakt 'homepag'; meinten Sie 'homepage'?" in message
+    assert "unbekannt: Fakt 'homepag'; meinten Sie 'homepage'?" in message
 
 
 @pytest.mark.parametrize(
     ("when", "message"),
     [
         ({"fact": "homepage", "equals": 1}, "erwartet: true oder false"),
-        ({"fact": "homepage", "lt": True}, "operator 'lt' does not apply"),
+        ({"fact": "homepage", "lt": True}, "der Operator 'lt' passt nicht"),
         ({"answer": "gbp", "equals": "vielleicht"}, "passt nicht"),
         ({"fact": "kanaele", "contains": "tiktok"}, "passt nicht"),
-        ({"fact": "praesenz_schwach", "is_unknown": True}, "cannot test a fact that rules derive"),
+        (
+            {"fact": "praesenz_schwach", "is_unknown": True},
+            "kann keinen Fakt prüfen, den Regeln ableiten",
+        ),
         ({"company": "umsatz", "gt": 3}, "unbekannt: Unternehmensfeld"),
     ],
 )
@@ -143,7 +146,7 @@ def test_a_rule_recommending_an_unknown_measure_is_rejected():
 def test_a_plugin_for_another_hookspec_version_is_refused():
     old = plugin("alt", register_measures=lambda: [])
     old.KUNDENKOMPASS_HOOKSPEC_VERSION = 99
-    with pytest.raises(PluginError, match="hook specification version 99"):
+    with pytest.raises(PluginError, match="Hook-Spezifikation Version 99"):
         Engine([old], discover=False)
 
 

@@ -96,7 +96,7 @@ def test_a_plugin_that_fails_to_import_stops_the_run_naming_it(site):
         Engine()
     message = str(caught.value)
     assert message.startswith("Plugin 'kaputt': lässt sich nicht importieren")
-    assert "kaputt_import:plugin from kundenkompass-kaputt 0.1.0" in message
+    assert "kaputt_import:plugin aus kundenkompass-kaputt 0.1.0" in message
     assert "No module named 'kaputt_helfer'" in message
 
 
@@ -109,8 +109,8 @@ def test_a_plugin_for_another_hookspec_version_is_refused(site):
         Engine()
     message = str(caught.value)
     assert "Plugin 'zukunft'" in message
-    assert "hook specification version 2" in message
-    assert "provides version 1" in message
+    assert "Hook-Spezifikation Version 2" in message
+    assert "bietet Version 1" in message
     assert "kundenkompass-zukunft 0.1.0" in message
 
 
@@ -136,7 +136,7 @@ def test_a_plugin_implementing_an_unknown_hook_is_refused(site):
     with pytest.raises(PluginError) as caught:
         Engine()
     assert "register_sector_profiles" in str(caught.value)
-    assert "does not know" in str(caught.value)
+    assert "nicht kennt" in str(caught.value)
 
 
 def test_skip_broken_plugins_leaves_them_out_and_keeps_the_rest(site):
@@ -150,7 +150,7 @@ def test_skip_broken_plugins_leaves_them_out_and_keeps_the_rest(site):
     skipped = {s.name: s.reason for s in engine.skipped_plugins}
     assert set(skipped) == {"kaputt", "zukunft"}
     assert "lässt sich nicht importieren" in skipped["kaputt"]
-    assert "hook specification version 2" in skipped["zukunft"]
+    assert "Hook-Spezifikation Version 2" in skipped["zukunft"]
     loaded = {info.name for info in engine.catalog.plugins}
     assert {"werkstatt", "fahrradhandel", "kauf"} <= loaded
     result = engine.audit(PROFILE)
@@ -163,7 +163,7 @@ def test_skip_broken_plugins_also_leaves_out_invalid_content(site):
     with pytest.raises(
         PluginError,
         match=r"Plugin 'doppelt' \(Einstiegspunkt doppelt_plugin:plugin, kundenkompass-doppelt "
-        r"0\.1\.0\): .* already contributed by Plugin 'informationssuche'",
+        r"0\.1\.0\): .* liefert schon das Plugin 'informationssuche'",
     ):
         Engine()
     engine = Engine(skip_broken_plugins=True)
@@ -260,7 +260,7 @@ def test_a_misspelt_hook_gets_a_suggestion(site):
     )
     with pytest.raises(PluginError) as caught:
         Engine()
-    assert "meinten Sie 'register_checklist_items' for 'register_checklist_item'?" in str(
+    assert "meinten Sie 'register_checklist_items' statt 'register_checklist_item'?" in str(
         caught.value
     )
 
@@ -274,4 +274,4 @@ def test_lint_names_where_a_broken_plugin_fails(site):
         line.startswith(str(site / "kaputt_plugin.py") + ":1:1: ")
         or "kaputt_plugin.py:1:1: " in line
     )
-    assert "kaputt_plugin:plugin from kundenkompass-kaputt 0.1.0" in line
+    assert "kaputt_plugin:plugin aus kundenkompass-kaputt 0.1.0" in line

@@ -118,7 +118,7 @@ def test_a_body_of_no_declared_kind_is_refused_not_guessed(client, content_type)
     answer = client.post("/audits", content=RADHAUS.read_bytes(), headers=headers)
     assert answer.status_code == 415
     assert answer.headers["content-type"] == "application/problem+json"
-    assert "application/json or application/toml" in answer.json()["detail"]
+    assert "application/json oder application/toml" in answer.json()["detail"]
 
 
 def test_invalid_profile_is_422_with_the_cli_message(client, tmp_path):

@@ -236,7 +236,8 @@ def _gather(
     catalog: Catalog,
     kind: str,
 ) -> list[tuple[str, int, T]]:
-    from kundenkompass.catalog.checks import built_in, kind_label
+    from kundenkompass.catalog.checks import built_in
+    from kundenkompass.catalog.kinds import kind_label
 
     gathered: list[tuple[str, int, T]] = []
     implementations = getattr(manager.hook, hook_name).get_hookimpls()
@@ -323,7 +324,8 @@ def _preconditions(catalog: Catalog) -> dict[str, Condition]:
     input facts and company fields, but no derived fact, and preconditions may not depend
     on each other in a circle.
     """
-    from kundenkompass.catalog.checks import kind_label, leaf_problem
+    from kundenkompass.catalog.checks import leaf_problem
+    from kundenkompass.catalog.kinds import kind_label
 
     found: dict[str, Condition] = {}
     entries: list[tuple[str, str, str, dict[str, Any] | None]] = [

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Literal
 
+from kundenkompass.catalog.kinds import kind_label
 from kundenkompass.errors import KundenkompassError, PluginError, RuleError
 from kundenkompass.models import FactDefinition, FactType
 from kundenkompass.rules.language import (
@@ -87,26 +88,6 @@ class Finding:
 
 
 Check = Callable[["Catalog"], Iterator[Finding]]
-
-#: What a finding's ``kind`` is called in messages.
-KIND_LABELS = {
-    "rule": "Regel",
-    "measure": "Maßnahme",
-    "project": "Projekt",
-    "derivation": "Ableitung",
-    "threshold": "Schwellenwert",
-    "measure priority": "Prioritätsänderung",
-    "not applicable": "Markierung „entfällt“",
-    "ruleset": "Regelwerk",
-    "fact": "Fakt",
-    "checklist item": "Checklistenpunkt",
-    "company field": "Unternehmensfeld",
-}
-
-
-def kind_label(kind: str) -> str:
-    """The German name of a finding's kind (``measure`` → ``Maßnahme``)."""
-    return KIND_LABELS.get(kind, kind)
 
 
 def suggest(word: str, pool: Iterable[str]) -> str:

@@ -47,8 +47,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from kundenkompass.catalog.checks import kind_label
 from kundenkompass.catalog.hookspecs import hookimpl
+from kundenkompass.catalog.kinds import kind_label
 from kundenkompass.catalog.locate import locate
 from kundenkompass.catalog.plugin_data import located_rule_error, parse_entries
 from kundenkompass.errors import DataFileError, RuleError, TomlFileError

@@ -53,9 +53,9 @@ from kundenkompass.catalog.checks import (
     BUILT_IN_DISTRIBUTION,
     declared_rule_derived,
     findings,
-    kind_label,
     rule_findings,
 )
+from kundenkompass.catalog.kinds import kind_label
 from kundenkompass.catalog.plugin_manager import PluginInfo, info_for_object
 from kundenkompass.rules.language import Rule
 from kundenkompass.rules.satisfiability import ValueSpace, never_fires

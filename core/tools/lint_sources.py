@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from kundenkompass.catalog import plugin_manager
-from kundenkompass.catalog.checks import BUILT_IN_DISTRIBUTION, kind_label
+from kundenkompass.catalog.checks import BUILT_IN_DISTRIBUTION
+from kundenkompass.catalog.kinds import kind_label
 from kundenkompass.catalog.locate import locate
 from kundenkompass.catalog.plugin_data import TABLES_BY_FILE, PluginData
 from kundenkompass.catalog.rulesets import (
