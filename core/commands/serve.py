@@ -90,8 +90,8 @@ def serve(
     """Audits als HTTP-Dienst anbieten: die Web-Oberfläche für Beratende unter / und die
     JSON-Schnittstelle (POST /audits, GET /checklist, /measures, /facts, /health).
 
-    Die OpenAPI-Dokumentation steht unter /docs und /openapi.json. Ohne --token lauscht
-    der Dienst nur auf 127.0.0.1; gespeichert wird nichts.
+    Die OpenAPI-Dokumentation steht unter /docs und /openapi.json. Ohne --token startet
+    der Dienst nur auf 127.0.0.1 oder localhost; ohne --data-dir speichert er nichts.
     """
     from kundenkompass.errors import KundenkompassError
 

@@ -4,7 +4,8 @@ One browser session runs the flow an advisor runs against a real `audit serve` o
 loopback: start, answer every phase (one question "weiß nicht", one with a note, one
 wrong number that the error summary reports), see the plan, open the report, download
 the profile and the result, compare with an earlier audit, upload the profile again and
-get the same result. The downloaded profile audits with `audit run -f json` to the same
+get the same result; then, against a server with a token and a data directory, sign in,
+find the stored audit on the start page and delete it. The downloaded profile audits with `audit run -f json` to the same
 JSON as the app's result download. axe-core checks every page type (no serious or
 critical WCAG 2.1 A/AA violation), every page fits 390 CSS pixels without scrolling
 sideways, and screenshots at 1280 and 390 pixels go to test-artifacts/.
@@ -14,16 +15,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ..conftest import ROOT, run_cli
+from ..test_server import started as served
 
 CHROMIUM = os.environ.get("KUNDENKOMPASS_CHROMIUM") or shutil.which("chromium") or ""
 if not CHROMIUM:
@@ -31,7 +28,6 @@ if not CHROMIUM:
         pytest.fail("chromium is not installed; .ci/run installs it", pytrace=False)
     pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
-httpx = pytest.importorskip("httpx")
 
 AXE = (ROOT / "tests" / "vendor" / "axe.min.js").read_text("utf-8")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -45,50 +41,8 @@ PHASE_TITLES = [
     "Kauf",
     "Zufriedenheit & Bindung",
 ]
+TOKEN = "zugang-fuer-den-browsertest"
 NOTE = "Inhaberin fragt Stammkunden beim Service nach Wünschen."
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """`audit serve` on a free loopback port, as an advisor starts it."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kundenkompass", "serve", "--port", str(port),
-         "--log-level", "warning"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(
-                    f"audit serve exited: {process.stdout.read() if process.stdout else ''}"
-                )
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("audit serve did not start within 60 s")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Checked:
@@ -166,14 +120,22 @@ def answer_page(page, *, unknown_first: bool = False, note: str | None = None) -
             question.get_by_label("Notiz zu dieser Frage").fill(note)
 
 
-def test_a_whole_audit_in_the_browser(server, tmp_path, engine):
+def test_a_whole_audit_in_the_browser(tmp_path, engine):
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        context = browser.new_context(viewport=DESKTOP, accept_downloads=True, locale="de-DE")
         try:
-            run_flow(context, server, tmp_path, engine)
-        finally:
+            context = browser.new_context(viewport=DESKTOP, accept_downloads=True, locale="de-DE")
+            with served() as server:
+                run_flow(context, server, tmp_path, engine)
             context.close()
+            # The same browser: a server with a token and a data directory.
+            context = browser.new_context(viewport=DESKTOP, locale="de-DE")
+            stored = tmp_path / "audits"
+            stored.mkdir()
+            with served("--token", TOKEN, "--data-dir", str(stored)) as server:
+                run_signed_in(context, server, stored)
+            context.close()
+        finally:
             browser.close()
 
 
@@ -272,3 +234,34 @@ def download(page, button: str, folder: Path) -> Path:  # type: ignore[no-untype
     target = folder / started.value.suggested_filename
     started.value.save_as(str(target))
     return target
+
+
+def run_signed_in(context, server: str, stored: Path) -> None:  # type: ignore[no-untyped-def]
+    """Sign in, start an audit that the server keeps, find it on the start page, delete it."""
+    expect = sync_api.expect
+    checked = Checked(context.new_page())
+    page = checked.page
+    page.goto(server + "/")
+    expect(page).to_have_url(server + "/anmelden")
+    checked.check("anmelden")
+    page.get_by_label("Zugangstoken").fill(TOKEN)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit der Kundenzentrierung")
+    page.get_by_label("Wie heißt das Unternehmen?").fill("Radhaus Server")
+    page.get_by_label("Onlineshop").check()
+    page.get_by_role("button", name="Audit beginnen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(PHASE_TITLES[0])
+    assert len(list(stored.glob("*.toml"))) == 1
+
+    page.goto(server + "/")
+    row = page.get_by_role("row", name="Radhaus Server")
+    expect(row).to_be_visible()
+    checked.check("gespeichert")
+    row.get_by_role("button", name="Löschen").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("löschen?")
+    checked.check("loeschen")
+    page.get_by_role("button", name="Endgültig löschen").click()
+    expect(page.locator(".hinweise")).to_contain_text("gelöscht")
+    assert list(stored.glob("*.toml")) == []
+    page.get_by_role("button", name="Abmelden").click()
+    expect(page).to_have_url(server + "/anmelden")

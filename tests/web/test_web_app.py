@@ -382,7 +382,11 @@ def test_with_a_token_browsers_sign_in(exposed):
     )
     assert right.status_code == 303
     assert "httponly" in right.headers["set-cookie"].lower()
-    assert exposed.get("/").status_code == 200
+    home = exposed.get("/")
+    assert home.status_code == 200 and "Abmelden" in home.text
+    out = exposed.post("/abmelden", data=hidden_fields(home.text), follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/anmelden"
+    assert exposed.get("/", follow_redirects=False).status_code == 303
 
 
 def test_with_a_token_programs_send_it(exposed):

@@ -21,8 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from kundenkompass import __version__
-from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.catalog.labels import label_of, show_value
+from kundenkompass.catalog.labels import CatalogNames
 from kundenkompass.engine import Engine
 from kundenkompass.errors import KundenkompassError, MissingDependencyError
 from kundenkompass.files.limits import printable
@@ -80,7 +79,17 @@ from starlette.formparsers import MultiPartException
 
 #: The web app's paths that take form posts (their bodies are counted against the limit).
 POST_PATHS = frozenset(
-    {"/start", "/laden", "/fragen", "/datei", "/bericht", "/vergleich", "/anmelden", "/gespeichert"}
+    {
+        "/start",
+        "/laden",
+        "/fragen",
+        "/datei",
+        "/bericht",
+        "/vergleich",
+        "/anmelden",
+        "/abmelden",
+        "/gespeichert",
+    }
 )
 #: Paths reachable without signing in.
 OPEN_PATHS = frozenset({"/anmelden", "/static/web.css", "/health"})
@@ -132,25 +141,6 @@ def file_stem(name: str) -> str:
     return stem or "audit"
 
 
-class CatalogNames:
-    """Fact labels and value labels of the loaded plugins, for the comparison."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-
-    def label(self, ref: str) -> str | None:
-        if ref.partition(".")[2] not in self.catalog.facts:
-            return None
-        return label_of(ref, self.catalog).rstrip(".?")
-
-    def shown(self, ref: str, value: Any) -> str:
-        return show_value(ref, value, self.catalog)
-
-    def derived(self, ref: str) -> bool:
-        fact = self.catalog.facts.get(ref.partition(".")[2])
-        return fact is not None and fact.source == "derived"
-
-
 class WebApp:
     """The pages, bound to one engine and its questionnaire."""
 
@@ -183,7 +173,8 @@ class WebApp:
                 csrf_field=CSRF_FIELD,
                 csrf=token,
                 state=self.codec.dump(state) if state is not None else None,
-                signed_in=self.login.required,
+                signed_in=self.login.required
+                and self.login.cookie_valid(request.cookies.get(LOGIN_COOKIE)),
                 stored_on_server=self.store is not None,
                 **context,
             )
@@ -754,6 +745,16 @@ def mount_web(app: FastAPI, engine: Engine, settings: WebSettings | None = None)
                 secure=request.url.scheme == "https",
                 path="/",
             )
+            return response
+
+        return await guarded(request, handle)
+
+    @app.post("/abmelden", include_in_schema=False)
+    async def sign_out(request: Request) -> Response:
+        async def handle() -> Response:
+            await web.form(request)
+            response = RedirectResponse("/anmelden", status_code=303)
+            response.delete_cookie(LOGIN_COOKIE, path="/")
             return response
 
         return await guarded(request, handle)
