@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py            # default sizes, a few minutes on 2 cores
     .venv/bin/python benchmarks/run.py --full     # the sizes of the performance targets
+    .venv/bin/python benchmarks/run.py --write-docs docs/performance.md   # table into the docs
 
 Measures, in one run:
 
