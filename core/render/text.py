@@ -120,6 +120,7 @@ def _owner(view: ReportView, console: Console) -> None:
             console.print(_indented(f"• {entry.recommendation.title}", indent=2))
         console.print()
 
+    _ignored(view, console)
     _heading(console, t("owner.open_questions"))
     if not view.owner_questions:
         console.print(t("report.no_open_questions"))
@@ -164,6 +165,7 @@ def _worksheet(view: ReportView, console: Console) -> None:
                 _indented(f"• {site_line.label} – {site_line.verdict} ({site_line.url})", indent=2)
             )
         console.print()
+    _ignored(view, console)
     _heading(console, t("report.open_questions"))
     if not result.open_questions:
         console.print(t("report.no_open_questions"))
@@ -180,6 +182,20 @@ def _worksheet(view: ReportView, console: Console) -> None:
                         indent=2,
                     )
                 )
+
+
+def _ignored(view: ReportView, console: Console) -> None:
+    """„Nicht berücksichtigte Angaben“: an answer is never dropped without a word."""
+    ignored = view.result.ignored_inputs
+    if not ignored:
+        return
+    t = view.t
+    _heading(console, t("report.ignored_inputs"))
+    console.print(t("report.ignored_inputs_hint"))
+    for item in ignored:
+        line = t("report.ignored_input", label=item.label, shown=item.shown, because=item.because)
+        console.print(_indented(f"• {line}", indent=2))
+    console.print()
 
 
 def _indented(content: str, style: str = "", indent: int = 3) -> Text:
