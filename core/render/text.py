@@ -287,21 +287,31 @@ def render_explanation(
                         indent=4,
                     )
                 )
+        # Each alternative of ``unless`` silences the rule alone; its conditions hold together.
+        groups = check.unless_alternatives or [[leaf] for leaf in check.unless]
         if check.outcome == "blocked":
-            decisive = [leaf for leaf in check.unless if leaf.truth == "true"] or [
-                leaf for leaf in check.unless if leaf.truth != "unknown"
-            ]
-            because = "; ".join(f"{leaf.label} = {leaf.shown}" for leaf in decisive)
+            decisive = next(
+                (group for group in groups if all(leaf.truth == "true" for leaf in group)),
+                [leaf for leaf in check.unless if leaf.truth != "unknown"],
+            )
+            because = f" {t('explain.and')} ".join(
+                f"{leaf.label} = {leaf.shown}" for leaf in decisive
+            )
             console.print(_indented(t("explain.blocked_because", because=because), indent=2))
-        elif check.unless:
+        elif groups:
             console.print(_indented(t("explain.unless"), indent=2))
-            for leaf in check.unless:
-                console.print(
-                    _indented(
-                        f"{_TRUTH_MARK[leaf.truth]} {leaf.label} = {leaf.shown}  [{leaf.test}]",
-                        indent=4,
+            for group in groups:
+                indent = 4
+                if len(group) > 1:
+                    console.print(_indented(f"• {t('explain.unless_all')}", indent=4))
+                    indent = 6
+                for leaf in group:
+                    console.print(
+                        _indented(
+                            f"{_TRUTH_MARK[leaf.truth]} {leaf.label} = {leaf.shown}  [{leaf.test}]",
+                            indent=indent,
+                        )
                     )
-                )
     if explanation.derived_facts:
         console.print()
         console.print(Text(t("explain.derived"), style="bold"))
