@@ -340,8 +340,9 @@ def test_an_ignored_answer_is_named_with_its_reason(results, fmt, audience):
         shown = visible_text(shown)
     assert "Nicht berücksichtigte Angaben" in shown
     assert ignored.label in " ".join(shown.split())
-    assert "maßgeblich: Über welche Kanäle verkauft das Unternehmen: Ladengeschäft" in " ".join(
-        shown.split()
+    assert (
+        "entfällt wegen Ihrer Angaben zu: Über welche Kanäle verkauft das Unternehmen: Ladengeschäft"
+        in " ".join(shown.split())
     )
 
 
