@@ -93,7 +93,7 @@ def _owner(view: ReportView) -> list[str]:
     if not result.strengths:
         add(escape(t("owner.no_strengths"), starts_line=True))
     for strength in result.strengths:
-        add(f"- {escape(strength.statement)} ({escape(strength.phase_title)})")
+        add(f"- „{escape(strength.statement)}“ ({escape(strength.phase_title)})")
     add("")
     add(f"## {escape(t('owner.top_steps'))}")
     add("")

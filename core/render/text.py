@@ -77,7 +77,7 @@ def _owner(view: ReportView, console: Console) -> None:
     if not view.result.strengths:
         console.print(t("owner.no_strengths"))
     for strength in view.result.strengths:
-        console.print(_indented(f"✓ {strength.statement} ({strength.phase_title})", indent=2))
+        console.print(_indented(f"✓ „{strength.statement}“ ({strength.phase_title})", indent=2))
     console.print()
 
     _heading(console, t("owner.top_steps"))
