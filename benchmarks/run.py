@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py            # default sizes, a few minutes on 2 cores
     .venv/bin/python benchmarks/run.py --full     # the sizes of the performance targets
+    .venv/bin/python benchmarks/run.py --write-docs docs/performance.md   # table into the docs
 
 Measures, in one run:
 
@@ -69,6 +70,13 @@ def main() -> None:
     parser.add_argument("--rule-audits", type=int, help="audits per rule set size [20; 50]")
     parser.add_argument("--requests", type=int, help="requests to `audit serve` [500; 2000]")
     parser.add_argument(
+        "--write-docs",
+        type=Path,
+        metavar="FILE",
+        help="also write the machine and the table into FILE (docs/performance.md), between "
+        "its result markers",
+    )
+    parser.add_argument(
         "--only",
         default="start,throughput,batch,service,rules,memory",
         help="comma-separated parts to run: start, throughput, batch, service, rules, memory",
@@ -84,7 +92,8 @@ def main() -> None:
     parts = set(options.only.split(","))
 
     machine = machine_info()
-    print("Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()), flush=True)
+    machine_line = "Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items())
+    print(machine_line, flush=True)
     rows: list[Row] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kk-bench-") as scratch:
@@ -103,13 +112,37 @@ def main() -> None:
             rows += rule_scaling(rule_audits)
         if "memory" in parts:
             rows += memory(memory_audits)
-    print()
-    print_table(rows)
-    print()
-    print(
+    table = table_lines(rows)
+    total = (
         f"Total {time.perf_counter() - started:.0f} s; load average at the end "
         f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
+    print()
+    print("\n".join(table))
+    print()
+    print(total)
+    if options.write_docs:
+        command = " ".join(["benchmarks/run.py", *sys.argv[1:]])
+        write_docs(
+            options.write_docs, [f"`{command}`", "", machine_line + ".", total + ".", "", *table]
+        )
+
+
+DOCS_START = "<!-- results of benchmarks/run.py --write-docs: begin -->"
+DOCS_END = "<!-- results of benchmarks/run.py --write-docs: end -->"
+
+
+def write_docs(path: Path, lines: list[str]) -> None:
+    """Replace what stands between the result markers of ``path`` with ``lines``."""
+    text = path.read_text(encoding="utf-8")
+    before, start, rest = text.partition(DOCS_START)
+    _, end, after = rest.partition(DOCS_END)
+    if not start or not end:
+        raise SystemExit(f"{path}: the markers {DOCS_START!r} and {DOCS_END!r} are missing")
+    path.write_text(
+        before + DOCS_START + "\n" + "\n".join(lines) + "\n" + DOCS_END + after, encoding="utf-8"
+    )
+    progress(f"results written to {path}")
 
 
 # ------------------------------------------------------------------ parts
@@ -119,7 +152,14 @@ def cold_start(rules_file: Path, runs: int) -> list[Row]:
     progress(f"cold start: {runs} runs each of `audit run` and the floor")
     audit = [sys.executable, "-m", "kundenkompass", "run", str(EXAMPLE)]
     floor = [sys.executable, str(HERE / "floor.py"), str(rules_file)]
-    wall(audit), wall(floor)  # warm the file system cache
+    # Both sides run from compiled bytecode, as every installed module does (pip compiles
+    # it at install time; the floor's libraries come compiled). With PYTHONDONTWRITEBYTECODE
+    # set, an editable install would compile Kundenkompass from source on every run.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    # The first runs warm the file system cache and fill the start-up caches (bytecode,
+    # parsed data files, compiled catalog), as any earlier run of the same installation
+    # does; the timed runs are warm starts of a new process.
+    wall(audit), wall(floor)
     audit_times, floor_times = [], []
     for _ in range(runs):  # interleaved, so that load changes hit both alike
         audit_times.append(wall(audit))
@@ -170,6 +210,19 @@ def throughput(engine: Engine, work: Path, count: int) -> list[Row]:
         engine.audit(profile)
     from_validated = count / (time.perf_counter() - begin)
 
+    # Where an audit's time goes: validating the profile, inference on durable_rules, and
+    # the rest (explanations, open questions, what-if, ranking, the result model).
+    begin = time.perf_counter()
+    for profile in profiles:
+        engine.load_profile(profile)
+    validation = (time.perf_counter() - begin) / count
+    knowns = [known_values(engine._in_scope(profile)[0], engine.catalog) for profile in validated]
+    begin = time.perf_counter()
+    for known in knowns:
+        engine._runner.run(known)
+    inference = (time.perf_counter() - begin) / count
+    rest = 1 / from_mappings - validation - inference
+
     progress("raw durable_rules on the same rules and facts")
     data_file = dump_raw_audits(engine, validated, work / "raw.json")
     done = subprocess.run(
@@ -187,6 +240,12 @@ def throughput(engine: Engine, work: Path, count: int) -> list[Row]:
             f"{from_mappings / raw:.2f}×",
             "≥ 0.75× raw",
             yes(from_mappings / raw >= 0.75),
+        ),
+        Row(
+            "  of which per audit (in-process)",
+            f"profile validation {validation * 1000:.1f} ms, inference (durable_rules) "
+            f"{inference * 1000:.1f} ms, explanations and result {rest * 1000:.1f} ms",
+            f"raw loop {1000 / raw:.1f} ms",
         ),
         Row(
             "  the same, profiles validated beforehand",
@@ -470,7 +529,8 @@ def machine_info() -> dict[str, str]:
     }
 
 
-def print_table(rows: list[Row]) -> None:
+def table_lines(rows: list[Row]) -> list[str]:
+    """The rows as a Markdown table."""
     header = Row("measure", "Kundenkompass", "floor / baseline", "ratio", "target", "met")
     table = [header, *rows]
     fields = ("measure", "value", "baseline", "ratio", "target", "met")
@@ -480,10 +540,7 @@ def print_table(rows: list[Row]) -> None:
         cells = (getattr(row, f).ljust(w) for f, w in zip(fields, widths, strict=True))
         return "| " + " | ".join(cells) + " |"
 
-    print(line(header))
-    print("| " + " | ".join("-" * w for w in widths) + " |")
-    for row in rows:
-        print(line(row))
+    return [line(header), "| " + " | ".join("-" * w for w in widths) + " |", *map(line, rows)]
 
 
 def yes(condition: bool) -> str:

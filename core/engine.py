@@ -11,16 +11,25 @@ import itertools
 import os
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import Any
 
+import pluggy
 from kundenkompass.catalog import plugin_manager
-from kundenkompass.catalog.catalog import Catalog, collect_skipping, gather_rulesets
+from kundenkompass.catalog.contents import Catalog
+from kundenkompass.catalog.fingerprint import catalog_key
 from kundenkompass.catalog.origins import portable_origin
-from kundenkompass.catalog.rulesets import Ruleset, select_rulesets
+from kundenkompass.catalog.rulesets import (
+    Ruleset,
+    bundled_ruleset_paths,
+    expand_paths,
+    select_rulesets,
+)
 from kundenkompass.errors import ProfileError
+from kundenkompass.files.cache import lookup, store
 from kundenkompass.inference import plan
 from kundenkompass.inference.applicability import Applicability, apply_preconditions
-from kundenkompass.inference.compile import compile_rules
+from kundenkompass.inference.compile import CompiledRules, compile_rules
 from kundenkompass.inference.explain import (
     all_known,
     derived_facts,
@@ -102,36 +111,55 @@ class Engine:
             infos, self.skipped_plugins = plugin_manager.register_installed(
                 manager, skip_broken=skip_broken_plugins
             )
-        for plugin in plugins:
+        in_code = list(plugins)
+        for plugin in in_code:
             info = plugin_manager.info_for_object(plugin)
             plugin_manager.check_hookspec_version(info.name, plugin)
             plugin_manager.register(manager, plugin, info)
             infos.append(info)
         bundled = discover if sector_rulesets is None else sector_rulesets
-        shipped = gather_rulesets(
-            manager, infos, self.skipped_plugins if skip_broken_plugins else None
-        )
+        rulesets = list(rulesets)
+        key = None
+        # Plugin objects made in code and Ruleset objects carry state no file shows.
+        if not (in_code or self.skipped_plugins or any(isinstance(r, Ruleset) for r in rulesets)):
+            key = _catalog_key(manager, infos, rulesets, bundled, rulesets_all_sectors)
+        built = lookup(CATALOG_CACHE, key, _Built) if key else None
+        if built is None:
+            built = self._build(
+                manager, infos, rulesets, bundled, rulesets_all_sectors, skip_broken_plugins
+            )
+            if key and not self.skipped_plugins:
+                store(CATALOG_CACHE, key, built)
+        else:
+            for ruleset in built.catalog.rulesets:
+                _register_ruleset(manager, ruleset, built.catalog.plugins)
+        self.plugin_manager = manager
+        self.catalog: Catalog = built.catalog
+        self.compiled = built.compiled
+        self._runner = RuleRunner(self.compiled, self.catalog, f"engine{next(_engine_numbers)}")
+
+    def _build(
+        self,
+        manager: pluggy.PluginManager,
+        infos: list[plugin_manager.PluginInfo],
+        rulesets: Iterable[str | os.PathLike[str] | Ruleset],
+        bundled: bool,
+        all_sectors: bool,
+        skip_broken: bool,
+    ) -> _Built:
+        """Load the rulesets, collect and validate the catalog and compile its rules."""
+        from kundenkompass.catalog.catalog import collect_skipping, gather_rulesets
+
+        skipped = self.skipped_plugins if skip_broken else None
+        shipped = gather_rulesets(manager, infos, skipped)
         infos = [info for info in infos if manager.has_plugin(info.name)]
         selected = select_rulesets(
-            rulesets, bundled=bundled, shipped=shipped, all_sectors=rulesets_all_sectors
+            rulesets, bundled=bundled, shipped=shipped, all_sectors=all_sectors
         )
         for ruleset in selected:
-            plugin_manager.register(
-                manager,
-                ruleset.plugin(),
-                plugin_manager.PluginInfo(
-                    ruleset.plugin_name,
-                    ruleset.version,
-                    str(ruleset.path),
-                    distribution=_distribution_of(ruleset.provider, infos),
-                ),
-            )
-        self.plugin_manager = manager
-        self.catalog: Catalog = collect_skipping(
-            manager, infos, selected, self.skipped_plugins if skip_broken_plugins else None
-        )
-        self.compiled = compile_rules(self.catalog)
-        self._runner = RuleRunner(self.compiled, self.catalog, f"engine{next(_engine_numbers)}")
+            _register_ruleset(manager, ruleset, infos)
+        catalog = collect_skipping(manager, infos, selected, skipped)
+        return _Built(catalog, compile_rules(catalog))
 
     # -------------------------------------------------------------- profiles
 
@@ -471,6 +499,46 @@ def _sector_title(sector: str | None, catalog: Catalog, language: str) -> str | 
 
 def _applies(measure: Measure, channels: AbstractSet[str]) -> bool:
     return not measure.channels or bool(channels & set(measure.channels))
+
+
+#: The kind of cache entry that holds an engine's compiled catalog.
+CATALOG_CACHE = "catalog"
+
+
+@dataclass(frozen=True)
+class _Built:
+    """What building an engine computes before durable_rules gets the rules; cached whole,
+    keyed by :func:`kundenkompass.catalog.fingerprint.catalog_key`."""
+
+    catalog: Catalog
+    compiled: CompiledRules
+
+
+def _catalog_key(
+    manager: pluggy.PluginManager,
+    infos: list[plugin_manager.PluginInfo],
+    rulesets: list[str | os.PathLike[str] | Ruleset],
+    bundled: bool,
+    all_sectors: bool,
+) -> str | None:
+    paths = [given for given in rulesets if not isinstance(given, Ruleset)]
+    files = [*expand_paths(paths), *(bundled_ruleset_paths() if bundled else ())]
+    return catalog_key(manager, infos, files, (bundled, all_sectors, [str(p) for p in paths]))
+
+
+def _register_ruleset(
+    manager: pluggy.PluginManager, ruleset: Ruleset, infos: Iterable[plugin_manager.PluginInfo]
+) -> None:
+    plugin_manager.register(
+        manager,
+        ruleset.plugin(),
+        plugin_manager.PluginInfo(
+            ruleset.plugin_name,
+            ruleset.version,
+            str(ruleset.path),
+            distribution=_distribution_of(ruleset.provider, infos),
+        ),
+    )
 
 
 def _distribution_of(plugin: str | None, infos: Iterable[plugin_manager.PluginInfo]) -> str | None:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pluggy
-from kundenkompass.catalog.checks import built_in, leaf_problem, validate
 from kundenkompass.catalog.contents import Catalog as Catalog  # re-exported: the catalog's type
 from kundenkompass.catalog.plugin_manager import PluginInfo, SkippedPlugin
 from kundenkompass.catalog.rulesets import Ruleset, load_ruleset
@@ -47,6 +46,9 @@ def collect(
     under :attr:`Ruleset.plugin_name`); their priority changes and not-applicable marks
     are checked here.
     """
+    # Imported here: an engine whose catalog comes from the start-up cache never collects.
+    from kundenkompass.catalog.checks import validate
+
     catalog = Catalog(
         plugins=sorted(infos, key=lambda info: info.name),
         rulesets=sorted(rulesets, key=lambda ruleset: ruleset.name),
@@ -231,6 +233,8 @@ def _gather(
     catalog: Catalog,
     kind: str,
 ) -> list[tuple[str, int, T]]:
+    from kundenkompass.catalog.checks import built_in
+
     gathered: list[tuple[str, int, T]] = []
     implementations = getattr(manager.hook, hook_name).get_hookimpls()
     for implementation in sorted(implementations, key=lambda impl: impl.plugin_name):
@@ -315,6 +319,8 @@ def _preconditions(catalog: Catalog) -> dict[str, Condition]:
     input facts and company fields, but no derived fact, and preconditions may not depend
     on each other in a circle.
     """
+    from kundenkompass.catalog.checks import leaf_problem
+
     found: dict[str, Condition] = {}
     entries: list[tuple[str, str, str, dict[str, Any] | None]] = [
         ("checklist item", item.id, f"answers.{item.id}", item.applies_when)

@@ -7,6 +7,7 @@ Built by :func:`kundenkompass.catalog.catalog.collect`, checked by
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from kundenkompass.catalog.plugin_manager import PluginInfo
 from kundenkompass.catalog.rulesets import Ruleset
@@ -47,8 +48,30 @@ class Catalog:
         default=None, repr=False, compare=False
     )
 
+    #: What audits derive from the contributions alone (labels, expanded conditions),
+    #: computed once per catalog by whoever needs it; never part of a comparison.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
     def checklist_for_phase(self, phase: str) -> list[ChecklistItem]:
-        return [item for item in self.checklist.values() if item.phase == phase]
+        # Asked several times per audit; computed once per checklist table.
+        key = ("checklist_for_phase", phase)
+        found = self.memo.get(key)
+        if found is None or found[0] is not self.checklist:
+            found = (self.checklist, tuple(i for i in self.checklist.values() if i.phase == phase))
+            self.memo[key] = found
+        return list(found[1])
+
+    def rules_deriving(self, fact: str) -> tuple[Rule, ...]:
+        """The rules that derive ``fact``, in catalog order."""
+        found = self.memo.get("rules_deriving")
+        if found is None or found[0] is not self.rules:
+            by_fact: dict[str, list[Rule]] = {}
+            for rule in self.rules.values():
+                if rule.derive:
+                    by_fact.setdefault(rule.derive.fact, []).append(rule)
+            found = (self.rules, {key: tuple(rules) for key, rules in by_fact.items()})
+            self.memo["rules_deriving"] = found
+        return found[1].get(fact, ())
 
     @property
     def rule_derived_facts(self) -> frozenset[str]:

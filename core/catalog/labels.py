@@ -43,3 +43,24 @@ def label_of(ref: str, catalog: Catalog, language: str = "de") -> str:
     definition = catalog.subjects.get(ref)
     # A derived fact may come without a question: its key names it.
     return (text_in(definition.question, language) or ref) if definition else ref
+
+
+class CatalogNames:
+    """Fact labels and value labels of the loaded plugins, for comparing two audits
+    (:class:`kundenkompass.render.compare.FactNames`)."""
+
+    def __init__(self, catalog: Catalog, language: str = "de") -> None:
+        self.catalog = catalog
+        self.language = language
+
+    def label(self, ref: str) -> str | None:
+        if ref.partition(".")[2] not in self.catalog.facts:
+            return None
+        return label_of(ref, self.catalog, self.language).rstrip(".?")
+
+    def shown(self, ref: str, value: Any) -> str:
+        return show_value(ref, value, self.catalog, self.language)
+
+    def derived(self, ref: str) -> bool:
+        fact = self.catalog.facts.get(ref.partition(".")[2])
+        return fact is not None and fact.source == "derived"

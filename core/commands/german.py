@@ -11,9 +11,14 @@ installed click and typer has a translation here.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from enum import Enum
+from importlib.machinery import ModuleSpec
+from types import ModuleType
 from typing import Any
 
 import click
@@ -165,8 +170,8 @@ TRANSLATED_MODULES = (
     "click.types",
     "click.utils",
     "typer.core",
-    "typer.rich_utils",
 )
+RICH_UTILS = "typer.rich_utils"
 #: typer's help texts that are not marked for gettext, and its texts computed at import.
 TYPER_CONSTANTS = {
     "DEPRECATED_STRING": "(deprecated) ",
@@ -222,14 +227,13 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 def localize(command: click.Command) -> None:
     """Make click, typer and ``command`` (with its subcommands) speak German."""
     for name in TRANSLATED_MODULES:
-        module = importlib.import_module(name)
-        if hasattr(module, "_"):
-            module._ = gettext  # type: ignore[attr-defined]
-        if hasattr(module, "ngettext"):
-            module.ngettext = ngettext  # type: ignore[attr-defined]
-    rich_utils = importlib.import_module("typer.rich_utils")
-    for constant, message in TYPER_CONSTANTS.items():
-        setattr(rich_utils, constant, gettext(message))
+        _translate(importlib.import_module(name))
+    # typer imports its rich help and error formatting (and with it much of rich) only to
+    # show help or an error: translate it when it is imported, not before.
+    if RICH_UTILS in sys.modules:
+        _translate_rich_utils(sys.modules[RICH_UTILS])
+    elif not any(isinstance(finder, _TranslateOnImport) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _TranslateOnImport())
     for each in _commands(command):
         each.options_metavar = "[OPTIONEN]"
         if isinstance(each, click.Group):
@@ -239,6 +243,42 @@ def localize(command: click.Command) -> None:
                 parameter.help = OPTION_HELP[parameter.name]
             if parameter.metavar is None:
                 parameter.metavar = _metavar(parameter)
+
+
+def _translate(module: ModuleType) -> None:
+    if hasattr(module, "_"):
+        module._ = gettext  # type: ignore[attr-defined]
+    if hasattr(module, "ngettext"):
+        module.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+def _translate_rich_utils(module: ModuleType) -> None:
+    _translate(module)
+    for constant, message in TYPER_CONSTANTS.items():
+        setattr(module, constant, gettext(message))
+
+
+class _TranslateOnImport(importlib.abc.MetaPathFinder):
+    """Translates ``typer.rich_utils`` right after it is first imported."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if fullname != RICH_UTILS:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        loader = spec.loader if spec else None
+        if spec is None or loader is None:
+            return spec
+        load = loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            load(module)
+            _translate_rich_utils(module)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
 
 
 def _commands(command: click.Command) -> Iterator[click.Command]:

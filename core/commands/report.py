@@ -5,11 +5,10 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar, cast
 
 import typer
-from kundenkompass.catalog.catalog import Catalog
-from kundenkompass.catalog.labels import label_of, show_value
+from kundenkompass.catalog.labels import CatalogNames
 from kundenkompass.errors import KundenkompassError
 
 if TYPE_CHECKING:
@@ -224,22 +223,3 @@ def diff(
         render_diff_text(result, console, **names)
         content = captured(console)
     write_output(content, output, force=force)
-
-
-class CatalogNames:
-    """Fact labels and value labels of the installed plugins, for ``audit diff``."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-
-    def label(self, ref: str) -> str | None:
-        if ref.partition(".")[2] not in self.catalog.facts:
-            return None
-        return label_of(ref, self.catalog).rstrip(".?")
-
-    def shown(self, ref: str, value: Any) -> str:
-        return show_value(ref, value, self.catalog)
-
-    def derived(self, ref: str) -> bool:
-        fact = self.catalog.facts.get(ref.partition(".")[2])
-        return fact is not None and fact.source == "derived"

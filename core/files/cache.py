@@ -56,21 +56,34 @@ def key_of(*parts: bytes | str) -> str:
 
 def cached(kind: str, key: str, compute: Callable[[], T], expected: type[T]) -> T:
     """The value stored under ``kind``/``key``, else ``compute()`` stored there and returned."""
+    found = lookup(kind, key, expected)
+    if found is not None:
+        return found
+    value = compute()
+    store(kind, key, value)
+    return value
+
+
+def lookup(kind: str, key: str, expected: type[T]) -> T | None:
+    """The value stored under ``kind``/``key`` if there is one of type ``expected``."""
     folder = cache_dir()
     if folder is None:
-        return compute()
-    entry = folder / kind / f"{key}.pickle"
+        return None
     try:
-        with entry.open("rb") as stream:
+        with (folder / kind / f"{key}.pickle").open("rb") as stream:
             # Our own files in the user's own cache folder: as trusted as the user's code.
             value = pickle.load(stream)
-        if isinstance(value, expected):
-            return value
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
-        pass
-    value = compute()
-    _store(entry, value)
-    return value
+    except Exception:  # missing, unreadable or corrupt, or no longer fitting its classes
+        return None
+    return value if isinstance(value, expected) else None
+
+
+def store(kind: str, key: str, value: object) -> None:
+    """Store ``value`` under ``kind``/``key`` (whole or not at all); skipped when caching
+    is off or the folder cannot be written."""
+    folder = cache_dir()
+    if folder is not None:
+        _store(folder / kind / f"{key}.pickle", value)
 
 
 def _store(entry: Path, value: object) -> None:

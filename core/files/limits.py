@@ -35,6 +35,7 @@ MAX_ITEMS = 10_000
 #: Explicit bidirectional formatting (embeddings, overrides, isolates): they reorder how
 #: text is displayed, so a name can read differently from what it is.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_BREAKS = str.maketrans("", "", "\n\t\r")
 #: Characters that take no visible space but are not of a format or mark category.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
 
@@ -88,6 +89,8 @@ def join_path(path: str, key: str | int) -> str:
 def printable(text: str) -> str:
     """``text`` with control, format and surrogate characters (ESC, BEL, bidi overrides)
     shown as ``\\uXXXX``, so that echoing it cannot change a terminal or reorder a line."""
+    if text.isprintable():  # has none of them (the common case, checked in C)
+        return text
     return "".join(
         f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cc", "Cf", "Cs") else char
         for char in text
@@ -157,7 +160,11 @@ def check_text(
             path, f"text is too long ({len(value)} characters; at most {max_length})"
         )
     allowed_controls = "\n\t\r" if multiline else ""
-    for position, char in enumerate(value, start=1):
+    # Printable text (line breaks aside) has no control, surrogate or format character:
+    # str.isprintable, in C, decides the common case without the loop below.
+    plain = value.translate(_LINE_BREAKS) if multiline else value
+    suspect = "" if plain.isprintable() else value
+    for position, char in enumerate(suspect, start=1):
         category = unicodedata.category(char)
         if category == "Cc" and char not in allowed_controls:
             raise InputLimitError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -38,25 +38,64 @@ def all_known(known: Mapping[str, Any], inference: Inference) -> dict[str, Any]:
 
 
 def evidence_for(
-    leaves: tuple[Leaf, ...], values: Mapping[str, Any], inference: Inference, catalog: Catalog
+    leaves: tuple[Leaf, ...],
+    values: Mapping[str, Any],
+    inference: Inference,
+    catalog: Catalog,
+    memo_key: Hashable | None = None,
 ) -> list[Evidence]:
+    """The evidence of ``leaves`` under ``values``; ``memo_key`` names the leaves for the
+    catalog's memo (their labels and tests depend on the catalog alone)."""
     evidence = []
-    for leaf in leaves:
-        value = values.get(leaf.ref)
+    for ref, label, test, derived_key in _described(leaves, catalog, memo_key):
+        value = values.get(ref)
         derived_by: list[str] = []
-        if leaf.subject == "fact" and leaf.key in inference.derived:
-            derived_by = sorted({name.split("#")[0] for name in inference.derived[leaf.key].by})
+        if derived_key is not None and derived_key in inference.derived:
+            derived_by = sorted({name.split("#")[0] for name in inference.derived[derived_key].by})
         evidence.append(
             Evidence(
-                ref=leaf.ref,
-                label=label_of(leaf.ref, catalog).rstrip(".?"),
+                ref=ref,
+                label=label,
                 value=list(value) if isinstance(value, tuple) else value,
-                shown=show_value(leaf.ref, value, catalog),
-                test=leaf.describe(),
+                shown=_shown(ref, value, catalog),
+                test=test,
                 derived_by=derived_by,
             )
         )
     return evidence
+
+
+def _described(
+    leaves: tuple[Leaf, ...], catalog: Catalog, memo_key: Hashable | None
+) -> tuple[tuple[str, str, str, str | None], ...]:
+    """Per leaf: its ref, label, test and the fact key it may find derived."""
+    key = ("described", memo_key)
+    found = catalog.memo.get(key) if memo_key is not None else None
+    if found is None:
+        found = tuple(
+            (
+                leaf.ref,
+                label_of(leaf.ref, catalog).rstrip(".?"),
+                leaf.describe(),
+                leaf.key if leaf.subject == "fact" else None,
+            )
+            for leaf in leaves
+        )
+        if memo_key is not None:
+            catalog.memo[key] = found
+    return found
+
+
+def _shown(ref: str, value: Any, catalog: Catalog) -> str:
+    """:func:`show_value`, remembered per catalog for the values audits repeat."""
+    try:
+        key = ("shown", ref, type(value), value)  # the type keeps True apart from 1 and 1.0
+        found = catalog.memo.get(key)
+    except TypeError:  # an unhashable value
+        return show_value(ref, value, catalog)
+    if found is None:
+        found = catalog.memo[key] = show_value(ref, value, catalog)
+    return found
 
 
 def unless_evidence(
@@ -65,8 +104,11 @@ def unless_evidence(
     """The inputs a rule's ``unless`` tests, with their values (each input once)."""
     if rule.unless is None:
         return []
-    leaves = tuple(dict.fromkeys(iter_leaves(rule.unless)))
-    return evidence_for(leaves, values, inference, catalog)
+    key = ("unless", rule.id)
+    leaves = catalog.memo.get(key)
+    if leaves is None:
+        leaves = catalog.memo[key] = tuple(dict.fromkeys(iter_leaves(rule.unless)))
+    return evidence_for(leaves, values, inference, catalog, key)
 
 
 def firings(
@@ -95,7 +137,7 @@ def firings(
                 origin=portable_origin(rule.origin),
                 priority=rule.priority,
                 reason=text_in(rule.reason) if rule.reason else None,
-                evidence=evidence_for(alternative.when_leaves, values, inference, catalog),
+                evidence=evidence_for(alternative.when_leaves, values, inference, catalog, name),
                 unless=unless_evidence(rule, values, inference, catalog),
             )
         )
@@ -120,7 +162,7 @@ def unknown_inputs(
     if evaluate(rule.when, values) is not None or blocked(rule, values):
         return set()
     found: set[str] = set()
-    for leaves in to_alternatives(rule.when):
+    for leaves in _alternatives_of(rule, catalog):
         truths = [evaluate_leaf(leaf, values) for leaf in leaves]
         if False in truths:
             continue
@@ -144,11 +186,20 @@ def _inputs_behind(
         return {i for i in catalog.derivations[key].inputs if i not in values}
     if ref.startswith("facts.") and key in catalog.rule_derived_facts:
         found: set[str] = set()
-        for rule in catalog.rules.values():
-            if rule.derive and rule.derive.fact == key and rule.id not in visiting:
+        for rule in catalog.rules_deriving(key):
+            if rule.id not in visiting:
                 found |= unknown_inputs(rule, values, catalog, visiting)
         return found
     return {ref}
+
+
+def _alternatives_of(rule: Rule, catalog: Catalog) -> list[tuple[Leaf, ...]]:
+    """``rule.when`` in disjunctive normal form, expanded once per catalog."""
+    key = ("when", rule.id)
+    found = catalog.memo.get(key)
+    if found is None or found[0] is not rule:
+        found = catalog.memo[key] = (rule, to_alternatives(rule.when))
+    return found[1]
 
 
 def asked_of(
@@ -251,7 +302,9 @@ def derived_facts(
             steps.append(
                 DerivationStep(
                     rule=alternative.rule.id,
-                    evidence=evidence_for(alternative.when_leaves, values, inference, catalog),
+                    evidence=evidence_for(
+                        alternative.when_leaves, values, inference, catalog, name
+                    ),
                 )
             )
         found.append(

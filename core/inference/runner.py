@@ -76,8 +76,9 @@ _EXPONENT = re.compile(r"\de[+-]?\d")
 def _dumps(value: Any, **options: Any) -> str:
     """JSON as ``json.dumps`` writes it, but with floats durable_rules can parse."""
     text = json.dumps(value, **options)
-    # Fast path: the C encoder's output is right unless some number has an exponent.
-    if not _EXPONENT.search(text):
+    # Fast path: the C encoder's output is right unless some number has an exponent, which
+    # Python always writes with its sign ("1e-05", "1e+16"); substring tests are cheap.
+    if ("e-" not in text and "e+" not in text) or not _EXPONENT.search(text):
         return text
     return _dumps_exactly(value, **options)
 

@@ -132,7 +132,14 @@ def load_result(path: str | Path) -> AuditResult:
     schema (``audit schema result``) and its ``schema_version``.
     """
     source = str(path)
-    raw = _read_bounded(source, Path(path))
+    return parse_result(_read_bounded(source, Path(path)), source)
+
+
+def parse_result(raw: bytes, source: str) -> AuditResult:
+    """A result given as bytes (an upload), checked like :func:`load_result` checks a file;
+    ``source`` names it in error messages."""
+    if len(raw) > MAX_RESULT_BYTES:
+        raise ResultFileError(source, _too_large(len(raw)))
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:

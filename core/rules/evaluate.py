@@ -69,15 +69,17 @@ def evaluate(condition: Condition, known: Mapping[str, Any]) -> Truth:
     if isinstance(condition, Not):
         inner = evaluate(condition.condition, known)
         return None if inner is None else not inner
-    results = [evaluate(child, known) for child in condition.conditions]
-    if isinstance(condition, AllOf):
-        if False in results:
-            return False
-        return None if None in results else True
-    assert isinstance(condition, AnyOf)
-    if True in results:
-        return True
-    return None if None in results else False
+    # One deciding child settles it (false for all, true for any): the rest need no look.
+    decisive = isinstance(condition, AnyOf)
+    assert decisive or isinstance(condition, AllOf)
+    unknown = False
+    for child in condition.conditions:
+        result = evaluate(child, known)
+        if result is decisive:
+            return decisive
+        if result is None:
+            unknown = True
+    return None if unknown else not decisive
 
 
 def rule_truth(rule: Rule, known: Mapping[str, Any]) -> Truth:

@@ -423,9 +423,14 @@ class SummaryWriter:
         self._writer.writerow(SUMMARY_COLUMNS)
 
     def write(self, row: dict[str, str]) -> None:
-        self._writer.writerow(
-            [self._cell(column, row.get(column, "")) for column in SUMMARY_COLUMNS]
-        )
+        self.write_cells(self.cells(row))
+
+    def cells(self, row: dict[str, str]) -> list[str]:
+        """The cells of ``row`` as written, in the order of the columns."""
+        return [self._cell(column, row.get(column, "")) for column in SUMMARY_COLUMNS]
+
+    def write_cells(self, cells: list[str]) -> None:
+        self._writer.writerow(cells)
 
     def _cell(self, column: str, value: str) -> str:
         if column in _NUMBER_COLUMNS and self.format == "excel":
@@ -666,10 +671,16 @@ class _Outputs:
         return self
 
     def write(self, record: BatchRecord) -> None:
+        line = record.to_jsonl()
+        cells = self.summary_writer.cells(record.summary) if self.summary_writer else None
         try:
-            self.streams[0].write(record.to_jsonl())
-            if self.summary_writer is not None:
-                self.summary_writer.write(record.summary)
+            try:
+                self.streams[0].write(line)
+            finally:
+                # Ctrl-C (or SIGTERM's handler) raises wherever the main thread is: once the
+                # record's line is written, its summary row is written too.
+                if self.summary_writer is not None and cells is not None:
+                    self.summary_writer.write_cells(cells)
         except OSError as error:
             raise OutputError(str(self.targets[0]), f"cannot write: {error.strerror}") from None
 

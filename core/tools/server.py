@@ -28,6 +28,7 @@ import asyncio
 import logging
 import os
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any
 
 import h11
@@ -43,6 +44,8 @@ from kundenkompass.profile.load import Profile
 from kundenkompass.profile.schemas import profile_schema, result_schema
 from kundenkompass.results import AuditResult
 from kundenkompass.tools.listing import checklist_entries, fact_entries, measure_entries
+from kundenkompass.tools.web import WebSettings, for_bind_address, mount_web
+from kundenkompass.tools.web.security import SECRET_VARIABLE, TOKEN_VARIABLE
 from kundenkompass.vocabulary import PHASES
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -66,6 +69,10 @@ MAX_BODY_VARIABLE = "KUNDENKOMPASS_MAX_BODY_BYTES"
 RULESETS_VARIABLE = "KUNDENKOMPASS_RULESETS"
 SKIP_BROKEN_VARIABLE = "KUNDENKOMPASS_SKIP_BROKEN_PLUGINS"
 REQUEST_TIMEOUT_VARIABLE = "KUNDENKOMPASS_REQUEST_TIMEOUT"
+#: The address ``audit serve`` binds to, for the web app's protection in worker processes.
+HOST_VARIABLE = "KUNDENKOMPASS_HOST"
+#: The web app's data directory (``audit serve --data-dir``), for worker processes.
+DATA_DIR_VARIABLE = "KUNDENKOMPASS_DATA_DIR"
 #: How a profile in a request body is named in error messages.
 SOURCE = "request"
 
@@ -158,9 +165,16 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def create_app(
-    engine: Engine | None = None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    engine: Engine | None = None,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    web: WebSettings | None = None,
 ) -> FastAPI:
-    """The FastAPI application; builds an engine with all installed plugins if none given."""
+    """The FastAPI application; builds an engine with all installed plugins if none given.
+
+    The web app for advisors is served at ``/`` beside the JSON API, protected as ``web``
+    says (default: no sign-in, a random signing key; see :func:`for_bind_address`).
+    """
     engine = engine or Engine()
     app = FastAPI(
         title="Kundenkompass",
@@ -299,6 +313,7 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    mount_web(app, engine, web or WebSettings(max_body_bytes=max_body_bytes))
     return app
 
 
@@ -309,7 +324,15 @@ def app_from_environment() -> FastAPI:
     engine = Engine(
         rulesets=rulesets, skip_broken_plugins=os.environ.get(SKIP_BROKEN_VARIABLE) == "1"
     )
-    return create_app(engine, max_body_bytes=int(limit) if limit else DEFAULT_MAX_BODY_BYTES)
+    max_body_bytes = int(limit) if limit else DEFAULT_MAX_BODY_BYTES
+    web = for_bind_address(
+        os.environ.get(HOST_VARIABLE, "127.0.0.1"),
+        token=os.environ.get(TOKEN_VARIABLE) or None,
+        secret=os.environ.get(SECRET_VARIABLE) or None,
+        max_body_bytes=max_body_bytes,
+        data_dir=Path(data_dir) if (data_dir := os.environ.get(DATA_DIR_VARIABLE)) else None,
+    )
+    return create_app(engine, max_body_bytes=max_body_bytes, web=web)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
