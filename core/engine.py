@@ -181,7 +181,7 @@ class Engine:
             try:
                 profile = profile.decode("utf-8")
             except UnicodeDecodeError as error:
-                raise ProfileError(name, f"is not UTF-8 text (byte {error.start + 1})") from None
+                raise ProfileError(name, f"ist kein UTF-8-Text (Byte {error.start + 1})") from None
             return parse_profile_text(profile, self.catalog, name)
         if isinstance(profile, str):
             try:
@@ -192,8 +192,8 @@ class Engine:
                 # One line that is not TOML: most likely a file name given as str.
                 raise ProfileError(
                     name,
-                    f"{error.message} (a str is read as TOML text; to read a file, pass "
-                    "a pathlib.Path or use load_profile_file)",
+                    f"{error.message} (ein str wird als TOML-Text gelesen; um eine Datei zu lesen, "
+                    "einen pathlib.Path übergeben oder load_profile_file verwenden)",
                     line=error.line,
                     column=error.column,
                 ) from None
@@ -202,8 +202,8 @@ class Engine:
         if not isinstance(profile, Mapping):
             raise ProfileError(
                 name,
-                f"expected a profile (mapping, TOML text, Path or Profile), "
-                f"got {type(profile).__name__}",
+                f"erwartet: ein Profil (Mapping, TOML-Text, Path oder Profile), "
+                f"erhalten: {type(profile).__name__}",
             )
         return validate_profile(profile, self.catalog, name)
 
@@ -332,7 +332,7 @@ class Engine:
         if measure_id not in self.catalog.measures:
             raise ProfileError(
                 measure_id,
-                f"unknown measure{_did_you_mean(measure_id, self.catalog.measures)}",
+                f"unbekannte Maßnahme{_did_you_mean(measure_id, self.catalog.measures)}",
             )
         profile, scope, applicability = self._in_scope(self.load_profile(profile))
         known = known_values(profile, self.catalog)
@@ -473,7 +473,7 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(word, list(candidates), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f"; meinten Sie {close[0]!r}?" if close else ""
 
 
 class _PhasesOnly:

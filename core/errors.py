@@ -125,7 +125,7 @@ class PluginError(KundenkompassError):
         self.message = message
         self.origin = origin
         self.location = location
-        label = f"plugin {plugin!r}" + (f" ({origin})" if origin else "")
+        label = f"Plugin {plugin!r}" + (f" ({origin})" if origin else "")
         super().__init__(f"{label}: {message}")
 
 
@@ -143,7 +143,7 @@ class RuleError(KundenkompassError):
         self.rule = rule
         self.message = message
         self.culprit = culprit
-        where = f"{origin}: rule {rule!r}" if rule else origin
+        where = f"{origin}: Regel {rule!r}" if rule else origin
         super().__init__(f"{where}: {message}")
 
 

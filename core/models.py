@@ -34,20 +34,20 @@ _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 def _check_identifier(value: str) -> str:
     if not _IDENTIFIER.match(value) or "__" in value:
         raise ValueError(
-            f"{value!r} is not a valid id: use lower-case letters, digits and single "
-            "underscores, starting with a letter"
+            f"{value!r} ist keine gültige ID: Kleinbuchstaben, Ziffern und einzelne "
+            "Unterstriche verwenden, beginnend mit einem Buchstaben"
         )
     return value
 
 
 def _check_text(value: dict[str, str]) -> dict[str, str]:
     if DEFAULT_LANGUAGE not in value:
-        raise ValueError(f"needs a German text (key {DEFAULT_LANGUAGE!r})")
+        raise ValueError(f"braucht einen deutschen Text (Schlüssel {DEFAULT_LANGUAGE!r})")
     for language, text in value.items():
         if not re.match(r"^[a-z]{2}$", language):
-            raise ValueError(f"{language!r} is not a two-letter language code")
+            raise ValueError(f"{language!r} ist kein zweibuchstabiger Sprachcode")
         if not text.strip():
-            raise ValueError(f"text for language {language!r} is empty")
+            raise ValueError(f"der Text für die Sprache {language!r} ist leer")
     return dict(sorted(value.items()))
 
 
@@ -110,24 +110,24 @@ class FactDefinition(Contribution):
     def _values_match_type(self) -> FactDefinition:
         if self.source == "input" and not self.question:
             raise ValueError(
-                f'fact {self.key!r}: an input fact needs a question (question.de = "…"); '
-                'only derived facts (source = "derived") can do without'
+                f'Fakt {self.key!r}: ein Eingabe-Fakt braucht eine Frage (question.de = "…"); '
+                'nur abgeleitete Fakten (source = "derived") kommen ohne aus'
             )
         needs_values = self.type in (FactType.ENUM, FactType.ENUM_LIST)
         if needs_values and not self.values:
-            raise ValueError(f"fact {self.key!r} of type {self.type.value} needs 'values'")
+            raise ValueError(f"Fakt {self.key!r} vom Typ {self.type.value} braucht 'values'")
         if not needs_values and self.values:
-            raise ValueError(f"fact {self.key!r} of type {self.type.value} takes no 'values'")
+            raise ValueError(f"Fakt {self.key!r} vom Typ {self.type.value} nimmt keine 'values'")
         if len(set(self.values)) != len(self.values):
-            raise ValueError(f"fact {self.key!r} lists a value twice")
+            raise ValueError(f"Fakt {self.key!r} führt einen Wert doppelt auf")
         unknown_labels = set(self.value_labels) - set(self.values)
         if unknown_labels:
             raise ValueError(
-                f"fact {self.key!r} has labels for unknown values: {sorted(unknown_labels)}"
+                f"Fakt {self.key!r} hat Beschriftungen für unbekannte Werte: {sorted(unknown_labels)}"
             )
         numeric = self.type in (FactType.INT, FactType.FLOAT)
         if not numeric and (self.minimum is not None or self.maximum is not None):
-            raise ValueError(f"fact {self.key!r}: minimum/maximum apply to numbers only")
+            raise ValueError(f"Fakt {self.key!r}: minimum/maximum gelten nur für Zahlen")
         # Bounds that no value satisfies would refuse every profile that states the fact.
         for name, bound in (("minimum", self.minimum), ("maximum", self.maximum)):
             if bound is not None and not math.isfinite(bound):

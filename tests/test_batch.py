@@ -103,7 +103,7 @@ def test_existing_output_is_kept_without_force(tmp_path):
     output.write_text("keep me", encoding="utf-8")
     done = run_cli("batch", str(RADHAUS), "-o", str(output))
     assert done.returncode == 2
-    assert "already exists; use --force" in done.stderr
+    assert "existiert bereits; --force ersetzt" in done.stderr
     assert output.read_text(encoding="utf-8") == "keep me"
     assert run_cli("batch", str(RADHAUS), "-o", str(output), "--force").returncode == 0
     assert read_jsonl(output)[0]["status"] == "ok"
@@ -119,7 +119,7 @@ def test_no_profiles_is_an_input_error(tmp_path):
 def test_missing_output_folder_fails_before_auditing(tmp_path):
     done = run_cli("batch", str(RADHAUS), "-o", str(tmp_path / "nope" / "out.jsonl"))
     assert done.returncode == 2
-    assert "does not exist" in done.stderr
+    assert "existiert nicht" in done.stderr
 
 
 # ---------------------------------------------------------------- library API
@@ -133,7 +133,7 @@ def test_audit_many_in_process_keeps_order_and_reports_progress(folder):
     assert len(seen) == 4
     assert not records[0].ok and records[0].error.kind == "ProfileError"
     assert records[1].result().company.name == "Radhaus 1"
-    with pytest.raises(ValueError, match="no result"):
+    with pytest.raises(ValueError, match="kein Ergebnis"):
         records[0].result()
 
 
@@ -142,7 +142,7 @@ def broken_engine() -> Engine:
 
 
 def test_a_worker_that_cannot_build_its_engine_stops_the_batch(folder):
-    with pytest.raises(batch.WorkerStartError, match="plugin 'kaputt': cannot load") as caught:
+    with pytest.raises(batch.WorkerStartError, match="Plugin 'kaputt': cannot load") as caught:
         batch.audit_many(batch.expand_profiles([folder]), jobs=2, engine_factory=broken_engine)
     assert caught.value.exit_code == 3
 
@@ -248,11 +248,11 @@ def test_a_file_name_that_is_not_utf8_is_reported_and_skipped(tmp_path):
     output, summary = tmp_path / "out.jsonl", tmp_path / "summary.csv"
     done = run_cli("batch", str(folder), "-o", str(output), "--summary", str(summary))
     assert done.returncode == 2, done.stderr
-    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert "Traceback" not in done.stderr and "interner Fehler" not in done.stderr
     records = read_jsonl(output)
     assert [r["status"] for r in records] == ["error", "ok", "ok"]
     assert records[0]["profile"].endswith("caf\\xe9.toml")
-    assert "not valid UTF-8" in records[0]["error"]["message"]
+    assert "kein gültiges UTF-8" in records[0]["error"]["message"]
 
 
 @pytest.mark.parametrize("case", ["folder-as-output", "unwritable-folder", "special-file"])
@@ -260,7 +260,7 @@ def test_the_output_location_is_checked_before_any_audit(tmp_path, case):
     if case == "folder-as-output":
         target = tmp_path / "ordner"
         target.mkdir()
-        fragment = "is a directory"
+        fragment = "ist ein Ordner"
     elif case == "unwritable-folder":
         if os.geteuid() == 0:
             pytest.skip("root may write to any folder")
@@ -271,7 +271,7 @@ def test_the_output_location_is_checked_before_any_audit(tmp_path, case):
     else:
         target = tmp_path / "fifo"
         os.mkfifo(target)
-        fragment = "not a regular file"
+        fragment = "keine gewöhnliche Datei"
     started = time.monotonic()
     done = run_cli("batch", str(RADHAUS), "-o", str(target), "--force")
     assert done.returncode == 2, done.stderr

@@ -42,20 +42,22 @@ def test_run_prints_the_audit_in_german(tmp_path):
 def test_syntax_error_names_file_line_and_column(tmp_path):
     path = write(tmp_path, '[company]\nname = "X"\nchannels = ["laden"\n')
     result = run_cli("run", str(path))
-    assert_clean_failure(result, f"{path}:3:", "TOML syntax error")
+    assert_clean_failure(result, f"{path}:3:", "TOML-Syntaxfehler")
 
 
 def test_unknown_key_names_its_path_and_suggests(tmp_path):
     path = write(tmp_path, GOOD.replace("google_business_profil", "google_busines_profil"))
     result = run_cli("run", str(path))
     assert_clean_failure(
-        result, str(path), "answers.google_busines_profil", 'did you mean "google_business_profil"'
+        result, str(path), "answers.google_busines_profil", 'meinten Sie "google_business_profil"'
     )
 
 
 def test_unknown_table_is_named(tmp_path):
     path = write(tmp_path, GOOD + "\n[antworten]\nx = 1\n")
-    assert_clean_failure(run_cli("run", str(path)), "antworten: unknown key", "allowed: company")
+    assert_clean_failure(
+        run_cli("run", str(path)), "antworten: unbekannter Schlüssel", "erlaubt: company"
+    )
 
 
 @pytest.mark.parametrize(
@@ -64,11 +66,11 @@ def test_unknown_table_is_named(tmp_path):
         (
             "newsletter = false",
             'newsletter = "nein"',
-            ("facts.newsletter", "expected true or false"),
+            ("facts.newsletter", "erwartet: true oder false"),
         ),
         ('= "nein"', '= "vielleicht"', ("answers.google_business_profil", '"ja", "teilweise"')),
         ('["laden"]', '["laden", "kiosk"]', ("company.channels[1]", '"laden", "onlineshop"')),
-        ('name = "Radhaus Beispiel"\n', "", ("company.name", "missing")),
+        ('name = "Radhaus Beispiel"\n', "", ("company.name", "fehlt")),
     ],
 )
 def test_wrong_type_or_value_names_the_path_and_what_is_allowed(tmp_path, replace, by, fragments):
@@ -78,12 +80,12 @@ def test_wrong_type_or_value_names_the_path_and_what_is_allowed(tmp_path, replac
 
 def test_missing_file_is_one_line(tmp_path):
     assert_clean_failure(
-        run_cli("run", str(tmp_path / "fehlt.toml")), "fehlt.toml", "file not found"
+        run_cli("run", str(tmp_path / "fehlt.toml")), "fehlt.toml", "Datei nicht gefunden"
     )
 
 
 def test_directory_instead_of_file(tmp_path):
-    assert_clean_failure(run_cli("run", str(tmp_path)), "is a directory")
+    assert_clean_failure(run_cli("run", str(tmp_path)), "ist ein Ordner")
 
 
 def test_unreadable_file_is_one_line(tmp_path, monkeypatch, engine):
@@ -97,7 +99,7 @@ def test_unreadable_file_is_one_line(tmp_path, monkeypatch, engine):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(Path, "read_bytes", deny)
-    with pytest.raises(ProfileError, match="permission denied"):
+    with pytest.raises(ProfileError, match="keine Berechtigung"):
         engine.load_profile(path)
 
 

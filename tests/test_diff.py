@@ -102,7 +102,7 @@ def test_different_companies_are_refused(before):
     other = before.model_copy(
         update={"company": before.company.model_copy(update={"name": "Bäckerei Korn"})}
     )
-    with pytest.raises(ResultFileError, match="same company") as raised:
+    with pytest.raises(ResultFileError, match="desselben Unternehmens") as raised:
         compare(before, other, "vorher.json", "nachher.json")
     assert "'Bäckerei Korn'" in str(raised.value) and "'Radhaus Beispiel'" in str(raised.value)
 
@@ -111,7 +111,7 @@ def test_same_name_at_another_place_is_another_company(before):
     branch = before.model_copy(
         update={"company": before.company.model_copy(update={"location": "Bonn"})}
     )
-    with pytest.raises(ResultFileError, match="same company"):
+    with pytest.raises(ResultFileError, match="desselben Unternehmens"):
         compare(before, branch)
 
 
@@ -140,9 +140,9 @@ def test_load_result_reads_what_run_writes(saved, before):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{", ":1:2: invalid JSON"),
-        ("[]", "is not an audit result"),
-        ('{"company": {}, "phases": []}', "has no schema_version"),
+        ("{", ":1:2: ungültiges JSON"),
+        ("[]", "ist kein Audit-Ergebnis"),
+        ('{"company": {}, "phases": []}', "hat keine schema_version"),
         (
             '{"schema_version": "2.0", "company": {}, "phases": []}',
             "schema_version: schema_version '2.0' ist neuer als diese Version",
@@ -174,7 +174,7 @@ def test_an_invalid_field_is_named_by_its_key_path(saved, tmp_path):
 
 
 def test_a_missing_file_is_named(tmp_path):
-    with pytest.raises(ResultFileError, match=r"fehlt\.json: file not found"):
+    with pytest.raises(ResultFileError, match=r"fehlt\.json: Datei nicht gefunden"):
         load_result(tmp_path / "fehlt.json")
 
 
@@ -223,20 +223,20 @@ def test_diff_refuses_different_companies_on_the_command_line(saved, tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
-    assert "'Bäckerei Korn'" in lines[0] and "same company" in lines[0]
+    assert "'Bäckerei Korn'" in lines[0] and "desselben Unternehmens" in lines[0]
 
 
 def test_diff_of_a_profile_instead_of_a_result_is_explained():
     result = run_cli("diff", str(BEFORE), str(AFTER))
     assert result.returncode == 2
-    assert "invalid JSON" in result.stderr and str(BEFORE) in result.stderr
+    assert "ungültiges JSON" in result.stderr and str(BEFORE) in result.stderr
 
 
 def test_diff_output_is_not_replaced_without_force(saved, tmp_path):
     target = tmp_path / "fortschritt.md"
     target.write_text("alt", encoding="utf-8")
     result = run_cli("diff", str(saved[0]), str(saved[1]), "-o", str(target))
-    assert result.returncode == 2 and "already exists" in result.stderr
+    assert result.returncode == 2 and "existiert bereits" in result.stderr
     assert target.read_text("utf-8") == "alt"
     result = run_cli("diff", str(saved[0]), str(saved[1]), "-o", str(target), "--force")
     assert result.returncode == 0, result.stderr

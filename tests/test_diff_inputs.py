@@ -110,7 +110,7 @@ def test_special_files_are_refused_without_reading(
     os.mkfifo(fifo)
     _refused(_diff(good, fifo), "pipe.json", "keine gewöhnliche Datei")
     _refused(_diff("/dev/zero", good), "/dev/zero", "keine gewöhnliche Datei")
-    _refused(_diff(good, tmp_path), "is a directory")
+    _refused(_diff(good, tmp_path), "ist ein Ordner")
 
 
 def test_a_huge_file_is_refused_by_its_size(tmp_path: Path, saved_result: dict[str, Any]) -> None:

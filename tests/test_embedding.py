@@ -35,6 +35,6 @@ def test_the_examples_run(monkeypatch):
         with contextlib.redirect_stdout(output):
             exec(code, namespace)
     printed = output.getvalue()
-    assert "did you mean" in printed  # the error example printed the CLI's message
+    assert "meinten Sie" in printed  # the error example printed the CLI's message
     assert "422" in printed
     assert "does/not/exist.toml ProfileError" in printed

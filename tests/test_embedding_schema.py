@@ -70,7 +70,7 @@ def test_a_file_is_read_only_when_asked_for(engine, tmp_path):
     secret = tmp_path / "geheim.toml"
     secret.write_text('[company]\nname = "Geheim"\nchannels = ["laden"]\n', encoding="utf-8")
     for text in (str(secret), str(tmp_path / "missing.toml"), "/etc/passwd"):
-        with pytest.raises(ProfileError, match="a str is read as TOML text") as caught:
+        with pytest.raises(ProfileError, match="ein str wird als TOML-Text gelesen") as caught:
             engine.audit(text)
         assert "Geheim" not in str(caught.value) and "not found" not in str(caught.value)
     assert engine.load_profile_file(str(secret)).company.name == "Geheim"
@@ -79,7 +79,7 @@ def test_a_file_is_read_only_when_asked_for(engine, tmp_path):
 
 @pytest.mark.parametrize("value", [None, 1, 2.5, True, ["company"], object()])
 def test_anything_else_is_not_a_profile(engine, value):
-    with pytest.raises(ProfileError, match="expected"):
+    with pytest.raises(ProfileError, match="erwartet"):
         engine.load_profile(value, source="formular")
 
 
@@ -87,9 +87,9 @@ def test_text_profiles_are_named_by_their_source_in_errors(engine):
     with pytest.raises(ProfileError) as caught:
         engine.load_profile(b'[company]\nname = "X"\nchannels = [\n', source="formular")
     assert str(caught.value).startswith("formular:")
-    with pytest.raises(ProfileError, match=r"^formular: is not UTF-8 text"):
+    with pytest.raises(ProfileError, match=r"^formular: ist kein UTF-8-Text"):
         engine.load_profile(b"[company]\n\xff\n", source="formular")
-    with pytest.raises(ProfileError, match=r"^<profile>: company.channels: missing"):
+    with pytest.raises(ProfileError, match=r"^<profile>: company.channels: fehlt"):
         engine.load_profile({"company": {"name": "X"}})
 
 
@@ -109,6 +109,6 @@ def test_the_profile_schema_allows_sector_questions_only_for_their_sector(engine
     for profile in (wrong, none):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(profile, schema)
-        with pytest.raises(ProfileError, match="applies only to companies of sector"):
+        with pytest.raises(ProfileError, match="gilt nur für Unternehmen der Branche"):
             engine.audit(profile)
     engine.audit(right)

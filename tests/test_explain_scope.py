@@ -54,7 +54,7 @@ def test_an_unknown_measure_is_named_without_a_placeholder(tmp_path):
     done = run_cli("explain", "google_business_profil_anlgen", str(profile))
     assert done.returncode == 2
     assert "MEASURE_ID" not in done.stderr
-    assert "google_business_profil_anlgen: unknown measure" in done.stderr
+    assert "google_business_profil_anlgen: unbekannte Maßnahme" in done.stderr
 
 
 def test_derived_facts_show_ja_and_nein(tmp_path):

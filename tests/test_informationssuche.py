@@ -141,4 +141,4 @@ def test_cli_explain_unknown_measure_suggests(tmp_path):
     path = write(tmp_path, '[company]\nname = "C"\nchannels = ["laden"]\n')
     result = run_cli("explain", "google_business_profil_anlgen", str(path))
     assert result.returncode == 2
-    assert "did you mean 'google_business_profil_anlegen'" in result.stderr
+    assert "meinten Sie 'google_business_profil_anlegen'" in result.stderr

@@ -210,12 +210,13 @@ def test_cli_template_writes_refuses_to_overwrite_and_prints(tmp_path, engine, s
     path = tmp_path / "vorlage.toml"
     result = run_cli("init", "--template", str(path))
     assert result.returncode == 0, result.stderr
-    assert "Vorlage geschrieben" in result.stdout
+    assert f"Vorlage geschrieben: {path}" in result.stderr
+    assert result.stdout == ""
     assert path.read_text(encoding="utf-8") == template_text(sections, engine.catalog)
 
     again = run_cli("init", "--template", str(path))
     assert again.returncode == 2
-    assert "already exists; use --force" in again.stderr
+    assert "existiert bereits; --force ersetzt" in again.stderr
     assert run_cli("init", "--template", "--force", str(path)).returncode == 0
 
     printed = run_cli("init", "--template", "-")

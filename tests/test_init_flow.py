@@ -261,7 +261,7 @@ def test_phase_option_asks_only_that_phase(tmp_path, engine):
     assert all(p.startswith(("answers.", "facts.")) for p in prompter.asked_paths[4:])
     assert not phases or phases == {"kauf"}
 
-    with pytest.raises(ProfileError, match="unknown phase 'einkauf'"):
+    with pytest.raises(ProfileError, match="unbekannte Phase 'einkauf'"):
         run(path, engine, {}, phase="einkauf")
 
 
@@ -330,9 +330,9 @@ def test_an_invalid_existing_file_is_an_error_and_stays_untouched(tmp_path, samp
 
 
 def test_a_missing_folder_fails_before_the_first_question(tmp_path, sample_engine):
-    with pytest.raises(OutputError, match="does not exist"):
+    with pytest.raises(OutputError, match="existiert nicht"):
         run(tmp_path / "fehlt" / "profil.toml", sample_engine, SAMPLE_ANSWERS)
-    with pytest.raises(OutputError, match="is a directory"):
+    with pytest.raises(OutputError, match="ist ein Ordner"):
         run(tmp_path, sample_engine, SAMPLE_ANSWERS)
 
 

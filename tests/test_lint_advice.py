@@ -40,10 +40,10 @@ COVERED = rule("punkt_fehlt", '{ answer = "punkt", equals = "nein" }') + rule(
 def test_an_item_no_rule_covers_is_reported_per_channel_mix(tmp_path):
     problems = check(tmp_path, rule("laden_fehlt", '{ answer = "laden_punkt", equals = "nein" }'))
     found = only(problems, "uncovered-answer")
-    assert {(p.id, p.message.rsplit("through ", 1)[1]) for p in found} == {
+    assert {(p.id, p.message.rsplit("über ", 1)[1].removesuffix(" verkauft")) for p in found} == {
         ("punkt", "laden"),
         ("punkt", "onlineshop"),
-        ("punkt", "laden and onlineshop"),
+        ("punkt", "laden und onlineshop"),
     }
 
 
@@ -69,7 +69,7 @@ def test_a_mention_the_rule_does_not_test_is_reported(tmp_path):
     )
     (found,) = only(check(tmp_path, body), "untested-mention")
     assert found.id == "erwaehnt"
-    assert found.message == "its reason mentions facts.zahl, which the rule does not test"
+    assert found.message == "ihre Begründung nennt facts.zahl, das die Regel nicht prüft"
 
 
 def test_a_mention_tested_through_a_derived_fact_is_clean(tmp_path):

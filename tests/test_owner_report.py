@@ -109,10 +109,10 @@ def test_audit_options_override_the_profile_and_the_clock_is_never_read(engine, 
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ('date = "16.11.2026"', "audit.date: expected a date like 2026-11-20"),
-        ("date = 2026-11-16T10:00:00", "audit.date: expected a date like 2026-11-20"),
-        ("advisor = 3", "audit.advisor: expected a text"),
-        ('datum = "2026-11-16"', "audit.datum: unknown key"),
+        ('date = "16.11.2026"', "audit.date: erwartet: ein Datum wie 2026-11-20"),
+        ("date = 2026-11-16T10:00:00", "audit.date: erwartet: ein Datum wie 2026-11-20"),
+        ("advisor = 3", "audit.advisor: erwartet: ein Text"),
+        ('datum = "2026-11-16"', "audit.datum: unbekannter Schlüssel"),
     ],
 )
 def test_bad_audit_table_names_the_key(engine, tmp_path, table, message):
@@ -292,13 +292,13 @@ def _project(measures: tuple[str, ...]) -> Project:
 
 def test_a_project_naming_an_unknown_measure_stops_with_the_plugin():
     plugin = _plugin(_project(("gibt_es_nicht",)))
-    with pytest.raises(PluginError, match=r"sektor_projekte.*unknown measure 'gibt_es_nicht'"):
+    with pytest.raises(PluginError, match=r"sektor_projekte.*unbekannte Maßnahme 'gibt_es_nicht'"):
         Engine(plugins=[plugin])
 
 
 def test_a_measure_belongs_to_one_project():
     plugin = _plugin(_project(("google_business_profil_anlegen",)))
-    with pytest.raises(PluginError, match="already belongs to project 'online_gefunden_werden'"):
+    with pytest.raises(PluginError, match="gehört schon zum Projekt 'online_gefunden_werden'"):
         Engine(plugins=[plugin])
 
 

@@ -114,10 +114,10 @@ class _Shipping:
 @pytest.mark.parametrize(
     ("result", "expected"),
     [
-        (RuntimeError("kaputt"), "register_rulesets raised RuntimeError: kaputt"),
-        ("regelwerk.toml", "must return a list of ruleset file paths, got str"),
-        ([42], "returned int at position 0"),
-        (["fehlt.toml"], "ships an invalid ruleset: fehlt.toml"),
+        (RuntimeError("kaputt"), "register_rulesets löste RuntimeError aus: kaputt"),
+        ("regelwerk.toml", "muss eine Liste von Regelwerk-Dateipfaden liefern, erhalten: str"),
+        ([42], "lieferte int an Position 0"),
+        (["fehlt.toml"], "liefert ein ungültiges Regelwerk: fehlt.toml"),
     ],
 )
 def test_a_failing_rulesets_hook_names_the_plugin(result, expected):

@@ -69,14 +69,14 @@ def test_a_hook_that_raises_names_the_plugin():
     with pytest.raises(PluginError) as caught:
         Engine([plugin("kaputt", register_measures=broken)], discover=False)
     assert "kaputt" in str(caught.value)
-    assert "register_measures raised RuntimeError: boom" in str(caught.value)
+    assert "register_measures löste RuntimeError aus: boom" in str(caught.value)
 
 
 def test_a_hook_returning_the_wrong_type_names_the_plugin():
     with pytest.raises(PluginError) as caught:
         Engine([plugin("falsch", register_checklist_items=lambda: [{"id": "x"}])], discover=False)
     assert "falsch" in str(caught.value)
-    assert "expected ChecklistItem" in str(caught.value)
+    assert "erwartet: ChecklistItem" in str(caught.value)
 
 
 def test_a_duplicate_id_names_both_plugins():
@@ -105,18 +105,21 @@ def test_a_rule_naming_an_unknown_fact_is_rejected_with_rule_and_file():
     message = str(caught.value)
     assert "sektor/rules.toml" in message
     assert "kaputte_regel" in message
-    assert "unknown fact 'homepag'; did you mean 'homepage'?" in message
+    assert "unbekannt: Fakt 'homepag'; meinten Sie 'homepage'?" in message
 
 
 @pytest.mark.parametrize(
     ("when", "message"),
     [
-        ({"fact": "homepage", "equals": 1}, "expected true or false"),
-        ({"fact": "homepage", "lt": True}, "operator 'lt' does not apply"),
-        ({"answer": "gbp", "equals": "vielleicht"}, "does not fit"),
-        ({"fact": "kanaele", "contains": "tiktok"}, "does not fit"),
-        ({"fact": "praesenz_schwach", "is_unknown": True}, "cannot test a fact that rules derive"),
-        ({"company": "umsatz", "gt": 3}, "unknown company field"),
+        ({"fact": "homepage", "equals": 1}, "erwartet: true oder false"),
+        ({"fact": "homepage", "lt": True}, "der Operator 'lt' passt nicht"),
+        ({"answer": "gbp", "equals": "vielleicht"}, "passt nicht"),
+        ({"fact": "kanaele", "contains": "tiktok"}, "passt nicht"),
+        (
+            {"fact": "praesenz_schwach", "is_unknown": True},
+            "kann keinen Fakt prüfen, den Regeln ableiten",
+        ),
+        ({"company": "umsatz", "gt": 3}, "unbekannt: Unternehmensfeld"),
     ],
 )
 def test_rules_with_wrong_values_or_operators_are_rejected(when, message):
@@ -132,7 +135,9 @@ def test_a_rule_recommending_an_unknown_measure_is_rejected():
     bad = parse_rule(
         {"id": "r", "recommend": "gbp_anlegn", "when": {"answer": "gbp", "equals": "nein"}}, "f"
     )
-    with pytest.raises(RuleError, match="unknown measure 'gbp_anlegn'; did you mean 'gbp_anlegen'"):
+    with pytest.raises(
+        RuleError, match="unbekannte Maßnahme 'gbp_anlegn'; meinten Sie 'gbp_anlegen'"
+    ):
         Engine(
             [PluginData(SAMPLE_PLUGIN), plugin("x", register_rules=lambda: [bad])], discover=False
         )
@@ -141,7 +146,7 @@ def test_a_rule_recommending_an_unknown_measure_is_rejected():
 def test_a_plugin_for_another_hookspec_version_is_refused():
     old = plugin("alt", register_measures=lambda: [])
     old.KUNDENKOMPASS_HOOKSPEC_VERSION = 99
-    with pytest.raises(PluginError, match="hook specification version 99"):
+    with pytest.raises(PluginError, match="Hook-Spezifikation Version 99"):
         Engine([old], discover=False)
 
 
@@ -154,5 +159,5 @@ def test_measure_with_unknown_prerequisite_is_rejected():
         reference="R",
         prerequisites=("gibt_es_nicht",),
     )
-    with pytest.raises(PluginError, match="unknown prerequisite 'gibt_es_nicht'"):
+    with pytest.raises(PluginError, match="unbekannte Voraussetzung 'gibt_es_nicht'"):
         Engine([plugin("p", register_measures=lambda: [measure])], discover=False)

@@ -68,12 +68,12 @@ def test_every_error_the_package_defines_is_a_kundenkompass_error():
 def test_errors_keep_their_location_in_fields():
     from kundenkompass.errors import DataFileError, RuleError, TomlFileError
 
-    error = DataFileError("facts.toml", "must be a table", key_path="fact[2] 'website'")
-    assert str(error) == "facts.toml: fact[2] 'website': must be a table"
+    error = DataFileError("facts.toml", "muss eine Tabelle sein", key_path="fact[2] 'website'")
+    assert str(error) == "facts.toml: fact[2] 'website': muss eine Tabelle sein"
     assert (error.source, error.key_path, error.exit_code) == ("facts.toml", "fact[2] 'website'", 3)
-    toml = TomlFileError("TOML syntax error: x", 3, 7)
-    assert (str(toml), toml.line, toml.column) == ("TOML syntax error: x", 3, 7)
-    located = TomlFileError("file not found", source="profil.toml")
-    assert str(located) == "profil.toml: file not found"
-    rule = RuleError("rules.toml", "r1", "unknown measure", culprit="kaputt")
+    toml = TomlFileError("TOML-Syntaxfehler: x", 3, 7)
+    assert (str(toml), toml.line, toml.column) == ("TOML-Syntaxfehler: x", 3, 7)
+    located = TomlFileError("Datei nicht gefunden", source="profil.toml")
+    assert str(located) == "profil.toml: Datei nicht gefunden"
+    rule = RuleError("rules.toml", "r1", "unbekannte Maßnahme", culprit="kaputt")
     assert (rule.origin, rule.rule, rule.culprit) == ("rules.toml", "r1", "kaputt")

@@ -334,7 +334,7 @@ def test_run_refuses_to_replace_a_file_without_force(tmp_path):
     result = run_cli("run", str(RADHAUS), "-o", str(target))
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"audit: Fehler: {target}: already exists; use --force to replace it"
+        f"audit: Fehler: {target}: existiert bereits; --force ersetzt die Datei"
     )
     assert target.read_text("utf-8") == "vom letzten Mal"
     result = run_cli("run", str(RADHAUS), "-o", str(target), "--force")
@@ -346,7 +346,7 @@ def test_run_names_a_missing_output_folder(tmp_path):
     target = tmp_path / "fehlt" / "bericht.html"
     result = run_cli("run", str(RADHAUS), "-o", str(target))
     assert result.returncode == 2
-    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+    assert "existiert nicht" in result.stderr and "Traceback" not in result.stderr
     assert not target.parent.exists()
 
 

@@ -34,25 +34,28 @@ def test_leaf_and_action_are_parsed():
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('recommend = "m"\nwhen = { answer = "x", is = "nein" }', "unknown key(s) ['is']"),
-        ('recommend = "m"\nwhen = { answer = "x" }', "name exactly one operator"),
-        ('recommend = "m"\nwhen = { answer = "x", fact = "y", equals = 1 }', "exactly one of"),
-        ('recommend = "m"\nwhen = { all = [] }', "non-empty array"),
-        ('recommend = "m"\nwhen = { answer = "x", in = "nein" }', "non-empty array"),
-        ('recommend = "m"\nwhen = { fact = "x", is_unknown = "yes" }', "true or false"),
-        ('when = { answer = "x", equals = "nein" }', "exactly one action"),
-        ('recommend = "m"', "missing 'when'"),
+        ('recommend = "m"\nwhen = { answer = "x", is = "nein" }', "unbekannte Schlüssel ['is']"),
+        ('recommend = "m"\nwhen = { answer = "x" }', "genau einen Operator"),
+        ('recommend = "m"\nwhen = { answer = "x", fact = "y", equals = 1 }', "genau eines von"),
+        ('recommend = "m"\nwhen = { all = [] }', "nicht leere Liste"),
+        ('recommend = "m"\nwhen = { answer = "x", in = "nein" }', "nicht leere Liste"),
+        ('recommend = "m"\nwhen = { fact = "x", is_unknown = "yes" }', "true oder false"),
+        ('when = { answer = "x", equals = "nein" }', "genau eine Aktion"),
+        ('recommend = "m"', "'when' fehlt"),
         (
             'recommend = "m"\npriority = "urgent"\nwhen = { answer = "x", equals = "nein" }',
-            "priority 'urgent'",
+            "Priorität 'urgent'",
         ),
-        ('recommend = "m"\nwhen = { answer = "x", equals = "nein" }\nthen = 1', "unknown key(s)"),
+        (
+            'recommend = "m"\nwhen = { answer = "x", equals = "nein" }\nthen = 1',
+            "unbekannte Schlüssel",
+        ),
     ],
 )
 def test_malformed_rules_name_the_rule_and_the_problem(body, message):
     with pytest.raises(RuleError) as caught:
         rule(f'[[rule]]\nid = "r1"\n{body}\n')
-    assert "rule 'r1'" in str(caught.value)
+    assert "Regel 'r1'" in str(caught.value)
     assert "rules.toml" in str(caught.value)
     assert message in str(caught.value)
 

@@ -277,7 +277,9 @@ def test_two_explicit_rulesets_may_not_change_the_same_measure(tmp_path):
     with pytest.raises(RuleError) as caught:
         Engine(rulesets=paths, rulesets_all_sectors=True)
     assert "zweites.toml" in str(caught.value)
-    assert "both change the priority of measure 'click_and_collect_anbieten'" in str(caught.value)
+    assert "ändern beide die Priorität der Maßnahme 'click_and_collect_anbieten'" in str(
+        caught.value
+    )
 
 
 def test_priority_changes_step_and_set():
@@ -303,16 +305,19 @@ HEADER = '[ruleset]\nname = "test"\nversion = "1"\nsector = "test"\ntitle.de = "
     ("text", "expected"),
     [
         ('[ruleset\nname = "x"\n', "bad.toml:1:"),
-        ("[[item]]\nid = 'x'\n", "bad.toml: missing table [ruleset]"),
+        ("[[item]]\nid = 'x'\n", "bad.toml: die Tabelle [ruleset] fehlt"),
         (
             '[ruleset]\nname = "x"\nversion = "1"\ntitle.de = "T"\n',
-            "bad.toml:1:1: ruleset.sector: missing",
+            "bad.toml:1:1: ruleset.sector: fehlt",
         ),
         (
             '[ruleset]\nname = "Falsch"\nversion = "1"\nsector = "x"\ntitle.de = "T"\n',
-            "bad.toml:2:1: ruleset.name: 'Falsch' is not a valid id",
+            "bad.toml:2:1: ruleset.name: 'Falsch' ist keine gültige ID",
         ),
-        (HEADER + "[[regel]]\nid = 'x'\n", "bad.toml:6:1: unknown top-level key(s) ['regel']"),
+        (
+            HEADER + "[[regel]]\nid = 'x'\n",
+            "bad.toml:6:1: unbekannte Schlüssel auf oberster Ebene: ['regel']",
+        ),
         (
             HEADER + '[[measure]]\nid = "m"\nphase = "kauf"\ntitle.de = "T"\ndescription.de = "D"\n'
             'reference = "R"\nimpact = "riesig"\n',
@@ -320,22 +325,22 @@ HEADER = '[ruleset]\nname = "test"\nversion = "1"\nsector = "test"\ntitle.de = "
         ),
         (
             HEADER + '[[rule]]\nid = "r"\nrecommend = "m"\nwhen = { fact = "x", groesser = 1 }\n',
-            "bad.toml:7:1: rule 'r': when: unknown key(s) ['groesser']",
+            "bad.toml:7:1: Regel 'r': when: unbekannte Schlüssel ['groesser']",
         ),
         (
             HEADER + '[[item]]\nid = "i"\nphase = "kauf"\nstatement.de = "S"\nreference = "R"\n'
             '[[item]]\nid = "i"\nphase = "kauf"\nstatement.de = "S"\nreference = "R"\n',
-            "checklist item id 'i' is defined twice (item[0] and item[1])",
+            "Checklistenpunkt-ID 'i' ist doppelt definiert (item[0] und item[1])",
         ),
         (
             HEADER + '[[item]]\nid = "i"\nphase = "kauf"\nsectors = ["x"]\nstatement.de = "S"\n'
             'reference = "R"\n',
-            "item[0] 'i': sectors: a ruleset's entries take its sector ('test')",
+            "item[0] 'i': sectors: die Einträge eines Regelwerks gelten für seine Branche ('test')",
         ),
         (
             HEADER + '[[measure_priority]]\nid = "p"\nmeasure = "m"\nchange = "raise"\n'
             'priority = "hoch"\nreason.de = "x"\n',
-            'give either change = "raise" | "lower" or priority',
+            'entweder change = "raise" | "lower" oder priority',
         ),
     ],
 )
@@ -353,17 +358,17 @@ def test_bad_rulesets_are_refused_naming_file_and_key_path(tmp_path, text, expec
         (
             '[[measure_priority]]\nid = "p"\nmeasure = "gibt_es_nicht"\nchange = "raise"\n'
             'reason.de = "x"\n',
-            "rule 'p': changes the priority of unknown measure 'gibt_es_nicht'",
+            "Regel 'p': ändert die Priorität der unbekannten Maßnahme 'gibt_es_nicht'",
         ),
         (
             '[[not_applicable]]\nitem = "google_busines_profil"\nreason.de = "x"\n',
-            "not_applicable[0]: unknown checklist item 'google_busines_profil'; did you mean "
+            "not_applicable[0]: unbekannter Checklistenpunkt 'google_busines_profil'; meinten Sie "
             "'google_business_profil'?",
         ),
         (
             '[[rule]]\nid = "r"\nrecommend = "gibt_es_nicht"\n'
             'when = { answer = "google_business_profil", equals = "nein" }\n',
-            "rule 'r': recommends unknown measure 'gibt_es_nicht'",
+            "Regel 'r': empfiehlt die unbekannte Maßnahme 'gibt_es_nicht'",
         ),
     ],
 )
@@ -382,11 +387,13 @@ def test_the_command_line_names_the_bad_ruleset_and_exits_3(tmp_path):
     profile = write(tmp_path, '[company]\nname = "A"\nchannels = ["laden"]\n')
     done = run_cli("run", "--ruleset", str(bad), str(profile))
     assert done.returncode == 3
-    assert done.stderr.startswith(f"audit: Fehler: {bad}: not_applicable[0]: unknown checklist")
+    assert done.stderr.startswith(
+        f"audit: Fehler: {bad}: not_applicable[0]: unbekannter Checklistenpunkt"
+    )
     assert "Traceback" not in done.stderr
     missing = run_cli("run", "--ruleset", str(tmp_path / "fehlt.toml"), str(profile))
     assert missing.returncode == 3
-    assert "fehlt.toml: file not found" in missing.stderr
+    assert "fehlt.toml: Datei nicht gefunden" in missing.stderr
 
 
 def test_rulesets_are_listed_by_audit_plugins():

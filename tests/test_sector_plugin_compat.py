@@ -95,8 +95,8 @@ def test_a_plugin_that_fails_to_import_stops_the_run_naming_it(site):
     with pytest.raises(PluginError) as caught:
         Engine()
     message = str(caught.value)
-    assert message.startswith("plugin 'kaputt': cannot be imported")
-    assert "kaputt_import:plugin from kundenkompass-kaputt 0.1.0" in message
+    assert message.startswith("Plugin 'kaputt': lässt sich nicht importieren")
+    assert "kaputt_import:plugin aus kundenkompass-kaputt 0.1.0" in message
     assert "No module named 'kaputt_helfer'" in message
 
 
@@ -108,9 +108,9 @@ def test_a_plugin_for_another_hookspec_version_is_refused(site):
     with pytest.raises(PluginError) as caught:
         Engine()
     message = str(caught.value)
-    assert "plugin 'zukunft'" in message
-    assert "hook specification version 2" in message
-    assert "provides version 1" in message
+    assert "Plugin 'zukunft'" in message
+    assert "Hook-Spezifikation Version 2" in message
+    assert "bietet Version 1" in message
     assert "kundenkompass-zukunft 0.1.0" in message
 
 
@@ -118,7 +118,7 @@ def test_a_malformed_hookspec_version_is_refused():
     class Odd:
         KUNDENKOMPASS_HOOKSPEC_VERSION = "1.0"
 
-    with pytest.raises(PluginError, match="expected a whole number"):
+    with pytest.raises(PluginError, match="erwartet: eine ganze Zahl"):
         check_hookspec_version("odd", Odd())
 
 
@@ -136,7 +136,7 @@ def test_a_plugin_implementing_an_unknown_hook_is_refused(site):
     with pytest.raises(PluginError) as caught:
         Engine()
     assert "register_sector_profiles" in str(caught.value)
-    assert "does not know" in str(caught.value)
+    assert "nicht kennt" in str(caught.value)
 
 
 def test_skip_broken_plugins_leaves_them_out_and_keeps_the_rest(site):
@@ -149,8 +149,8 @@ def test_skip_broken_plugins_leaves_them_out_and_keeps_the_rest(site):
     engine = Engine(skip_broken_plugins=True)
     skipped = {s.name: s.reason for s in engine.skipped_plugins}
     assert set(skipped) == {"kaputt", "zukunft"}
-    assert "cannot be imported" in skipped["kaputt"]
-    assert "hook specification version 2" in skipped["zukunft"]
+    assert "lässt sich nicht importieren" in skipped["kaputt"]
+    assert "Hook-Spezifikation Version 2" in skipped["zukunft"]
     loaded = {info.name for info in engine.catalog.plugins}
     assert {"werkstatt", "fahrradhandel", "kauf"} <= loaded
     result = engine.audit(PROFILE)
@@ -162,8 +162,8 @@ def test_skip_broken_plugins_also_leaves_out_invalid_content(site):
     install(site, "kundenkompass-doppelt", "doppelt_plugin", duplicate)
     with pytest.raises(
         PluginError,
-        match=r"plugin 'doppelt' \(entry point doppelt_plugin:plugin, kundenkompass-doppelt "
-        r"0\.1\.0\): .* already contributed by plugin 'informationssuche'",
+        match=r"Plugin 'doppelt' \(Einstiegspunkt doppelt_plugin:plugin, kundenkompass-doppelt "
+        r"0\.1\.0\): .* liefert schon das Plugin 'informationssuche'",
     ):
         Engine()
     engine = Engine(skip_broken_plugins=True)
@@ -191,18 +191,21 @@ def test_the_command_line_stops_by_default_and_skips_on_request(site):
     stopped = cli(site, "run", str(PROFILE))
     assert stopped.returncode == 3
     assert "Traceback" not in stopped.stderr
-    assert stopped.stderr.startswith("audit: Fehler: plugin 'kaputt': cannot be imported")
+    assert stopped.stderr.startswith("audit: Fehler: Plugin 'kaputt': lässt sich nicht importieren")
     assert "(--skip-broken-plugins lässt es aus)" in stopped.stderr
 
     skipping = cli(site, "run", "--skip-broken-plugins", str(PROFILE))
     assert skipping.returncode == 0, skipping.stderr
-    assert "audit: Warnung: Plugin 'kaputt' ausgelassen: cannot be imported" in skipping.stderr
+    assert (
+        "audit: Warnung: Plugin 'kaputt' ausgelassen: lässt sich nicht importieren"
+        in skipping.stderr
+    )
     assert "Radwerk Beispiel" in skipping.stdout
 
     listed = cli(site, "plugins")
     assert listed.returncode == 0, listed.stderr
     assert "Ausgelassen, weil defekt" in listed.stdout
-    assert "kaputt: cannot be imported" in listed.stdout
+    assert "kaputt: lässt sich nicht importieren" in listed.stdout
 
 
 def test_a_distribution_without_a_version_still_loads(site):
@@ -237,7 +240,7 @@ def test_kundenkompass_debug_shows_the_traceback_of_a_failing_plugin(site, monke
     quiet = cli(site, "run", str(PROFILE))
     assert quiet.returncode == 3
     assert "Traceback" not in quiet.stderr
-    assert "plugin 'wackel' (entry point wackel_plugin:plugin, kundenkompass-wackel 0.1.0)" in (
+    assert "Plugin 'wackel' (Einstiegspunkt wackel_plugin:plugin, kundenkompass-wackel 0.1.0)" in (
         quiet.stderr
     )
     monkeypatch.setenv("KUNDENKOMPASS_DEBUG", "1")
@@ -257,7 +260,7 @@ def test_a_misspelt_hook_gets_a_suggestion(site):
     )
     with pytest.raises(PluginError) as caught:
         Engine()
-    assert "did you mean 'register_checklist_items' for 'register_checklist_item'?" in str(
+    assert "meinten Sie 'register_checklist_items' statt 'register_checklist_item'?" in str(
         caught.value
     )
 
@@ -271,4 +274,4 @@ def test_lint_names_where_a_broken_plugin_fails(site):
         line.startswith(str(site / "kaputt_plugin.py") + ":1:1: ")
         or "kaputt_plugin.py:1:1: " in line
     )
-    assert "kaputt_plugin:plugin from kundenkompass-kaputt 0.1.0" in line
+    assert "kaputt_plugin:plugin aus kundenkompass-kaputt 0.1.0" in line

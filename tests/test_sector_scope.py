@@ -138,13 +138,13 @@ def test_answers_and_facts_of_other_sectors_are_refused_with_the_key_path(scoped
         scoped_engine.audit({"company": company("moebel"), "answers": {"rad_service": "ja"}})
     message = str(caught.value)
     assert "answers.rad_service" in message
-    assert 'applies only to companies of sector "fahrradhandel"' in message
-    assert 'the profile\'s sector is "moebel"' in message
+    assert 'gilt nur für Unternehmen der Branche "fahrradhandel"' in message
+    assert 'die Branche des Profils ist "moebel"' in message
 
     with pytest.raises(ProfileError) as caught:
         scoped_engine.audit({"company": company(None), "facts": {"vermessung": True}})
     assert "facts.vermessung" in str(caught.value)
-    assert "states no [company] sector" in str(caught.value)
+    assert "das Profil nennt keine Branche" in str(caught.value)
 
 
 def test_a_misspelt_sector_is_caught_through_the_refused_answers(scoped_engine):

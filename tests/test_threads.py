@@ -201,7 +201,9 @@ def troubled_engine() -> Engine:
 
 
 def test_failing_audits_raise_clear_errors(troubled_engine):
-    with pytest.raises(PluginError, match="derivation 'antwort_bewertet' raised ZeroDivisionError"):
+    with pytest.raises(
+        PluginError, match="Ableitung 'antwort_bewertet' löste ZeroDivisionError aus"
+    ):
         troubled_engine.audit(RAISING_DERIVATION)
     with pytest.raises(AuditError, match="streit") as caught:
         troubled_engine.audit(CONFLICTING_RULES)

@@ -261,7 +261,7 @@ def test_not_known_true_agrees_with_kleene_logic_for_every_shape():
 
 
 def test_unless_with_unknown_keys_is_refused():
-    with pytest.raises(RuleError, match="unless: unknown key"):
+    with pytest.raises(RuleError, match="unless: unbekannte Schlüssel"):
         parse_rule(
             {"id": "r", "recommend": "m", "when": {"fact": "a", "equals": 1}, "unless": {"x": 1}},
             "rules.toml",
@@ -281,7 +281,7 @@ def test_unless_may_not_test_a_fact_rules_derive(tmp_path):
         '{ fact = "schaufenster_ansprechend", equals = true }',
         '{ fact = "schwach", equals = true }',
     )
-    with pytest.raises(RuleError, match=r"unless: facts\.schwach is derived by rules"):
+    with pytest.raises(RuleError, match=r"unless: facts\.schwach wird von Regeln abgeleitet"):
         Engine([PluginData(plugin_folder(tmp_path, bad))], discover=False)
 
 
@@ -295,18 +295,18 @@ def test_preconditions_are_parsed_into_the_catalog(small):
 @pytest.mark.parametrize(
     ("condition", "message"),
     [
-        ('{ fact = "gibt_es_nicht", equals = true }', "unknown fact 'gibt_es_nicht'"),
-        ('{ fact = "eigene_website", equals = "vielleicht" }', "does not fit"),
-        ('{ fact = "schwach", equals = true }', "facts.schwach is derived"),
-        ('{ fact = "website_mobil", equals = true }', "is the fact itself"),
-        ('{ fact = "eigene_website", bigger = 1 }', "unknown key"),
+        ('{ fact = "gibt_es_nicht", equals = true }', "unbekannt: Fakt 'gibt_es_nicht'"),
+        ('{ fact = "eigene_website", equals = "vielleicht" }', "passt nicht"),
+        ('{ fact = "schwach", equals = true }', "facts.schwach ist abgeleitet"),
+        ('{ fact = "website_mobil", equals = true }', "ist der Fakt selbst"),
+        ('{ fact = "eigene_website", bigger = 1 }', "unbekannte Schlüssel"),
     ],
 )
 def test_bad_preconditions_are_refused_naming_the_fact(tmp_path, condition, message):
     facts = FACTS.replace('{ fact = "eigene_website", not_equals = "nein" }', condition)
     with pytest.raises(PluginError, match=message) as caught:
         Engine([PluginData(plugin_folder(tmp_path, facts=facts))], discover=False)
-    assert "fact 'website_mobil': " in str(caught.value)
+    assert "Fakt 'website_mobil': " in str(caught.value)
 
 
 def test_preconditions_may_not_depend_on_each_other_in_a_circle(tmp_path):
@@ -315,7 +315,7 @@ def test_preconditions_may_not_depend_on_each_other_in_a_circle(tmp_path):
         'question.de = "Hat das Unternehmen eine eigene Website?"\n'
         'applies_when = { fact = "website_mobil", is_unknown = false }',
     )
-    with pytest.raises(PluginError, match="depends on itself"):
+    with pytest.raises(PluginError, match="hängt von sich selbst ab"):
         Engine([PluginData(plugin_folder(tmp_path, facts=facts))], discover=False)
 
 
@@ -327,7 +327,7 @@ def test_cli_lint_reports_an_unless_on_a_derived_fact(tmp_path):
     folder = plugin_folder(tmp_path, bad)
     done = run_cli("lint", str(folder), cwd=tmp_path)
     assert done.returncode == 1
-    assert "unless: facts.schwach is derived by rules" in done.stdout
+    assert "unless: facts.schwach wird von Regeln abgeleitet" in done.stdout
 
 
 def test_a_ruled_out_fact_is_ignored_and_never_asked(small):

@@ -75,7 +75,10 @@ def collect(
     projects = _gather(manager, "register_projects", Project, lambda p: p.id, catalog, "project")
     for plugin, position, threshold in thresholds:
         if ("fact", threshold.key) in catalog.owners:
-            raise PluginError(plugin, f"threshold {threshold.key!r} has the key of a declared fact")
+            raise PluginError(
+                plugin,
+                f"Schwellenwert {threshold.key!r} hat den Schlüssel eines deklarierten Fakts",
+            )
         facts.append((plugin, 10_000 + position, threshold_fact(threshold)))
 
     # Stable order: phase as in the guide, then plugin name, then position in the plugin.
@@ -140,14 +143,14 @@ def _shipped_by(plugin: str, hook: Callable[[], Any]) -> list[Ruleset]:
         result = hook()
     except Exception as error:  # third-party code: any failure names the plugin
         raise PluginError(
-            plugin, f"register_rulesets raised {type(error).__name__}: {error}"
+            plugin, f"register_rulesets löste {type(error).__name__} aus: {error}"
         ) from error
     if result is None:
         return []
     if not isinstance(result, list | tuple):
         raise PluginError(
             plugin,
-            f"register_rulesets must return a list of ruleset file paths, got "
+            f"register_rulesets muss eine Liste von Regelwerk-Dateipfaden liefern, erhalten: "
             f"{type(result).__name__}",
         )
     loaded = []
@@ -155,13 +158,13 @@ def _shipped_by(plugin: str, hook: Callable[[], Any]) -> list[Ruleset]:
         if not isinstance(entry, str | os.PathLike):
             raise PluginError(
                 plugin,
-                f"register_rulesets returned {type(entry).__name__} at position {position}; "
-                "expected the path of a ruleset file",
+                f"register_rulesets lieferte {type(entry).__name__} an Position {position}; "
+                "erwartet: der Pfad einer Regelwerk-Datei",
             )
         try:
             ruleset = load_ruleset(Path(entry), "sector")
         except RuleError as error:
-            raise PluginError(plugin, f"ships an invalid ruleset: {error}") from error
+            raise PluginError(plugin, f"liefert ein ungültiges Regelwerk: {error}") from error
         loaded.append(replace(ruleset, provider=plugin))
     return loaded
 
@@ -234,6 +237,7 @@ def _gather(
     kind: str,
 ) -> list[tuple[str, int, T]]:
     from kundenkompass.catalog.checks import built_in
+    from kundenkompass.catalog.kinds import kind_label
 
     gathered: list[tuple[str, int, T]] = []
     implementations = getattr(manager.hook, hook_name).get_hookimpls()
@@ -245,21 +249,22 @@ def _gather(
             raise PluginError(plugin, f"{hook_name}: {error}") from error
         except Exception as error:
             raise PluginError(
-                plugin, f"{hook_name} raised {type(error).__name__}: {error}"
+                plugin, f"{hook_name} löste {type(error).__name__} aus: {error}"
             ) from error
         if result is None:
             continue
         if not isinstance(result, list | tuple):
             raise PluginError(
                 plugin,
-                f"{hook_name} must return a list of {model.__name__}, got {type(result).__name__}",
+                f"{hook_name} muss eine Liste von {model.__name__} liefern, erhalten: "
+                f"{type(result).__name__}",
             )
         for position, entry in enumerate(result):
             if not isinstance(entry, model):
                 raise PluginError(
                     plugin,
-                    f"{hook_name} returned {type(entry).__name__} at position {position}; "
-                    f"expected {model.__name__}",
+                    f"{hook_name} lieferte {type(entry).__name__} an Position {position}; "
+                    f"erwartet: {model.__name__}",
                 )
             identifier = identify(entry)
             owner = catalog.owners.get((kind, identifier))
@@ -270,8 +275,8 @@ def _gather(
                     culprit, other = owner, plugin
                 raise PluginError(
                     culprit,
-                    f"{kind} id {identifier!r} is already contributed by plugin {other!r} "
-                    f"(contributed by both {owner!r} and {plugin!r})",
+                    f"{kind_label(kind)}-ID {identifier!r} liefert schon das Plugin {other!r} "
+                    f"(geliefert von {owner!r} und {plugin!r})",
                 )
             catalog.owners[(kind, identifier)] = plugin
             gathered.append((plugin, position, entry))
@@ -320,6 +325,7 @@ def _preconditions(catalog: Catalog) -> dict[str, Condition]:
     on each other in a circle.
     """
     from kundenkompass.catalog.checks import leaf_problem
+    from kundenkompass.catalog.kinds import kind_label
 
     found: dict[str, Condition] = {}
     entries: list[tuple[str, str, str, dict[str, Any] | None]] = [
@@ -334,23 +340,25 @@ def _preconditions(catalog: Catalog) -> dict[str, Condition]:
         if raw is None:
             continue
         owner = catalog.owners.get((kind, key), "?")
-        label = f"{kind} {key!r}"
+        label = f"{kind_label(kind)} {key!r}"
         try:
             condition = parse_condition(raw, owner, label, "applies_when")
         except RuleError as error:
             raise PluginError(owner, f"{label}: {error.message}") from None
         if kind == "fact" and catalog.facts[key].source == "derived":
-            raise PluginError(owner, f"{label}: applies_when: a derived fact is never asked")
+            raise PluginError(
+                owner, f"{label}: applies_when: ein abgeleiteter Fakt wird nie gefragt"
+            )
         for leaf in iter_leaves(condition):
             problem = leaf_problem(leaf, catalog, set())
             derived = leaf.subject == "fact" and leaf.key in catalog.facts
             if problem is None and derived and catalog.facts[leaf.key].source == "derived":
                 problem = (
-                    f"{leaf.ref} is derived; a precondition may test answers, input "
-                    "facts and company fields (it decides what is asked)"
+                    f"{leaf.ref} ist abgeleitet; eine Vorbedingung darf Antworten, Eingabe-Fakten "
+                    "und Unternehmensfelder prüfen (sie entscheidet, was gefragt wird)"
                 )
             if problem is None and leaf.ref == ref:
-                problem = f"{leaf.ref} is the {kind} itself"
+                problem = f"{leaf.ref} ist der {kind_label(kind)} selbst"
             if problem:
                 raise PluginError(owner, f"{label}: applies_when: {problem}")
         found[ref] = condition
@@ -361,7 +369,8 @@ def _preconditions(catalog: Catalog) -> dict[str, Condition]:
         key = circle[0].split(".", 1)[1]
         raise PluginError(
             catalog.owners.get((kind, key), "?"),
-            f"{kind} {key!r}: applies_when depends on itself: {' → '.join(circle)}",
+            f"{kind_label(kind)} {key!r}: applies_when hängt von sich selbst ab: "
+            f"{' → '.join(circle)}",
         )
     # Preconditions that others depend on come first, so that one pass decides them all.
     ordered: dict[str, Condition] = {}

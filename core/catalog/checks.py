@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Literal
 
+from kundenkompass.catalog.kinds import kind_label
 from kundenkompass.errors import KundenkompassError, PluginError, RuleError
 from kundenkompass.models import FactDefinition, FactType
 from kundenkompass.rules.language import (
@@ -83,16 +84,16 @@ class Finding:
             rule = self.id if self.kind == "measure priority" else None
             message = f"{self.where}: {self.message}" if self.where else self.message
             return RuleError(self.origin, rule, message, culprit=self.owner)
-        return PluginError(self.owner, f"{self.kind} {self.id!r}: {self.message}")
+        return PluginError(self.owner, f"{kind_label(self.kind)} {self.id!r}: {self.message}")
 
 
 Check = Callable[["Catalog"], Iterator[Finding]]
 
 
 def suggest(word: str, pool: Iterable[str]) -> str:
-    """``; did you mean 'x'?`` for the closest of ``pool``, or nothing."""
+    """``; meinten Sie 'x'?`` for the closest of ``pool``, or nothing."""
     close = difflib.get_close_matches(word, list(pool), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f"; meinten Sie {close[0]!r}?" if close else ""
 
 
 def owner_of(catalog: Catalog, kind: str, identifier: str) -> str:
@@ -128,7 +129,7 @@ def check_measures(catalog: Catalog) -> Iterator[Finding]:
                     "unknown-reference",
                     "measure",
                     measure.id,
-                    f"unknown prerequisite {prerequisite!r}"
+                    f"unbekannte Voraussetzung {prerequisite!r}"
                     f"{suggest(prerequisite, catalog.measures)}",
                     owner,
                     missing="measure",
@@ -139,7 +140,8 @@ def check_measures(catalog: Catalog) -> Iterator[Finding]:
                     "unknown-reference",
                     "measure",
                     measure.id,
-                    f"addresses unknown checklist item {item!r}{suggest(item, catalog.checklist)}",
+                    f"bezieht sich auf den unbekannten Checklistenpunkt {item!r}"
+                    f"{suggest(item, catalog.checklist)}",
                     owner,
                     missing="checklist item",
                 )
@@ -159,7 +161,7 @@ def check_projects(catalog: Catalog) -> Iterator[Finding]:
                     "unknown-reference",
                     "project",
                     project.id,
-                    f"unknown measure {measure_id!r}{suggest(measure_id, catalog.measures)}",
+                    f"unbekannte Maßnahme {measure_id!r}{suggest(measure_id, catalog.measures)}",
                     owner,
                     missing="measure",
                 )
@@ -168,7 +170,7 @@ def check_projects(catalog: Catalog) -> Iterator[Finding]:
                     "duplicate-id",
                     "project",
                     project.id,
-                    f"measure {measure_id!r} already belongs to project {grouped[measure_id]!r}",
+                    f"Maßnahme {measure_id!r} gehört schon zum Projekt {grouped[measure_id]!r}",
                     owner,
                 )
             else:
@@ -188,7 +190,7 @@ def check_derivations(catalog: Catalog) -> Iterator[Finding]:
                 "unknown-reference",
                 "derivation",
                 derivation.fact,
-                'declare the fact with source = "derived"',
+                'den Fakt mit source = "derived" deklarieren',
                 owner,
                 missing="fact",
             )
@@ -197,7 +199,7 @@ def check_derivations(catalog: Catalog) -> Iterator[Finding]:
                 "invalid-condition",
                 "derivation",
                 derivation.fact,
-                "the fact is also derived by rules",
+                "der Fakt wird auch von Regeln abgeleitet",
                 owner,
             )
         for ref in derivation.inputs:
@@ -206,7 +208,7 @@ def check_derivations(catalog: Catalog) -> Iterator[Finding]:
                     "unknown-reference",
                     "derivation",
                     derivation.fact,
-                    f"unknown input {ref!r}{suggest(ref, catalog.subjects)}",
+                    f"unbekannte Eingabe {ref!r}{suggest(ref, catalog.subjects)}",
                     owner,
                     missing="fact",
                 )
@@ -222,13 +224,17 @@ def check_thresholds(catalog: Catalog) -> Iterator[Finding]:
                 "unknown-reference",
                 "threshold",
                 threshold.key,
-                f"input {threshold.input!r} must name a declared int or float fact",
+                f"die Eingabe {threshold.input!r} muss einen deklarierten Fakt vom Typ int oder float nennen",
                 owner,
                 missing="fact" if measured is None else None,
             )
         if threshold.key in rule_derived:
             yield Finding(
-                "invalid-condition", "threshold", threshold.key, "rules may not derive it", owner
+                "invalid-condition",
+                "threshold",
+                threshold.key,
+                "Regeln dürfen ihn nicht ableiten",
+                owner,
             )
 
 
@@ -253,7 +259,7 @@ def rule_findings(
     if rule.recommend is not None and rule.recommend not in catalog.measures:
         yield finding(
             "unknown-reference",
-            f"recommends unknown measure {rule.recommend!r}"
+            f"empfiehlt die unbekannte Maßnahme {rule.recommend!r}"
             f"{suggest(rule.recommend, catalog.measures)}",
             "measure",
         )
@@ -262,18 +268,19 @@ def rule_findings(
         if fact is None:
             yield finding(
                 "unknown-reference",
-                f"derives unknown fact {rule.derive.fact!r}"
+                f"leitet den unbekannten Fakt {rule.derive.fact!r} ab"
                 f"{suggest(rule.derive.fact, catalog.facts)}",
                 "fact",
             )
         elif fact.source != "derived":
             yield finding(
                 "invalid-condition",
-                f'derives fact {fact.key!r}, which is not declared with source = "derived"',
+                f'leitet den Fakt {fact.key!r} ab, der nicht mit source = "derived" deklariert ist',
             )
         elif fact.type in (FactType.ENUM_LIST, FactType.TEXT):
             yield finding(
-                "invalid-condition", f"derived fact {fact.key!r} must be bool, int, float or enum"
+                "invalid-condition",
+                f"der abgeleitete Fakt {fact.key!r} muss bool, int, float oder enum sein",
             )
         else:
             problem = value_problem(fact, "equals", rule.derive.value)
@@ -293,7 +300,7 @@ def rule_findings(
         unknown_value = (
             definition is not None
             and definition.type in (FactType.ENUM, FactType.ENUM_LIST)
-            and "does not fit" in problem
+            and "passt nicht" in problem
         )
         code = "unknown-reference" if definition is None or unknown_value else "invalid-condition"
         missing = None
@@ -303,8 +310,8 @@ def rule_findings(
     if len(rule.alternatives()) > MAX_ALTERNATIVES:
         yield finding(
             "invalid-condition",
-            f"condition expands to more than {MAX_ALTERNATIVES} alternatives; "
-            "split it into several rules",
+            f"die Bedingung ergibt mehr als {MAX_ALTERNATIVES} Alternativen; "
+            "bitte auf mehrere Regeln aufteilen",
         )
     else:
         capacity = capacity_problem(rule)
@@ -323,9 +330,9 @@ def unless_problem(rule: Rule, catalog: Catalog) -> str | None:
     for leaf in iter_leaves(rule.unless):
         if leaf.subject == "fact" and leaf.key in catalog.rule_derived_facts:
             return (
-                f"unless: {leaf.ref} is derived by rules; 'unless' may test answers, input "
-                "facts, company fields, thresholds and derivations, which are known before "
-                "rules fire"
+                f"unless: {leaf.ref} wird von Regeln abgeleitet; 'unless' darf Antworten, "
+                "Eingabe-Fakten, Unternehmensfelder, Schwellenwerte und Ableitungen prüfen, "
+                "die vor dem Feuern der Regeln bekannt sind"
             )
     return None
 
@@ -335,14 +342,14 @@ def mentions_problem(rule: Rule, catalog: Catalog) -> str | None:
     for ref in rule.mentions:
         if ref not in catalog.subjects:
             pool = [r for r in catalog.subjects if r.startswith(ref.partition(".")[0] + ".")]
-            return f"mentions unknown input {ref!r}{suggest(ref, pool)}"
+            return f"nennt die unbekannte Eingabe {ref!r}{suggest(ref, pool)}"
     return None
 
 
 def leaf_problem(leaf: Leaf, catalog: Catalog, rule_derived: AbstractSet[str]) -> str | None:
     definition = catalog.subjects.get(leaf.ref)
     if definition is None:
-        kind = {"answer": "checklist item", "fact": "fact", "company": "company field"}[
+        kind = {"answer": "Checklistenpunkt", "fact": "Fakt", "company": "Unternehmensfeld"}[
             leaf.subject
         ]
         pool = [
@@ -350,18 +357,18 @@ def leaf_problem(leaf: Leaf, catalog: Catalog, rule_derived: AbstractSet[str]) -
             for ref in catalog.subjects
             if ref.startswith(leaf.ref.split(".")[0] + ".")
         ]
-        return f"unknown {kind} {leaf.key!r}{suggest(leaf.key, pool)}"
+        return f"unbekannt: {kind} {leaf.key!r}{suggest(leaf.key, pool)}"
     allowed = OPERATORS_BY_TYPE[definition.type]
     if leaf.operator not in allowed:
         return (
-            f"{leaf.ref}: operator {leaf.operator!r} does not apply to a {definition.type.value} "
-            f"value; use one of {sorted(allowed)}"
+            f"{leaf.ref}: der Operator {leaf.operator!r} passt nicht zu einem Wert vom Typ "
+            f"{definition.type.value}; möglich: {sorted(allowed)}"
         )
     if leaf.operator == "is_unknown":
         if leaf.subject == "fact" and leaf.key in rule_derived:
             return (
-                f"{leaf.ref}: is_unknown cannot test a fact that rules derive (it would "
-                "depend on the order in which rules fire)"
+                f"{leaf.ref}: is_unknown kann keinen Fakt prüfen, den Regeln ableiten (das "
+                "hinge von der Reihenfolge ab, in der die Regeln feuern)"
             )
         return None
     values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
@@ -376,24 +383,24 @@ def value_problem(definition: FactDefinition, operator: str, value: Any) -> str 
     kind = definition.type
     if kind is FactType.BOOL:
         ok = isinstance(value, bool)
-        expected = "true or false"
+        expected = "true oder false"
     elif kind is FactType.INT:
         ok = isinstance(value, int) and not isinstance(value, bool)
-        expected = "a whole number"
+        expected = "eine ganze Zahl"
     elif kind is FactType.FLOAT:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        expected = "a number"
+        expected = "eine Zahl"
     elif kind in (FactType.ENUM, FactType.ENUM_LIST):
         ok = isinstance(value, str) and value in definition.values
-        expected = "one of " + ", ".join(f'"{v}"' for v in definition.values)
+        expected = "eines von " + ", ".join(f'"{v}"' for v in definition.values)
         if isinstance(value, str):
             expected += suggest(value, definition.values)
     else:
         ok = isinstance(value, str)
-        expected = "a string"
+        expected = "ein Text"
     if ok:
         return None
-    return f"value {value!r} does not fit; expected {expected}"
+    return f"der Wert {value!r} passt nicht; erwartet: {expected}"
 
 
 # ------------------------------------------------------------------------ rulesets
@@ -415,7 +422,7 @@ def check_rulesets(catalog: Catalog) -> Iterator[Finding]:
                     "duplicate-id",
                     "measure priority",
                     change.id,
-                    f"the id is already used by a rule of {catalog.rules[change.id].plugin!r}",
+                    f"die ID gehört schon einer Regel von {catalog.rules[change.id].plugin!r}",
                     owner,
                     origin,
                 )
@@ -424,7 +431,7 @@ def check_rulesets(catalog: Catalog) -> Iterator[Finding]:
                     "duplicate-id",
                     "measure priority",
                     change.id,
-                    f"the id is already used in ruleset {change_ids[change.id]!r}",
+                    f"die ID wird schon im Regelwerk {change_ids[change.id]!r} verwendet",
                     owner,
                     origin,
                 )
@@ -434,7 +441,7 @@ def check_rulesets(catalog: Catalog) -> Iterator[Finding]:
                     "unknown-reference",
                     "measure priority",
                     change.id,
-                    f"changes the priority of unknown measure {change.measure!r}"
+                    f"ändert die Priorität der unbekannten Maßnahme {change.measure!r}"
                     f"{suggest(change.measure, catalog.measures)}",
                     owner,
                     origin,
@@ -446,7 +453,8 @@ def check_rulesets(catalog: Catalog) -> Iterator[Finding]:
                     "unknown-reference",
                     "not applicable",
                     mark.item,
-                    f"unknown checklist item {mark.item!r}{suggest(mark.item, catalog.checklist)}",
+                    f"unbekannter Checklistenpunkt {mark.item!r}"
+                    f"{suggest(mark.item, catalog.checklist)}",
                     owner,
                     origin,
                     where=f"not_applicable[{index}]",
@@ -468,8 +476,9 @@ def check_rulesets(catalog: Catalog) -> Iterator[Finding]:
                 "duplicate-id",
                 "ruleset",
                 second.name,
-                f"ruleset {second.name!r} and ruleset {first.name!r} ({first.path}) both "
-                f"change the priority of measure {sorted(common)[0]!r}; keep one of the changes",
+                f"Regelwerk {second.name!r} und Regelwerk {first.name!r} ({first.path}) ändern "
+                f"beide die Priorität der Maßnahme {sorted(common)[0]!r}; bitte nur eine "
+                "Änderung behalten",
                 second.plugin_name,
                 str(second.path),
             )
@@ -496,7 +505,7 @@ def check_sector_values(catalog: Catalog) -> Iterator[Finding]:
                         "unknown-sector",
                         "rule",
                         rule.id,
-                        f"tests sector {value!r}, which no plugin or ruleset serves"
+                        f"prüft die Branche {value!r}, die kein Plugin und kein Regelwerk bedient"
                         f"{suggest(value, served)}",
                         rule.plugin or owner_of(catalog, "rule", rule.id),
                         origin=rule.origin,
@@ -528,7 +537,7 @@ def check_sector_values(catalog: Catalog) -> Iterator[Finding]:
             "unknown-sector",
             kind,
             identifier,
-            f"sector {sector!r} is named nowhere else; did you mean {close[0]!r}?",
+            f"die Branche {sector!r} kommt sonst nirgends vor; meinten Sie {close[0]!r}?",
             owner,
             origin=next((str(r.path) for r in catalog.rulesets if r.plugin_name == owner), None)
             if kind == "ruleset"
@@ -552,7 +561,7 @@ def check_unused_thresholds(catalog: Catalog) -> Iterator[Finding]:
                 "unused-threshold",
                 "threshold",
                 threshold.key,
-                f"no rule tests the fact {threshold.key!r} and no derivation reads it",
+                f"keine Regel prüft den Fakt {threshold.key!r} und keine Ableitung liest ihn",
                 owner_of(catalog, "threshold", threshold.key),
                 severity="warning",
             )
@@ -593,9 +602,9 @@ def check_repeated_advice(catalog: Catalog) -> Iterator[Finding]:
                     "repeats-advice",
                     "rule",
                     rule.id,
-                    f"repeats the built-in rule {other.id!r}: it recommends "
-                    f"{rule.recommend!r} under the same condition; raise the measure's "
-                    "priority with a ruleset's [[measure_priority]] instead",
+                    f"wiederholt die mitgelieferte Regel {other.id!r}: sie empfiehlt "
+                    f"{rule.recommend!r} unter derselben Bedingung; stattdessen die Priorität "
+                    "der Maßnahme mit [[measure_priority]] in einem Regelwerk erhöhen",
                     rule.plugin or owner_of(catalog, "rule", rule.id),
                     origin=rule.origin,
                     severity="warning",

@@ -29,6 +29,7 @@ from kundenkompass.catalog.hookspecs import hookimpl
 from kundenkompass.catalog.locate import locate
 from kundenkompass.catalog.origins import register_package_folder
 from kundenkompass.errors import DataFileError, RuleError, TomlFileError
+from kundenkompass.files.reasons import validation_reason
 from kundenkompass.files.toml_files import load_toml_file
 from kundenkompass.models import (
     ChecklistItem,
@@ -173,8 +174,8 @@ def parse_entries(
         )
         raise DataFileError(
             origin,
-            f"unknown top-level key(s) {sorted(unknown)}; expected "
-            f"{expected} tables and optionally phase",
+            f"unbekannte Schlüssel auf oberster Ebene: {sorted(unknown)}; erwartet: "
+            f"Tabellen {expected} und optional phase",
             line=line,
             column=column,
         )
@@ -184,7 +185,7 @@ def parse_entries(
         line, column = _line_column(locate(origin, key=table))
         raise DataFileError(
             origin,
-            f"'{table}' must be an array of tables ([[{table}]])",
+            f"'{table}' muss eine Liste von Tabellen sein ([[{table}]])",
             line=line,
             column=column,
         )
@@ -194,7 +195,9 @@ def parse_entries(
         where = f"{table}[{index}]" + (f" {label!r}" if isinstance(label, str) else "")
         if not isinstance(entry, dict):
             line, column = _line_column(locate(origin, key=table))
-            raise DataFileError(origin, "must be a table", key_path=where, line=line, column=column)
+            raise DataFileError(
+                origin, "muss eine Tabelle sein", key_path=where, line=line, column=column
+            )
         if default_phase and "phase" in model.model_fields and "phase" not in entry:
             entry = {**entry, "phase": default_phase}
         try:
@@ -202,7 +205,7 @@ def parse_entries(
         except ValidationError as error:
             first = error.errors()[0]
             location = ".".join(str(part) for part in first["loc"])
-            message = first["msg"].removeprefix("Value error, ")
+            message = validation_reason(first)
             key = str(first["loc"][0]) if first["loc"] and first["type"] != "missing" else None
             position = locate(origin, table, index=index, key=key) or locate(
                 origin, table, index=index

@@ -36,7 +36,7 @@ class PluginInfo:
 
     @property
     def origin(self) -> str | None:
-        """``entry point X, distribution Y 1.0`` for an installed plugin, else None."""
+        """``Einstiegspunkt X, distribution Y 1.0`` for an installed plugin, else None."""
         if not self.installed:
             return None
         where = self.source
@@ -70,20 +70,20 @@ def discover_entry_points() -> list[importlib.metadata.EntryPoint]:
 def load_entry_point(entry_point: importlib.metadata.EntryPoint) -> tuple[object, PluginInfo]:
     """Import one entry point; a failure names the entry point and its distribution."""
     dist_name, version = _distribution(entry_point)
-    where = f"{entry_point.value}" + (f" from {dist_name} {version}" if dist_name else "")
+    where = f"{entry_point.value}" + (f" aus {dist_name} {version}" if dist_name else "")
     try:
         plugin = entry_point.load()
     except Exception as error:  # any import failure of third-party code
         raise PluginError(
             entry_point.name,
-            f"cannot be imported ({where}): {type(error).__name__}: {error}",
+            f"lässt sich nicht importieren ({where}): {type(error).__name__}: {error}",
             location=failing_line(error),
         ) from error
     check_hookspec_version(entry_point.name, plugin, entry_point.module, where)
     info = PluginInfo(
         name=entry_point.name,
         version=version,
-        source=f"entry point {entry_point.value}",
+        source=f"Einstiegspunkt {entry_point.value}",
         distribution=dist_name,
         installed=True,
     )
@@ -142,33 +142,33 @@ def check_hookspec_version(
     if isinstance(wanted, bool) or not isinstance(wanted, int):
         raise PluginError(
             name,
-            f"declares KUNDENKOMPASS_HOOKSPEC_VERSION = {wanted!r}{origin}; expected a whole "
-            f"number such as {hookspecs.HOOKSPEC_VERSION}",
+            f"deklariert KUNDENKOMPASS_HOOKSPEC_VERSION = {wanted!r}{origin}; erwartet: eine "
+            f"ganze Zahl wie {hookspecs.HOOKSPEC_VERSION}",
         )
     if wanted != hookspecs.HOOKSPEC_VERSION:
         raise PluginError(
             name,
-            f"was built for hook specification version {wanted}{origin}, but this "
-            f"Kundenkompass provides version {hookspecs.HOOKSPEC_VERSION}; install a version "
-            "of the plugin made for it",
+            f"wurde für die Hook-Spezifikation Version {wanted} gebaut{origin}, dieses "
+            f"Kundenkompass bietet Version {hookspecs.HOOKSPEC_VERSION}; bitte eine dafür "
+            "gemachte Version des Plugins installieren",
         )
 
 
 def register(manager: pluggy.PluginManager, plugin: object, info: PluginInfo) -> None:
     if manager.has_plugin(info.name):
         raise PluginError(
-            info.name, "a plugin of this name is already registered", origin=info.origin
+            info.name, "ein Plugin dieses Namens ist bereits registriert", origin=info.origin
         )
     try:
         manager.register(plugin, name=info.name)
     except pluggy.PluginValidationError as error:
         raise PluginError(
-            info.name, f"does not match the hook specifications: {error}", origin=info.origin
+            info.name, f"passt nicht zu den Hook-Spezifikationen: {error}", origin=info.origin
         ) from None
     except Exception as error:  # a plugin object that cannot even be inspected
         raise PluginError(
             info.name,
-            f"cannot be registered: {type(error).__name__}: {error}",
+            f"lässt sich nicht registrieren: {type(error).__name__}: {error}",
             origin=info.origin,
             location=failing_line(error),
         ) from error
@@ -186,14 +186,14 @@ def register(manager: pluggy.PluginManager, plugin: object, info: PluginInfo) ->
         manager.unregister(name=info.name)
         known = hook_names()
         hints = "".join(
-            f"; did you mean {close[0]!r} for {name!r}?"
+            f"; meinten Sie {close[0]!r} statt {name!r}?"
             for name in unknown
             if (close := difflib.get_close_matches(name, known, n=1))
         )
         raise PluginError(
             info.name,
-            f"implements hook(s) {', '.join(unknown)} that this Kundenkompass does not "
-            f"know (hook specification version {hookspecs.HOOKSPEC_VERSION}){hints}",
+            f"implementiert Hooks, die dieses Kundenkompass nicht kennt: {', '.join(unknown)} "
+            f"(Hook-Spezifikation Version {hookspecs.HOOKSPEC_VERSION}){hints}",
             origin=info.origin,
         )
 
@@ -248,4 +248,4 @@ def info_for_object(plugin: object) -> PluginInfo:
     if not isinstance(name, str) or not name:
         # several plugin folders can be registered side by side
         name = plugin.directory.name if isinstance(plugin, PluginData) else type(plugin).__name__
-    return PluginInfo(name=name, version=version, source="registered in code")
+    return PluginInfo(name=name, version=version, source="im Code registriert")

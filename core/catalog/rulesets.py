@@ -48,9 +48,11 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from kundenkompass.catalog.hookspecs import hookimpl
+from kundenkompass.catalog.kinds import kind_label
 from kundenkompass.catalog.locate import locate
 from kundenkompass.catalog.plugin_data import located_rule_error, parse_entries
 from kundenkompass.errors import DataFileError, RuleError, TomlFileError
+from kundenkompass.files.reasons import validation_reason
 from kundenkompass.files.toml_files import load_toml_file
 from kundenkompass.models import (
     ChecklistItem,
@@ -120,7 +122,8 @@ class PriorityChange(_Entry):
     def _one_way(self) -> PriorityChange:
         if (self.change is None) == (self.priority is None):
             raise ValueError(
-                'give either change = "raise" | "lower" or priority = "hoch" | "mittel" | "niedrig"'
+                'entweder change = "raise" | "lower" oder priority = "hoch" | "mittel" | "niedrig" '
+                "angeben"
             )
         return self
 
@@ -263,7 +266,7 @@ def load_ruleset(path: str | Path, selection: Selection = "explicit") -> Ruleset
         raise RuleError(
             _at(origin, unknown[0]),
             None,
-            f"unknown top-level key(s) {unknown}; expected {expected}",
+            f"unbekannte Schlüssel auf oberster Ebene: {unknown}; erwartet: {expected}",
         )
     header = _header(data.get("ruleset"), origin)
 
@@ -284,8 +287,8 @@ def load_ruleset(path: str | Path, selection: Selection = "explicit") -> Ruleset
                 raise RuleError(
                     f"{origin}:{position[0]}:{position[1]}" if position else origin,
                     None,
-                    f"{table}[{index}] {_label(entry)!r}: sectors: a ruleset's entries take its "
-                    f"sector ({header.sector!r}); remove 'sectors'",
+                    f"{table}[{index}] {_label(entry)!r}: sectors: die Einträge eines Regelwerks "
+                    f"gelten für seine Branche ({header.sector!r}); 'sectors' bitte entfernen",
                 )
     ruleset = Ruleset(
         header=header,
@@ -307,18 +310,18 @@ def load_ruleset(path: str | Path, selection: Selection = "explicit") -> Ruleset
 def _header(raw: Any, origin: str) -> RulesetHeader:
     if raw is None:
         raise RuleError(
-            origin, None, "missing table [ruleset] (with name, version, sector and title.de)"
+            origin, None, "die Tabelle [ruleset] fehlt (mit name, version, sector und title.de)"
         )
     if not isinstance(raw, dict):
-        raise RuleError(_at(origin, "ruleset"), None, "'ruleset' must be a table ([ruleset])")
+        raise RuleError(
+            _at(origin, "ruleset"), None, "'ruleset' muss eine Tabelle sein ([ruleset])"
+        )
     try:
         return RulesetHeader.model_validate(raw)
     except ValidationError as error:
         first = error.errors()[0]
         location = ".".join(str(part) for part in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "missing":
-            message = "missing"
+        message = validation_reason(first)
         key = str(first["loc"][0]) if first["loc"] and first["type"] != "missing" else "ruleset"
         raise RuleError(_at(origin, key), None, f"ruleset.{location}: {message}") from None
 
@@ -370,7 +373,8 @@ def _reject_repeats(ruleset: Ruleset) -> None:
                     if position
                     else str(ruleset.path),
                     None,
-                    f"{kind} id {identifier!r} is defined twice ({seen[identifier]} and {where})",
+                    f"{kind_label(kind)}-ID {identifier!r} ist doppelt definiert ({seen[identifier]} und "
+                    f"{where})",
                 )
             seen[identifier] = where
     changed: set[str] = set()
@@ -380,7 +384,7 @@ def _reject_repeats(ruleset: Ruleset) -> None:
             raise RuleError(
                 f"{ruleset.path}:{position[0]}:{position[1]}" if position else str(ruleset.path),
                 change.id,
-                f"changes the priority of measure {change.measure!r} a second time",
+                f"ändert die Priorität der Maßnahme {change.measure!r} ein zweites Mal",
             )
         changed.add(change.measure)
 
@@ -418,7 +422,7 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         if path.is_dir():
             found = sorted(path.glob("*.toml"))
             if not found:
-                raise RuleError(str(path), None, "the folder holds no ruleset (*.toml) files")
+                raise RuleError(str(path), None, "der Ordner enthält keine Regelwerke (*.toml)")
             expanded.extend(found)
         else:
             expanded.append(path)
@@ -461,8 +465,8 @@ def select_rulesets(
             raise RuleError(
                 str(ruleset.path),
                 None,
-                f"a ruleset named {ruleset.name!r} is already loaded from {earlier.path}"
-                + (f" (plugin {earlier.provider!r})" if earlier.provider else ""),
+                f"ein Regelwerk namens {ruleset.name!r} ist bereits aus {earlier.path} geladen"
+                + (f" (Plugin {earlier.provider!r})" if earlier.provider else ""),
             )
         loaded[ruleset.name] = ruleset
     return sorted(chosen, key=lambda ruleset: ruleset.name)

@@ -56,8 +56,21 @@ def _root(
             help="Die Version zeigen und beenden.",
         ),
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Bei einem Fehler die vollständige Ablaufverfolgung (Traceback) zeigen, z. B. "
+            "die Ausnahme eines fehlerhaften Plugins; wie KUNDENKOMPASS_DEBUG=1.",
+        ),
+    ] = False,
 ) -> None:
     """Options of ``audit`` itself (its help text is the app's)."""
+    if debug:
+        import os
+
+        # The variable reaches the worker processes of `audit batch` as well.
+        os.environ[DEBUG_VARIABLE] = "1"
 
 
 class _Console(Console):
@@ -230,10 +243,34 @@ def resolve_rulesets(given: Sequence[Path] | None) -> list[Path]:
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    from difflib import get_close_matches
+    """`` (meinten Sie 'x'?)`` for a choice that ``word`` is probably a typo of, or nothing.
 
-    close = get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (meinten Sie {close[0]!r}?)" if close else ""
+    Only close matches count: at most one edit (two from six letters, three from twelve) away
+    from the choice or from its beginning, so that "fahrad" suggests "fahrradhandel" while
+    "buchhandel" suggests nothing (sharing "handel" is no typo).
+    """
+    allowed = 1 if len(word) < 6 else 2 if len(word) < 12 else 3
+    best: tuple[int, str] | None = None
+    for choice in choices:
+        starts = {choice[:length] for length in range(len(word) - 1, len(word) + 2) if length > 3}
+        distance = min(_edits(word, candidate) for candidate in {choice, *starts})
+        if distance <= allowed and (best is None or distance < best[0]):
+            best = (distance, choice)
+    return f" (meinten Sie {best[1]!r}?)" if best else ""
+
+
+def _edits(first: str, second: str) -> int:
+    """Insertions, deletions, substitutions and swaps of neighbours from one to the other."""
+    previous2: list[int] = []
+    previous = list(range(len(second) + 1))
+    for i, left in enumerate(first, start=1):
+        current = [i] + [0] * len(second)
+        for j, right in enumerate(second, start=1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right))
+            if i > 1 and j > 1 and left == second[j - 2] and first[i - 2] == right:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 def make_engine(

@@ -21,7 +21,10 @@ from kundenkompass.errors import MissingDependencyError
 @handles_errors
 def collect(
     url: Annotated[
-        str, typer.Argument(metavar="URL", help="Startseite der Website (http:// oder https://).")
+        str,
+        typer.Argument(
+            metavar="WEBADRESSE", help="Startseite der Website (http:// oder https://)."
+        ),
     ],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Das Profil (TOML) in diese Datei schreiben.")

@@ -10,6 +10,7 @@ installed click and typer has a translation here.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.abc
 import importlib.util
@@ -222,6 +223,31 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     return gettext(singular if count == 1 else plural)
+
+
+def keep_argument_help() -> None:
+    """Let typer's arguments keep their help text.
+
+    click (8.3 and later) sets ``Parameter.help`` in its constructor, which typer's
+    ``TyperArgument`` calls only after setting its own: every argument's help was lost
+    from ``-h``. Applied before the command is built; idempotent.
+    """
+    from typer.core import TyperArgument
+
+    original: Any = TyperArgument.__init__
+    if getattr(original, "keeps_help", False):
+        return
+
+    @functools.wraps(original)
+    def init(self: TyperArgument, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.help = kwargs.get("help")
+
+    init.keeps_help = True  # type: ignore[attr-defined]
+    TyperArgument.__init__ = init  # type: ignore[method-assign]
+
+
+keep_argument_help()
 
 
 def localize(command: click.Command) -> None:

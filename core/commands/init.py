@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from kundenkompass.commands.app import app, handles_errors, make_engine, stdout_console
+from kundenkompass.commands.app import (
+    app,
+    handles_errors,
+    make_engine,
+    notice,
+    stdout_console,
+)
 from kundenkompass.errors import OutputError, ProfileError
 from kundenkompass.render.terminal import visible
 
@@ -85,9 +91,8 @@ def _write_template(path: Path, force: bool) -> None:
         return
     write_atomically(path, content, force=force)
     count = sum(len(section.questions) for section in sections)
-    stdout_console().print(
-        visible(text("init.template_written", path=path, count=count)), markup=False
-    )
+    # On stderr like every "… geschrieben: DATEI" line: stdout stays for the content.
+    notice(text("init.template_written", path=path, count=count))
 
 
 def _ask(path: Path, review: bool, phase: str | None) -> None:

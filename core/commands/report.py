@@ -107,7 +107,9 @@ def write_output(content: str | bytes, output: Path | None, *, force: bool) -> N
             if sys.stdout.isatty():
                 from kundenkompass.errors import OutputError
 
-                raise OutputError("stdout", "a PDF is binary: write it with --output FILE.pdf")
+                raise OutputError(
+                    "stdout", "ein PDF ist binär: bitte mit --output DATEI.pdf schreiben"
+                )
             sys.stdout.buffer.write(content)
             sys.stdout.buffer.flush()
             return

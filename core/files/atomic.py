@@ -30,6 +30,7 @@ from types import FrameType
 from typing import Any
 
 from kundenkompass.errors import OutputError
+from kundenkompass.files.reasons import os_reason
 
 TEMPORARY_SUFFIX = ".kk.tmp"
 _TEMPORARY_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.[0-9a-f]{12}\.kk\.tmp$")
@@ -54,14 +55,14 @@ def check_target(path: str | Path, *, force: bool = False) -> os.stat_result | N
     target = Path(path)
     existing = _existing(target)
     if existing is not None and stat.S_ISDIR(existing.st_mode):
-        raise OutputError(str(target), "is a directory; expected a file name")
+        raise OutputError(str(target), "ist ein Ordner; erwartet: ein Dateiname")
     if existing is not None and not force:
-        raise OutputError(str(target), "already exists; use --force to replace it")
+        raise OutputError(str(target), "existiert bereits; --force ersetzt die Datei")
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         raise OutputError(str(target), _special(existing.st_mode))
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError(str(target), f"folder {str(folder)!r} does not exist")
+        raise OutputError(str(target), f"der Ordner {str(folder)!r} existiert nicht")
     return existing
 
 
@@ -87,9 +88,9 @@ def write_atomically(path: str | Path, content: str | bytes, *, force: bool = Fa
             else:
                 os.link(temporary, target)
     except FileExistsError:
-        raise OutputError(str(target), "already exists; use --force to replace it") from None
+        raise OutputError(str(target), "existiert bereits; --force ersetzt die Datei") from None
     except OSError as error:
-        raise OutputError(str(target), f"cannot write: {error.strerror or error}") from None
+        raise OutputError(str(target), f"lässt sich nicht schreiben: {os_reason(error)}") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
@@ -123,7 +124,7 @@ def _existing(target: Path) -> os.stat_result | None:
     except FileNotFoundError:
         return None
     except OSError as error:
-        raise OutputError(str(target), f"cannot write: {error.strerror or error}") from None
+        raise OutputError(str(target), f"lässt sich nicht schreiben: {os_reason(error)}") from None
 
 
 def _special(mode: int) -> str:
@@ -193,6 +194,10 @@ def _create_temporary(folder: Path, target: Path) -> tuple[Path, int]:
         except FileExistsError:
             continue
         except OSError as error:
-            raise OutputError(str(target), f"cannot write: {error.strerror or error}") from None
+            raise OutputError(
+                str(target), f"lässt sich nicht schreiben: {os_reason(error)}"
+            ) from None
         return candidate, handle
-    raise OutputError(str(target), "cannot create a temporary file beside it")  # pragma: no cover
+    raise OutputError(
+        str(target), "daneben lässt sich keine temporäre Datei anlegen"
+    )  # pragma: no cover

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kundenkompass.errors import KundenkompassError
+from kundenkompass.files.reasons import json_reason
 
 #: Largest file or request body read as input.
 MAX_INPUT_BYTES = 1_000_000
@@ -100,20 +101,20 @@ def printable(text: str) -> str:
 def describe(value: Any) -> str:
     """A short description of a value for an error message (never its full size)."""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "true" if value else "false"  # TOML's own words
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f'"{printable(shown)}"'
     if isinstance(value, int):
         if integer_too_long(value, MAX_INTEGER_DIGITS):
-            return f"an integer of more than {MAX_INTEGER_DIGITS} digits"
+            return f"eine ganze Zahl mit mehr als {MAX_INTEGER_DIGITS} Ziffern"
         return repr(value)
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, list | tuple):
-        return "a list"
+        return "eine Liste"
     if isinstance(value, Mapping):
-        return "a table"
+        return "eine Tabelle"
     if value is None:
         return "null"
     return type(value).__name__
@@ -127,7 +128,7 @@ def integer_too_long(value: int, digits: int = MAX_INTEGER_DIGITS) -> bool:
 
 def check_integer(value: int, path: str, digits: int = MAX_INTEGER_DIGITS) -> int:
     if integer_too_long(value, digits):
-        raise InputLimitError(path, f"integer has more than {digits} digits")
+        raise InputLimitError(path, f"die ganze Zahl hat mehr als {digits} Ziffern")
     return value
 
 
@@ -157,7 +158,7 @@ def check_text(
     """
     if len(value) > max_length:
         raise InputLimitError(
-            path, f"text is too long ({len(value)} characters; at most {max_length})"
+            path, f"der Text ist zu lang ({len(value)} Zeichen; höchstens {max_length})"
         )
     allowed_controls = "\n\t\r" if multiline else ""
     # Printable text (line breaks aside) has no control, surrogate or format character:
@@ -169,23 +170,23 @@ def check_text(
         if category == "Cc" and char not in allowed_controls:
             raise InputLimitError(
                 path,
-                f"contains the control character U+{ord(char):04X} at position {position}; "
-                "remove it",
+                f"enthält das Steuerzeichen U+{ord(char):04X} an Position {position}; "
+                "bitte entfernen",
             )
         if category == "Cs":
             raise InputLimitError(
                 path,
-                f"contains a lone surrogate U+{ord(char):04X} at position {position} "
-                "(not a character); remove it",
+                f"enthält ein einzelnes Surrogat U+{ord(char):04X} an Position {position} "
+                "(kein Zeichen); bitte entfernen",
             )
         if char in BIDI_CONTROLS:
             raise InputLimitError(
                 path,
-                f"contains the bidirectional control U+{ord(char):04X} at position "
-                f"{position}, which changes how the text is displayed; remove it",
+                f"enthält das Bidi-Steuerzeichen U+{ord(char):04X} an Position "
+                f"{position}, das die Anzeige des Texts verändert; bitte entfernen",
             )
     if required and is_blank(value):
-        raise InputLimitError(path, "must not be empty (it contains no visible character)")
+        raise InputLimitError(path, "darf nicht leer sein (enthält kein sichtbares Zeichen)")
     return value
 
 
@@ -201,12 +202,15 @@ def check_tree(data: Any, path: str = "", limits: Limits = DEFAULT_LIMITS) -> No
         if isinstance(value, Mapping | list | tuple):
             if depth >= limits.max_depth:
                 raise InputLimitError(
-                    where, f"nested too deeply (more than {limits.max_depth} levels)"
+                    where, f"zu tief verschachtelt (mehr als {limits.max_depth} Ebenen)"
                 )
             # Tables are bounded by the size of the document and checked key by key.
             if not isinstance(value, Mapping) and len(value) > limits.max_items:
                 raise InputLimitError(
-                    where, f"has {len(value):,} entries; at most {limits.max_items:,}"
+                    where,
+                    f"hat {len(value):,} Einträge; höchstens {limits.max_items:,}".replace(
+                        ",", "."
+                    ),
                 )
             if isinstance(value, Mapping):
                 children = []
@@ -214,7 +218,7 @@ def check_tree(data: Any, path: str = "", limits: Limits = DEFAULT_LIMITS) -> No
                     if not isinstance(key, str):
                         raise InputLimitError(
                             join_path(where, printable(str(key))[:40]),
-                            f"key {describe(key)} is not a text; keys must be strings",
+                            f"der Schlüssel {describe(key)} ist kein Text; Schlüssel müssen Texte sein",
                         )
                     check_text(key, join_path(where, printable(key)), multiline=False)
                     children.append((child, join_path(where, key), depth + 1))
@@ -231,7 +235,7 @@ def check_tree(data: Any, path: str = "", limits: Limits = DEFAULT_LIMITS) -> No
             check_integer(value, printable(where), limits.max_integer_digits)
         elif isinstance(value, float) and limits.finite_numbers and not math.isfinite(value):
             raise InputLimitError(
-                printable(where), f"expected a number, got {value!r} (not a finite number)"
+                printable(where), f"erwartet: eine Zahl, erhalten: {value!r} (keine endliche Zahl)"
             )
 
 
@@ -259,24 +263,30 @@ def parse_json(raw: bytes | str, limits: Limits = DEFAULT_LIMITS) -> Any:
         except UnicodeDecodeError as error:
             line = raw[: error.start].count(b"\n") + 1
             column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-            raise InputLimitError("", "not valid UTF-8 text", line=line, column=column) from None
+            raise InputLimitError(
+                "", "kein gültiger UTF-8-Text", line=line, column=column
+            ) from None
     else:
         text = raw
     _check_json_depth(text, limits.max_depth)
 
     def integer(digits: str) -> int:
         if len(digits.lstrip("-")) > limits.max_integer_digits:
-            raise _JsonValueRefused(f"integer has more than {limits.max_integer_digits} digits")
+            raise _JsonValueRefused(
+                f"die ganze Zahl hat mehr als {limits.max_integer_digits} Ziffern"
+            )
         return int(digits)
 
     def constant(name: str) -> Any:
-        raise _JsonValueRefused(f"{name} is not a number JSON allows")
+        raise _JsonValueRefused(f"{name} ist keine Zahl, die JSON erlaubt")
 
     def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         table: dict[str, Any] = {}
         for key, value in pairs:
             if key in table:
-                raise _JsonValueRefused(f"key {describe(key)} appears twice in one object")
+                raise _JsonValueRefused(
+                    f"der Schlüssel {describe(key)} kommt in einem Objekt doppelt vor"
+                )
             table[key] = value
         return table
 
@@ -288,11 +298,11 @@ def parse_json(raw: bytes | str, limits: Limits = DEFAULT_LIMITS) -> Any:
         raise InputLimitError("", str(error)) from None
     except json.JSONDecodeError as error:
         raise InputLimitError(
-            "", f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno
+            "", f"ungültiges JSON: {json_reason(error.msg)}", line=error.lineno, column=error.colno
         ) from None
     except RecursionError:  # pragma: no cover - _check_json_depth refuses such nesting first
         raise InputLimitError(
-            "", f"nested too deeply (more than {limits.max_depth} levels)"
+            "", f"zu tief verschachtelt (mehr als {limits.max_depth} Ebenen)"
         ) from None
     check_tree(data, "", limits)
     return data
@@ -318,7 +328,7 @@ def _check_json_depth(text: str, max_depth: int) -> None:
                 position = token.start()
                 raise InputLimitError(
                     "",
-                    f"nested too deeply (more than {max_depth} levels)",
+                    f"zu tief verschachtelt (mehr als {max_depth} Ebenen)",
                     line=text.count("\n", 0, position) + 1,
                     column=position - text.rfind("\n", 0, position),
                 )

@@ -16,6 +16,7 @@ import signal
 from pathlib import Path
 
 from kundenkompass.errors import OutputError
+from kundenkompass.files.reasons import os_reason
 
 
 def temporary_beside(target: Path) -> Path:
@@ -28,9 +29,13 @@ def temporary_beside(target: Path) -> Path:
         except FileExistsError:
             continue
         except OSError as error:
-            raise OutputError(str(target), f"cannot write: {error.strerror}") from None
+            raise OutputError(
+                str(target), f"lässt sich nicht schreiben: {os_reason(error)}"
+            ) from None
         return candidate
-    raise OutputError(str(target), "cannot create a temporary file beside it")  # pragma: no cover
+    raise OutputError(
+        str(target), "daneben lässt sich keine temporäre Datei anlegen"
+    )  # pragma: no cover
 
 
 def commit_note(target: Path) -> Path:
@@ -50,7 +55,9 @@ def rename_together(pairs: list[tuple[Path, Path]]) -> None:
             os.replace(temporary, target)
         note.unlink()
     except OSError as error:
-        raise OutputError(str(pairs[0][1]), f"cannot write: {error.strerror}") from None
+        raise OutputError(
+            str(pairs[0][1]), f"lässt sich nicht schreiben: {os_reason(error)}"
+        ) from None
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
@@ -68,5 +75,7 @@ def finish_renames(target: Path) -> None:
         note.unlink()
     except (OSError, ValueError, TypeError) as error:
         raise OutputError(
-            str(note), f"cannot finish the previous batch's outputs: {error}; remove the file"
+            str(note),
+            f"die Ausgaben des vorigen Stapellaufs lassen sich nicht fertigstellen: {error}; "
+            "bitte die Datei entfernen",
         ) from None

@@ -16,6 +16,7 @@ from kundenkompass.files.limits import (
     check_tree,
     long_number_position,
 )
+from kundenkompass.files.reasons import os_reason, toml_reason
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,10 +31,6 @@ _KEY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 
 _POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _END_OF_DOCUMENT = re.compile(r"\(at end of document\)")
-#: tomllib's wording, and what it means for someone editing a file by hand.
-_CLEARER = {
-    "Cannot overwrite a value": "a key is set twice (or a value is redefined)",
-}
 _UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 #: Rulesets and plugin data: their own checks name the rule or entry of a NaN or infinity.
 _DATA_FILE_LIMITS = Limits(finite_numbers=False)
@@ -49,7 +46,7 @@ def parse_toml_text(text: str) -> dict[str, Any]:
     except RecursionError:
         # tomllib parses nested arrays and inline tables recursively.
         raise TomlFileError(
-            "values are nested too deeply (arrays or inline tables inside each other)"
+            "Werte sind zu tief verschachtelt (Listen oder Inline-Tabellen ineinander)"
         ) from None
     except ValueError as error:
         if isinstance(error, tomllib.TOMLDecodeError):
@@ -57,24 +54,35 @@ def parse_toml_text(text: str) -> dict[str, Any]:
         # int() refuses integers of more than 4,300 digits (sys.get_int_max_str_digits).
         where = long_number_position(text, _INT_STRING_DIGITS) or (None, None)
         raise TomlFileError(
-            f"an integer has more than {MAX_INTEGER_DIGITS} digits", *where
+            f"eine ganze Zahl hat mehr als {MAX_INTEGER_DIGITS} Ziffern", *where
         ) from None
 
 
 def _syntax_error(error: ValueError, text: str) -> TomlFileError:
     message = str(error)
-    line = column = None
     match = _POSITION.search(message)
-    if match:
+    end = _END_OF_DOCUMENT.search(message)
+    position: int | None = getattr(error, "pos", None)  # tomli >= 2.1 and Python >= 3.14
+    if position is None and match:
         line, column = int(match.group(1)), int(match.group(2))
-        message = message[: match.start()].strip()
-    elif _END_OF_DOCUMENT.search(message):
-        body = text.rstrip()
-        line = body.count("\n") + 1
-        column = len(body) - (body.rfind("\n") + 1) + 1
-        message = _END_OF_DOCUMENT.sub("at end of file", message).strip()
-    message = _CLEARER.get(message, message)
-    return TomlFileError(f"TOML syntax error: {message}", line, column)
+        starts = [0] + [index + 1 for index, char in enumerate(text) if char == "\n"]
+        position = starts[line - 1] + column - 1 if line <= len(starts) else len(text)
+    elif position is None and end:
+        position = len(text)
+    cut = match or end
+    if cut:
+        message = message[: cut.start()].strip()
+    reason = toml_reason(message)
+    if position is None:
+        return TomlFileError(f"TOML-Syntaxfehler: {reason}")
+    # tomli and tomllib disagree where an error at the end of the text sits (on the last
+    # newline or after it): an error followed by nothing but white space is placed right
+    # after the last character, the same on every Python.
+    if not text[position:].strip():
+        position = len(text.rstrip())
+    line = text.count("\n", 0, position) + 1
+    column = position - text.rfind("\n", 0, position)
+    return TomlFileError(f"TOML-Syntaxfehler: {reason}", line, column)
 
 
 def _check_dotted_keys(text: str) -> None:
@@ -97,7 +105,7 @@ def _check_dotted_keys(text: str) -> None:
                 line = text.count("\n", 0, position) + 1
                 column = position - text.rfind("\n", 0, position)
                 raise TomlFileError(
-                    f"a dotted key of more than {MAX_KEY_PARTS} parts is nested too deeply",
+                    f"ein Schlüssel mit Punkten hat mehr als {MAX_KEY_PARTS} Teile (zu tief verschachtelt)",
                     line,
                     column,
                 )
@@ -148,43 +156,48 @@ def _read_text(path: Path, limit: int) -> str:
     try:
         status = path.stat()
         if stat.S_ISDIR(status.st_mode):
-            raise TomlFileError("is a directory, expected a TOML file")
+            raise TomlFileError("ist ein Ordner; erwartet: eine TOML-Datei")
         # A device or pipe may never end (/dev/zero) or block forever (a FIFO).
         if not stat.S_ISREG(status.st_mode):
-            raise TomlFileError("is not a regular file, expected a TOML file")
+            raise TomlFileError("ist keine gewöhnliche Datei; erwartet: eine TOML-Datei")
         # Refused by its size alone, before a byte is read.
         if status.st_size > limit:
             raise TomlFileError(
-                f"file is too large ({status.st_size:,} bytes); at most {limit:,} bytes "
-                "are accepted"
+                f"die Datei ist zu groß ({_bytes(status.st_size)}); erlaubt sind höchstens "
+                f"{_bytes(limit)}"
             )
         raw = path.read_bytes()
         if len(raw) > limit:  # grew since stat
-            raise TomlFileError(f"file is too large; at most {limit:,} bytes are accepted")
+            raise TomlFileError(f"die Datei ist zu groß; erlaubt sind höchstens {_bytes(limit)}")
     except FileNotFoundError:
-        raise TomlFileError("file not found") from None
+        raise TomlFileError("Datei nicht gefunden") from None
     except PermissionError:
-        raise TomlFileError("permission denied: cannot read the file") from None
+        raise TomlFileError("keine Berechtigung: die Datei lässt sich nicht lesen") from None
     except OSError as error:
-        raise TomlFileError(f"cannot read the file: {error.strerror or error}") from None
+        raise TomlFileError(f"die Datei lässt sich nicht lesen: {os_reason(error)}") from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if raw.startswith(_UTF16_MARKS):
         raise TomlFileError(
-            "is saved as UTF-16; TOML files must be UTF-8 (re-save the file as UTF-8)"
+            "ist als UTF-16 gespeichert; TOML-Dateien müssen UTF-8 sein (die Datei als UTF-8 speichern)"
         )
     if b"\x00" in raw:
-        raise TomlFileError("not a text file (contains NUL bytes); expected UTF-8 TOML")
+        raise TomlFileError("keine Textdatei (enthält NUL-Bytes); erwartet: TOML in UTF-8")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         raise TomlFileError(
-            "not valid UTF-8 (TOML files must be UTF-8; re-save the file as UTF-8)",
+            "kein gültiges UTF-8 (TOML-Dateien müssen UTF-8 sein; die Datei als UTF-8 speichern)",
             line,
             column,
         ) from None
+
+
+def _bytes(count: int) -> str:
+    """A byte count with German digit grouping: 1.000.000 Bytes."""
+    return f"{count:,} Bytes".replace(",", ".")
 
 
 def _checked_data(text: str) -> dict[str, Any]:

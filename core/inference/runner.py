@@ -203,7 +203,7 @@ class RuleRunner:
             details = "; ".join(
                 f"{self._describe(rule)}: {message}" for rule, message in state.failures
             )
-            raise AuditError(f"rule action failed: {details}", state.failures)
+            raise AuditError(f"eine Regelaktion ist fehlgeschlagen: {details}", state.failures)
         return state.inference
 
     def _run_once(self, known: Mapping[str, Any]) -> _AuditState:
@@ -286,8 +286,8 @@ class RuleRunner:
     def _describe(self, rule_id: str) -> str:
         rule = self.catalog.rules.get(rule_id)
         if rule is None:
-            return f"rule {rule_id!r}"
-        return f"plugin {rule.plugin!r}, rule {rule_id!r} ({rule.origin})"
+            return f"Regel {rule_id!r}"
+        return f"Plugin {rule.plugin!r}, Regel {rule_id!r} ({rule.origin})"
 
     def _open(self, name: str, sid: str, touched: list[str]) -> None:
         """Create the audit's state in ruleset ``name`` and run the start action in it."""
@@ -349,8 +349,8 @@ class RuleRunner:
                     state.failures.append(
                         (
                             rule.id,
-                            f"derives {key} = {value!r}, but rule {first!r} already derived "
-                            f"{existing.value!r}",
+                            f"leitet {key} = {value!r} ab, aber Regel {first!r} hat schon "
+                            f"{existing.value!r} abgeleitet",
                         )
                     )
             except Exception as error:  # durable_rules would swallow it

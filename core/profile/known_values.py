@@ -34,7 +34,7 @@ def known_values(profile: Profile, catalog: Catalog) -> dict[str, Any]:
         except Exception as error:
             owner = catalog.owners[("derivation", key)]
             raise PluginError(
-                owner, f"derivation {key!r} raised {type(error).__name__}: {error}"
+                owner, f"Ableitung {key!r} löste {type(error).__name__} aus: {error}"
             ) from error
         if value is not None:
             fact = catalog.facts[key]
@@ -43,8 +43,8 @@ def known_values(profile: Profile, catalog: Catalog) -> dict[str, Any]:
                 owner = catalog.owners[("derivation", key)]
                 raise PluginError(
                     owner,
-                    f"derivation {key!r} returned {value!r} ({type(value).__name__}), which "
-                    f"is not a valid {fact.type.value} value",
+                    f"Ableitung {key!r} lieferte {value!r} ({type(value).__name__}), das ist "
+                    f"kein gültiger Wert vom Typ {fact.type.value}",
                 )
             known[f"facts.{key}"] = checked
     for key, threshold in catalog.thresholds.items():

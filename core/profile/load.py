@@ -184,7 +184,7 @@ class _Validator:
         if not isinstance(data, Mapping):
             raise self.fail(
                 "",
-                f"expected a table with [company], [answers] and [facts], got {describe(data)}",
+                f"erwartet: eine Tabelle mit [company], [answers] und [facts], erhalten: {describe(data)}",
             )
         try:
             check_tree(data, "", PROFILE_LIMITS)
@@ -194,7 +194,7 @@ class _Validator:
             data, ("company", "answers", "facts", "thresholds", "audit", "website_evidence"), ""
         )
         if "company" not in data:
-            raise self.fail("company", "missing table [company] (with name and channels)")
+            raise self.fail("company", "die Tabelle [company] fehlt (mit name und channels)")
         company = self.company(self._table(data["company"], "company"))
         answers = self.answers(self._table(data.get("answers", {}), "answers"))
         facts = self.facts(self._table(data.get("facts", {}), "facts"))
@@ -230,12 +230,15 @@ class _Validator:
             except ValueError:
                 pass
         raise self.fail(
-            "audit.date", f"expected a date like 2026-11-20 (year-month-day), got {describe(raw)}"
+            "audit.date",
+            f"erwartet: ein Datum wie 2026-11-20 (Jahr-Monat-Tag), erhalten: {describe(raw)}",
         )
 
     def website_evidence(self, raw: Any) -> tuple[WebsiteEvidence, ...]:
         if not isinstance(raw, list):
-            raise self.fail("website_evidence", f"expected a list of tables, got {describe(raw)}")
+            raise self.fail(
+                "website_evidence", f"erwartet: eine Liste von Tabellen, erhalten: {describe(raw)}"
+            )
         entries = []
         for index, entry in enumerate(raw):
             path = f"website_evidence[{index}]"
@@ -243,19 +246,19 @@ class _Validator:
             self._reject_unknown(table, ("key", "value", "url", "snippet"), path)
             for required in ("key", "value", "url"):
                 if required not in table:
-                    raise self.fail(f"{path}.{required}", "missing")
+                    raise self.fail(f"{path}.{required}", "fehlt")
             key = self._text(table["key"], f"{path}.key", limit=200)
             if key.startswith("company.channels."):
                 channel = key.rsplit(".", 1)[1]
                 if channel not in CHANNELS:
-                    raise self.fail(f"{path}.key", f"unknown channel {channel!r}")
+                    raise self.fail(f"{path}.key", f"unbekannter Kanal {channel!r}")
                 value = table["value"]
             elif key in ("company.name", "company.location"):
                 value = self._text(table["value"], f"{path}.value", limit=200)
             else:
                 definition = self.catalog.subjects.get(key)
                 if definition is None or definition.source != "input":
-                    raise self.fail(f"{path}.key", f"unknown key {key!r}")
+                    raise self.fail(f"{path}.key", f"unbekannter Schlüssel {key!r}")
                 if key.startswith("answers."):
                     value = self._text(table["value"], f"{path}.value", limit=20)
                 else:
@@ -272,7 +275,7 @@ class _Validator:
 
     def _table(self, value: Any, path: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
-            raise self.fail(path, f"expected a table, got {describe(value)}")
+            raise self.fail(path, f"erwartet: eine Tabelle, erhalten: {describe(value)}")
         return value
 
     def _reject_unknown(self, table: Mapping[str, Any], allowed: Iterable[str], path: str) -> None:
@@ -282,13 +285,14 @@ class _Validator:
                 where = f"{path}.{key}" if path else key
                 raise self.fail(
                     where,
-                    f"unknown key{_did_you_mean(key, allowed)}; allowed: " + ", ".join(allowed),
+                    f"unbekannter Schlüssel{_did_you_mean(key, allowed)}; erlaubt: "
+                    + ", ".join(allowed),
                 )
 
     def company(self, table: Mapping[str, Any]) -> Company:
         self._reject_unknown(table, ("name", "sector", "channels", "location"), "company")
         if "name" not in table:
-            raise self.fail("company.name", "missing; expected the company's name")
+            raise self.fail("company.name", "fehlt; erwartet: der Name des Unternehmens")
         name = self._text(table["name"], "company.name", limit=200, line=True, required=True)
         # Optional keys are left out when unknown; a JSON null is not a text.
         sector = table.get("sector")
@@ -299,14 +303,14 @@ class _Validator:
             location = self._text(location, "company.location", limit=200, line=True)
         if "channels" not in table:
             raise self.fail(
-                "company.channels", "missing; expected a list of: " + ", ".join(CHANNELS)
+                "company.channels", "fehlt; erwartet: eine Liste aus: " + ", ".join(CHANNELS)
             )
         channels = self._member_list(
             table["channels"], CHANNELS, "company.channels", forgiving=True
         )
         if not channels:
             raise self.fail(
-                "company.channels", "needs at least one channel: " + ", ".join(CHANNELS)
+                "company.channels", "braucht mindestens einen Kanal: " + ", ".join(CHANNELS)
             )
         return Company(name=name, sector=sector, channels=channels, location=location)
 
@@ -320,21 +324,23 @@ class _Validator:
             if item_id not in self.catalog.checklist:
                 raise self.fail(
                     path,
-                    f"unknown checklist item{_did_you_mean(item_id, self.catalog.checklist)}",
+                    f"unbekannter Checklistenpunkt{_did_you_mean(item_id, self.catalog.checklist)}",
                 )
             note = None
             word = raw
             if isinstance(raw, Mapping):
                 self._reject_unknown(raw, ("antwort", "notiz"), path)
                 if "antwort" not in raw:
-                    raise self.fail(f"{path}.antwort", f"missing; expected one of {allowed_words}")
+                    raise self.fail(
+                        f"{path}.antwort", f"fehlt; erwartet: eines von {allowed_words}"
+                    )
                 word = raw["antwort"]
                 if "notiz" in raw:
                     note = self._text(raw["notiz"], f"{path}.notiz")
                 path = f"{path}.antwort"
             if not isinstance(word, str) or word.strip().lower() not in ANSWER_SPELLINGS:
                 raise self.fail(
-                    path, f"{describe(word)} is not an answer; expected one of {allowed_words}"
+                    path, f"{describe(word)} ist keine Antwort; erwartet: eines von {allowed_words}"
                 )
             value = ANSWER_SPELLINGS[word.strip().lower()]
             answers[item_id] = Answer(value=value, note=note)
@@ -347,9 +353,11 @@ class _Validator:
             definition = self.catalog.facts.get(key)
             if definition is None:
                 inputs = [f.key for f in self.catalog.input_facts()]
-                raise self.fail(path, f"unknown fact{_did_you_mean(key, inputs)}")
+                raise self.fail(path, f"unbekannter Fakt{_did_you_mean(key, inputs)}")
             if definition.source == "derived":
-                raise self.fail(path, "is derived by the engine and cannot be set in a profile")
+                raise self.fail(
+                    path, "wird von der Engine abgeleitet und kann im Profil nicht gesetzt werden"
+                )
             if raw == UNKNOWN:
                 continue
             facts[key] = self.fact_value(raw, definition, path)
@@ -359,7 +367,7 @@ class _Validator:
         kind = definition.type
         if kind is FactType.BOOL:
             if not isinstance(raw, bool):
-                raise self.fail(path, f"expected true or false, got {describe(raw)}")
+                raise self.fail(path, f"erwartet: true oder false, erhalten: {describe(raw)}")
             return raw
         if kind in (FactType.INT, FactType.FLOAT):
             return self._number(raw, definition, path)
@@ -367,7 +375,7 @@ class _Validator:
             if not isinstance(raw, str) or raw not in definition.values:
                 raise self.fail(
                     path,
-                    f"{describe(raw)} is not allowed; expected one of "
+                    f"{describe(raw)} ist nicht erlaubt; erwartet: eines von "
                     + ", ".join(f'"{v}"' for v in definition.values),
                 )
             return raw
@@ -377,9 +385,9 @@ class _Validator:
 
     def _number(self, raw: Any, definition: FactDefinition, path: str) -> int | float:
         whole = definition.type is FactType.INT
-        expected = "a whole number" if whole else "a number"
+        expected = "eine ganze Zahl" if whole else "eine Zahl"
         if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise self.fail(path, f"expected {expected}, got {describe(raw)}")
+            raise self.fail(path, f"erwartet: {expected}, erhalten: {describe(raw)}")
         if isinstance(raw, int):
             try:
                 check_integer(raw, path)
@@ -387,16 +395,17 @@ class _Validator:
                 raise self.fail(error.key_path, error.message) from None
         if whole and isinstance(raw, float):
             if not raw.is_integer():
-                raise self.fail(path, f"expected {expected}, got {raw!r}")
+                raise self.fail(path, f"erwartet: {expected}, erhalten: {raw!r}")
             raw = int(raw)
         if isinstance(raw, float) and not math.isfinite(raw):
-            raise self.fail(path, f"expected a finite number, got {raw!r}")
+            raise self.fail(path, f"erwartet: eine endliche Zahl, erhalten: {raw!r}")
         lowest = definition.minimum if definition.minimum is not None else -MAX_NUMBER
         highest = definition.maximum if definition.maximum is not None else MAX_NUMBER
         if not lowest <= raw <= highest:
             unit = f" {definition.unit}" if definition.unit else ""
             raise self.fail(
-                path, f"{raw!r} is out of range; expected {_num(lowest)} to {_num(highest)}{unit}"
+                path,
+                f"{raw!r} liegt außerhalb des Bereichs; erwartet: {_num(lowest)} bis {_num(highest)}{unit}",
             )
         return raw if whole else float(raw)
 
@@ -406,7 +415,7 @@ class _Validator:
         allowed = tuple(allowed)
         choices = ", ".join(f'"{v}"' for v in allowed)
         if not isinstance(raw, list):
-            raise self.fail(path, f"expected a list of {choices}; got {describe(raw)}")
+            raise self.fail(path, f"erwartet: eine Liste aus {choices}; erhalten: {describe(raw)}")
         seen: list[str] = []
         for index, member in enumerate(raw):
             # Channels are read as forgivingly as answers: case and spaces do not matter.
@@ -416,10 +425,10 @@ class _Validator:
                 hint = _did_you_mean(member, allowed) if isinstance(member, str) else ""
                 raise self.fail(
                     f"{path}[{index}]",
-                    f"{describe(member)} is not allowed{hint}; expected one of {choices}",
+                    f"{describe(member)} ist nicht erlaubt{hint}; erwartet: eines von {choices}",
                 )
             if member in seen:
-                raise self.fail(f"{path}[{index}]", f'"{member}" is listed twice')
+                raise self.fail(f"{path}[{index}]", f'"{member}" ist doppelt aufgeführt')
             seen.append(member)
         return tuple(value for value in allowed if value in seen)
 
@@ -434,7 +443,7 @@ class _Validator:
     ) -> str:
         """A text value; ``line``: a single line; ``required``: with a visible character."""
         if not isinstance(raw, str):
-            raise self.fail(path, f"expected a text, got {describe(raw)}")
+            raise self.fail(path, f"erwartet: ein Text, erhalten: {describe(raw)}")
         try:
             return check_text(raw, path, max_length=limit, multiline=not line, required=required)
         except InputLimitError as error:
@@ -446,7 +455,7 @@ class _Validator:
             path = f"thresholds.{key}"
             if key not in self.catalog.thresholds:
                 raise self.fail(
-                    path, f"unknown threshold{_did_you_mean(key, self.catalog.thresholds)}"
+                    path, f"unbekannter Schwellenwert{_did_you_mean(key, self.catalog.thresholds)}"
                 )
             if (
                 isinstance(raw, bool)
@@ -454,14 +463,14 @@ class _Validator:
                 or not math.isfinite(raw)
                 or abs(raw) > MAX_NUMBER
             ):
-                raise self.fail(path, f"expected a number, got {describe(raw)}")
+                raise self.fail(path, f"erwartet: eine Zahl, erhalten: {describe(raw)}")
             values[key] = float(raw)
         return dict(sorted(values.items()))
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f'; did you mean "{close[0]}"?' if close else ""
+    return f'; meinten Sie "{close[0]}"?' if close else ""
 
 
 def _num(value: float) -> str:

@@ -71,13 +71,13 @@ def check_profile(profile: Profile, catalog: Catalog, scope: SectorScope) -> Non
             continue
         wanted = ", ".join(f'"{sector}"' for sector in entry.sectors)
         actual = (
-            f'the profile\'s sector is "{scope.sector}"'
+            f'die Branche des Profils ist "{scope.sector}"'
             if scope.sector
-            else "the profile states no [company] sector"
+            else "das Profil nennt keine Branche (sector in [company])"
         )
         raise ProfileError(
             profile.source,
-            f"applies only to companies of sector {wanted}; {actual}",
+            f"gilt nur für Unternehmen der Branche {wanted}; {actual}",
             key_path=f"{table}.{key}",
         )
 

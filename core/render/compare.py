@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kundenkompass.errors import ResultFileError
+from kundenkompass.files.reasons import json_reason, os_reason, validation_reason
 from kundenkompass.results import (
     SCHEMA_VERSION,
     AuditResult,
@@ -145,12 +146,15 @@ def parse_result(raw: bytes, source: str) -> AuditResult:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ResultFileError(source, f"is not UTF-8 text (byte {error.start + 1})") from None
+        raise ResultFileError(source, f"ist kein UTF-8-Text (Byte {error.start + 1})") from None
     try:
         data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as error:
         raise ResultFileError(
-            source, f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno
+            source,
+            f"ungültiges JSON: {json_reason(error.msg)}",
+            line=error.lineno,
+            column=error.colno,
         ) from None
     except RecursionError:
         raise ResultFileError(
@@ -164,7 +168,7 @@ def parse_result(raw: bytes, source: str) -> AuditResult:
         )
     if not isinstance(data, dict) or "phases" not in data or "company" not in data:
         raise ResultFileError(
-            source, "is not an audit result; expected the JSON of `audit run --format json`"
+            source, "ist kein Audit-Ergebnis; erwartet: das JSON von `audit run --format json`"
         )
     _check_schema_version(source, data.get("schema_version"))
     try:
@@ -172,7 +176,9 @@ def parse_result(raw: bytes, source: str) -> AuditResult:
     except ValidationError as error:
         problem = error.errors()[0]
         key_path = _key_path(problem["loc"])
-        raise ResultFileError(source, problem["msg"], key_path=key_path or None) from None
+        raise ResultFileError(
+            source, validation_reason(problem), key_path=key_path or None
+        ) from None
 
 
 def _read_bounded(source: str, path: Path) -> bytes:
@@ -181,15 +187,15 @@ def _read_bounded(source: str, path: Path) -> bytes:
         # Non-blocking: opening a FIFO must not wait for a writer.
         handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        raise ResultFileError(source, "file not found") from None
+        raise ResultFileError(source, "Datei nicht gefunden") from None
     except IsADirectoryError:
-        raise ResultFileError(source, "is a directory; expected a JSON file") from None
+        raise ResultFileError(source, "ist ein Ordner; erwartet: eine JSON-Datei") from None
     except OSError as error:
-        raise ResultFileError(source, f"cannot read: {error.strerror or error}") from None
+        raise ResultFileError(source, f"lässt sich nicht lesen: {os_reason(error)}") from None
     try:
         status = os.fstat(handle)
         if stat.S_ISDIR(status.st_mode):
-            raise ResultFileError(source, "is a directory; expected a JSON file")
+            raise ResultFileError(source, "ist ein Ordner; erwartet: eine JSON-Datei")
         if not stat.S_ISREG(status.st_mode):
             raise ResultFileError(
                 source, "ist keine gewöhnliche Datei (z. B. eine Pipe oder ein Gerät)"
@@ -199,7 +205,7 @@ def _read_bounded(source: str, path: Path) -> bytes:
         with os.fdopen(handle, "rb", closefd=False) as stream:
             raw = stream.read(MAX_RESULT_BYTES + 1)
     except OSError as error:
-        raise ResultFileError(source, f"cannot read: {error.strerror or error}") from None
+        raise ResultFileError(source, f"lässt sich nicht lesen: {os_reason(error)}") from None
     finally:
         os.close(handle)
     if len(raw) > MAX_RESULT_BYTES:  # grew since fstat
@@ -247,7 +253,7 @@ def _depth(data: Any) -> int:
 def _check_schema_version(source: str, version: object) -> None:
     supported_major, _, newest_minor = SCHEMA_VERSION.partition(".")
     if not isinstance(version, str) or not version:
-        raise ResultFileError(source, "has no schema_version; expected an audit result")
+        raise ResultFileError(source, "hat keine schema_version; erwartet: ein Audit-Ergebnis")
     readable = f"{supported_major}.0 bis {SCHEMA_VERSION}"
     match = _VERSION.match(version)
     if match is None:
@@ -314,8 +320,9 @@ def compare(
     if not _same_company(before.company, after.company):
         raise ResultFileError(
             after_source,
-            f"is an audit of {_describe(after.company)}, but {before_source} is one of "
-            f"{_describe(before.company)}; audit diff compares two audits of the same company",
+            f"ist ein Audit von {_describe(after.company)}, {before_source} aber eines von "
+            f"{_describe(before.company)}; audit diff vergleicht zwei Audits desselben "
+            "Unternehmens",
         )
     numbers_before = {r.measure: n for n, r in enumerate(before.recommendations, start=1)}
     numbers_after = {r.measure: n for n, r in enumerate(after.recommendations, start=1)}

@@ -50,8 +50,8 @@ def _print(html: str) -> bytes:
     except ImportError:
         raise MissingDependencyError(
             "playwright",
-            "PDF needs the optional extra 'pdf': pip install 'kundenkompass[pdf]' "
-            "(and Chromium, e.g. apt install chromium)",
+            "PDF braucht das optionale Extra 'pdf': pip install 'kundenkompass[pdf]' "
+            "(und Chromium, z. B. apt install chromium)",
         ) from None
     try:
         with sync_playwright() as playwright:
@@ -67,8 +67,9 @@ def _print(html: str) -> bytes:
             finally:
                 browser.close()
     except Error as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "unknown"
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "unbekannt"
         raise RenderError(
-            f"Chromium could not print the PDF ({first_line}); install chromium "
-            "(apt install chromium) or set KUNDENKOMPASS_CHROMIUM to a Chromium binary"
+            f"Chromium konnte das PDF nicht drucken ({first_line}); bitte Chromium "
+            "installieren (apt install chromium) oder KUNDENKOMPASS_CHROMIUM auf ein "
+            "Chromium-Programm setzen"
         ) from None

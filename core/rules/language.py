@@ -35,6 +35,7 @@ from itertools import product
 from typing import Annotated, Any, Literal
 
 from kundenkompass.errors import RuleError
+from kundenkompass.files.reasons import validation_reason
 from kundenkompass.models import Identifier, LocalizedText
 from kundenkompass.vocabulary import (
     OPERATORS,
@@ -80,9 +81,9 @@ def number_problem(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     if isinstance(value, float) and not math.isfinite(value):
-        return f"{value!r} is not a finite number"
+        return f"{value!r} ist keine endliche Zahl"
     if abs(value) > MAX_RULE_NUMBER:
-        return f"{value!r} is out of range; numbers in rules lie between -1e15 and 1e15"
+        return f"{value!r} liegt außerhalb des Bereichs; Zahlen in Regeln liegen zwischen -1e15 und 1e15"
     return None
 
 
@@ -217,34 +218,38 @@ def parse_rules(data: Mapping[str, Any], origin: str) -> list[Rule]:
     unknown = set(data) - {"rule"}
     if unknown:
         raise RuleError(
-            origin, None, f"unknown top-level key(s) {sorted(unknown)}; expected [[rule]] tables"
+            origin,
+            None,
+            f"unbekannte Schlüssel auf oberster Ebene: {sorted(unknown)}; erwartet: Tabellen [[rule]]",
         )
     rules = data.get("rule", [])
     if not isinstance(rules, list):
-        raise RuleError(origin, None, "'rule' must be an array of tables ([[rule]])")
+        raise RuleError(origin, None, "'rule' muss eine Liste von Tabellen sein ([[rule]])")
     return [parse_rule(entry, origin, index) for index, entry in enumerate(rules)]
 
 
 def parse_rule(entry: Any, origin: str, index: int = 0) -> Rule:
     if not isinstance(entry, Mapping):
-        raise RuleError(origin, f"rule[{index}]", "must be a table")
+        raise RuleError(origin, f"rule[{index}]", "muss eine Tabelle sein")
     rule_id = entry.get("id")
     label = rule_id if isinstance(rule_id, str) else f"rule[{index}]"
     allowed = {"id", "when", "unless", "recommend", "derive", "priority", "reason", "mentions"}
     unknown = sorted(set(entry) - allowed)
     if unknown:
-        raise RuleError(origin, label, f"unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+        raise RuleError(
+            origin, label, f"unbekannte Schlüssel {unknown}; erlaubt: {sorted(allowed)}"
+        )
     if "when" not in entry:
-        raise RuleError(origin, label, "missing 'when' (the rule's condition)")
+        raise RuleError(origin, label, "'when' fehlt (die Bedingung der Regel)")
     has_recommend = "recommend" in entry
     has_derive = "derive" in entry
     if has_recommend == has_derive:
-        raise RuleError(origin, label, "needs exactly one action: 'recommend' or 'derive'")
+        raise RuleError(origin, label, "braucht genau eine Aktion: 'recommend' oder 'derive'")
     if has_derive and "reason" in entry:
-        raise RuleError(origin, label, "'reason' belongs to rules that recommend a measure")
+        raise RuleError(origin, label, "'reason' gehört zu Regeln, die eine Maßnahme empfehlen")
     if "priority" in entry and entry["priority"] not in PRIORITIES:
         raise RuleError(
-            origin, label, f"priority {entry['priority']!r} is not one of {list(PRIORITIES)}"
+            origin, label, f"Priorität {entry['priority']!r} ist keine von {list(PRIORITIES)}"
         )
     when = parse_condition(entry["when"], origin, label, "when")
     parsed: dict[str, Any] = {**entry, "when": when, "origin": origin}
@@ -258,11 +263,11 @@ def parse_rule(entry: Any, origin: str, index: int = 0) -> Rule:
             raise RuleError(
                 origin,
                 label,
-                'mentions: expected an array of key paths such as "facts.eigene_website" '
-                'or "answers.google_business_profil"',
+                'mentions: erwartet: eine Liste von Schlüsselpfaden wie "facts.eigene_website" '
+                'oder "answers.google_business_profil"',
             )
         if "reason" not in entry:
-            raise RuleError(origin, label, "mentions: only a rule with a 'reason' mentions inputs")
+            raise RuleError(origin, label, "mentions: nur eine Regel mit 'reason' nennt Eingaben")
         parsed["mentions"] = tuple(mentions)
     try:
         return Rule.model_validate(parsed)
@@ -272,20 +277,24 @@ def parse_rule(entry: Any, origin: str, index: int = 0) -> Rule:
 
 def parse_condition(raw: Any, origin: str, rule: str, path: str) -> Condition:
     if not isinstance(raw, Mapping):
-        raise RuleError(origin, rule, f"{path}: a condition must be a table, got {raw!r}")
+        raise RuleError(
+            origin, rule, f"{path}: eine Bedingung muss eine Tabelle sein, erhalten: {raw!r}"
+        )
     keys = set(raw)
     combinators = keys & set(COMBINATORS)
     if combinators:
         if len(keys) != 1:
             raise RuleError(
-                origin, rule, f"{path}: '{next(iter(combinators))}' must stand alone in its table"
+                origin,
+                rule,
+                f"{path}: '{next(iter(combinators))}' muss allein in seiner Tabelle stehen",
             )
         (name,) = combinators
         body = raw[name]
         if name == "not":
             return Not(condition=parse_condition(body, origin, rule, f"{path}.not"))
         if not isinstance(body, list) or not body:
-            raise RuleError(origin, rule, f"{path}.{name}: expected a non-empty array")
+            raise RuleError(origin, rule, f"{path}.{name}: erwartet: eine nicht leere Liste")
         children = tuple(
             parse_condition(child, origin, rule, f"{path}.{name}[{i}]")
             for i, child in enumerate(body)
@@ -298,30 +307,32 @@ def parse_condition(raw: Any, origin: str, rule: str, path: str) -> Condition:
         raise RuleError(
             origin,
             rule,
-            f"{path}: unknown key(s) {sorted(strange)}; a condition names one of "
-            f"{list(SUBJECTS)} and one operator of {list(OPERATORS)}, or combines "
-            f"conditions with {list(COMBINATORS)}",
+            f"{path}: unbekannte Schlüssel {sorted(strange)}; eine Bedingung nennt eines von "
+            f"{list(SUBJECTS)} und einen Operator aus {list(OPERATORS)} oder verknüpft "
+            f"Bedingungen mit {list(COMBINATORS)}",
         )
     if len(subjects) != 1:
-        raise RuleError(origin, rule, f"{path}: name exactly one of {list(SUBJECTS)}")
+        raise RuleError(origin, rule, f"{path}: genau eines von {list(SUBJECTS)} angeben")
     if len(operators) != 1:
-        raise RuleError(origin, rule, f"{path}: name exactly one operator of {list(OPERATORS)}")
+        raise RuleError(origin, rule, f"{path}: genau einen Operator aus {list(OPERATORS)} angeben")
     (subject,) = subjects
     (operator,) = operators
     key = raw[subject]
     if not isinstance(key, str):
-        raise RuleError(origin, rule, f"{path}.{subject}: expected a key name, got {key!r}")
+        raise RuleError(
+            origin, rule, f"{path}.{subject}: erwartet: ein Schlüsselname, erhalten: {key!r}"
+        )
     value = raw[operator]
     if operator in ("in", "not_in"):
         if not isinstance(value, list) or not value:
-            raise RuleError(origin, rule, f"{path}.{operator}: expected a non-empty array")
+            raise RuleError(origin, rule, f"{path}.{operator}: erwartet: eine nicht leere Liste")
         value = tuple(value)
     elif operator == "is_unknown" and not isinstance(value, bool):
-        raise RuleError(origin, rule, f"{path}.is_unknown: expected true or false")
+        raise RuleError(origin, rule, f"{path}.is_unknown: erwartet: true oder false")
     for item in value if isinstance(value, tuple) else (value,):
         if not isinstance(item, bool | int | float | str):
             raise RuleError(
-                origin, rule, f"{path}.{operator}: expected a string, number or boolean"
+                origin, rule, f"{path}.{operator}: erwartet: ein Text, eine Zahl oder true/false"
             )
         problem = number_problem(item)
         if problem:
@@ -334,8 +345,7 @@ def _first_pydantic_message(error: ValueError) -> str:
     if callable(errors):
         first = errors()[0]
         location = ".".join(str(part) for part in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        return f"{location}: {message}"
+        return f"{location}: {validation_reason(first)}"
     return str(error)
 
 

@@ -46,7 +46,7 @@ def never_fires(rule: Rule, lookup: Lookup, measure: Measure | None = None) -> s
     reasons = []
     alternatives = rule.alternatives()
     if not alternatives:
-        return "its 'unless' is known true whenever its 'when' is true"
+        return "ihr 'unless' ist immer bekannt wahr, wenn ihr 'when' wahr ist"
     for leaves in alternatives:
         reason = impossible(leaves, lookup, measure)
         if reason is None:
@@ -54,7 +54,7 @@ def never_fires(rule: Rule, lookup: Lookup, measure: Measure | None = None) -> s
         reasons.append(reason)
     if len(reasons) == 1:
         return reasons[0]
-    return "none of its alternatives can be true: " + "; ".join(
+    return "keine ihrer Alternativen kann wahr sein: " + "; ".join(
         f"({number}) {reason}" for number, reason in enumerate(reasons, start=1)
     )
 
@@ -77,21 +77,21 @@ def impossible(
 
 
 def _describe(tests: list[Leaf]) -> str:
-    return " and ".join(test.describe() for test in tests)
+    return " und ".join(test.describe() for test in tests)
 
 
 def _ref_problem(ref: str, tests: list[Leaf], space: ValueSpace) -> str | None:
     unknown = [t for t in tests if t.operator == "is_unknown"]
     values = [t for t in tests if t.operator != "is_unknown"]
     if {t.value for t in unknown} == {True, False}:
-        return f"{_describe(unknown)} contradict each other"
+        return f"{_describe(unknown)} widersprechen sich"
     if any(t.value is True for t in unknown) and values:
-        return f"{_describe(tests)} contradict each other (an unknown value has no value)"
+        return f"{_describe(tests)} widersprechen sich (ein unbekannter Wert hat keinen Wert)"
     if not values:
         return None
     if space.derived_values is not None:
         if not space.derived_values:
-            return f"{ref} is never set: no rule or derivation derives it"
+            return f"{ref} wird nie gesetzt: keine Regel und keine Ableitung leitet ihn ab"
         return _finite_problem(ref, values, space.derived_values, derived=True)
     kind = space.definition.type
     if kind is FactType.BOOL:
@@ -102,7 +102,7 @@ def _ref_problem(ref: str, tests: list[Leaf], space: ValueSpace) -> str | None:
         required = {t.value for t in values if t.operator == "contains"}
         excluded = {t.value for t in values if t.operator == "not_contains"}
         if required & excluded:
-            return f"{_describe(values)} contradict each other"
+            return f"{_describe(values)} widersprechen sich"
         return None
     if kind in (FactType.INT, FactType.FLOAT):
         return _number_problem(ref, values, space.definition)
@@ -117,10 +117,10 @@ def _finite_problem(
         if not any(evaluate_leaf(test, {ref: value}) for value in candidates):
             if derived:
                 shown = ", ".join(_show(value) for value in candidates)
-                return f"{test.describe()} can never hold: rules only derive {shown}"
-            return f"{test.describe()} can never hold"
+                return f"{test.describe()} kann nie gelten: Regeln leiten nur {shown} ab"
+            return f"{test.describe()} kann nie gelten"
     if not any(all(evaluate_leaf(t, {ref: value}) for t in tests) for value in candidates):
-        return f"{_describe(tests)} contradict each other"
+        return f"{_describe(tests)} widersprechen sich"
     return None
 
 
@@ -133,7 +133,7 @@ def _text_problem(tests: list[Leaf]) -> str | None:
     for test in positive[1:]:
         candidates &= set(_values(test))
     if not any(all(evaluate_leaf(t, {ref: value}) for t in tests) for value in candidates):
-        return f"{_describe(tests)} contradict each other"
+        return f"{_describe(tests)} widersprechen sich"
     return None
 
 
@@ -145,10 +145,10 @@ def _number_problem(ref: str, tests: list[Leaf], definition: FactDefinition) -> 
     for test in tests:
         if not _number_interval_holds([test], low, high, whole):
             if shown_range:
-                return f"{test.describe()} can never hold: the fact ranges from {shown_range}"
-            return f"{test.describe()} can never hold"
+                return f"{test.describe()} kann nie gelten: der Fakt reicht von {shown_range}"
+            return f"{test.describe()} kann nie gelten"
     if not _number_interval_holds(tests, low, high, whole):
-        return f"{_describe(tests)} contradict each other"
+        return f"{_describe(tests)} widersprechen sich"
     return None
 
 
@@ -204,12 +204,12 @@ def _sector_problem(
         if space is not None and space.sectors:
             sectors = set(space.sectors)
             allowed = sectors if allowed is None else allowed & sectors
-            sources.append(f"{ref} (sector {', '.join(sorted(sectors))})")
+            sources.append(f"{ref} (Branche {', '.join(sorted(sectors))})")
     if measure is not None and measure.sectors:
         allowed = set(measure.sectors) if allowed is None else allowed & set(measure.sectors)
-        sources.append(f"measure {measure.id!r} (sector {', '.join(sorted(measure.sectors))})")
+        sources.append(f"Maßnahme {measure.id!r} (Branche {', '.join(sorted(measure.sectors))})")
     if allowed is not None and not allowed:
-        return "it needs " + " and ".join(sources) + ", which no company has together"
+        return "sie braucht " + " und ".join(sources) + ", was kein Unternehmen zugleich hat"
     sector_tests = by_ref.get("company.sector", [])
     if (
         allowed
@@ -219,7 +219,7 @@ def _sector_problem(
             for sector in allowed
         )
     ):
-        return f"{_describe(sector_tests)} excludes {' and '.join(sources)}"
+        return f"{_describe(sector_tests)} schließt {' und '.join(sources)} aus"
     return None
 
 
@@ -229,8 +229,8 @@ def _channel_problem(by_ref: dict[str, list[Leaf]], measure: Measure | None) -> 
     excluded = {t.value for t in by_ref.get("company.channels", []) if t.operator == "not_contains"}
     if set(measure.channels) <= excluded:
         return (
-            f"measure {measure.id!r} is only for companies with channel(s) "
-            f"{', '.join(measure.channels)}, which the condition excludes"
+            f"Maßnahme {measure.id!r} ist nur für Unternehmen mit den Kanälen "
+            f"{', '.join(measure.channels)}, die die Bedingung ausschließt"
         )
     return None
 
@@ -252,4 +252,4 @@ def _range(definition: FactDefinition) -> str:
         return ""
     low = "−∞" if definition.minimum is None else f"{definition.minimum:g}"
     high = "∞" if definition.maximum is None else f"{definition.maximum:g}"
-    return f"{low} to {high}"
+    return f"{low} bis {high}"

@@ -39,6 +39,7 @@ from typing import IO, Any, Literal
 from kundenkompass.engine import Engine
 from kundenkompass.errors import KundenkompassError, OutputError, ProfileError
 from kundenkompass.files.limits import InputLimitError, Limits, parse_json
+from kundenkompass.files.reasons import os_reason
 from kundenkompass.files.together import finish_renames, rename_together, temporary_beside
 from kundenkompass.results import AuditResult
 from kundenkompass.vocabulary import PHASES
@@ -98,7 +99,7 @@ class BatchRecord(BaseModel):
         """The typed result (raises ``ValueError`` for an error record)."""
         if self.result_json is None:
             raise ValueError(
-                f"{self.profile}: no result: {self.error.message if self.error else ''}"
+                f"{self.profile}: kein Ergebnis: {self.error.message if self.error else ''}"
             )
         return AuditResult.model_validate_json(self.result_json)
 
@@ -149,7 +150,7 @@ class BatchInterrupted(KundenkompassError):
     def __init__(self, signal_number: int) -> None:
         self.signal_number = signal_number
         self.exit_code = 128 + signal_number
-        super().__init__(f"interrupted by {signal.Signals(signal_number).name}")
+        super().__init__(f"abgebrochen durch {signal.Signals(signal_number).name}")
 
 
 def expand_profiles(arguments: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -187,7 +188,9 @@ def audit_one(engine: Engine, index: int, path: str | os.PathLike[str]) -> Batch
     name = profile_name(path)
     try:
         if name != os.fspath(path):
-            raise ProfileError(name, "the file name is not valid UTF-8; rename the file")
+            raise ProfileError(
+                name, "der Dateiname ist kein gültiges UTF-8; bitte die Datei umbenennen"
+            )
         result = engine.audit(Path(path))
     except KundenkompassError as error:
         failure = BatchFailure(
@@ -196,7 +199,7 @@ def audit_one(engine: Engine, index: int, path: str | os.PathLike[str]) -> Batch
     except Exception as error:  # a bug shows in this profile's record, not in the batch
         failure = BatchFailure(
             kind="InternalError",
-            message=f"{name}: internal error: {type(error).__name__}: {error}",
+            message=f"{name}: interner Fehler: {type(error).__name__}: {error}",
             exit_code=INTERNAL_ERROR,
         )
     else:
@@ -309,7 +312,7 @@ def _chunk_records(
     except BrokenProcessPool:
         # A worker died (e.g. killed for memory): its profiles get error records.
         return [
-            _lost(index, name, "the worker process auditing it stopped unexpectedly")
+            _lost(index, name, "der Arbeitsprozess, der es prüfte, hat unerwartet aufgehört")
             for index, name in chunk
         ]
 
@@ -340,7 +343,7 @@ def _start_method() -> str:
 def _lost(index: int, name: str, why: str) -> BatchRecord:
     shown = profile_name(name)
     failure = BatchFailure(
-        kind="InternalError", message=f"{shown}: internal error: {why}", exit_code=INTERNAL_ERROR
+        kind="InternalError", message=f"{shown}: interner Fehler: {why}", exit_code=INTERNAL_ERROR
     )
     return BatchRecord(
         index=index, profile=shown, error=failure, summary=_error_row(shown, failure)
@@ -365,7 +368,7 @@ def _start_worker(engine_factory: EngineFactory) -> None:
         _worker_error = WorkerStartError(str(error), error.exit_code)
     except Exception as error:
         _worker_error = WorkerStartError(
-            f"internal error: {type(error).__name__}: {error}", INTERNAL_ERROR
+            f"interner Fehler: {type(error).__name__}: {error}", INTERNAL_ERROR
         )
 
 
@@ -508,23 +511,29 @@ def check_outputs(
     """Refuse output locations that cannot be written, before any audit runs."""
     targets = [output] if summary is None else [output, summary]
     if summary is not None and _same_file(summary, output):
-        raise OutputError(str(summary), "is the same file as --output")
+        raise OutputError(str(summary), "ist dieselbe Datei wie --output")
     inputs = {_key(path) for path in profiles}
     for target in targets:
         if _key(target) in inputs:
-            raise OutputError(str(target), "is one of the profiles; choose another file name")
+            raise OutputError(
+                str(target), "ist eines der Profile; bitte einen anderen Dateinamen wählen"
+            )
         if target.is_dir():
-            raise OutputError(str(target), "is a directory; expected a file name")
+            raise OutputError(str(target), "ist ein Ordner; erwartet: ein Dateiname")
         folder = target.parent
         if not folder.is_dir():
-            raise OutputError(str(target), f"folder {str(folder)!r} does not exist")
+            raise OutputError(str(target), f"der Ordner {str(folder)!r} existiert nicht")
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise OutputError(str(target), f"folder {str(folder)!r} is not writable")
+            raise OutputError(
+                str(target), f"in den Ordner {str(folder)!r} darf nicht geschrieben werden"
+            )
         if os.path.lexists(target):
             if not (force or resume):
-                raise OutputError(str(target), "already exists; use --force to replace it")
+                raise OutputError(str(target), "existiert bereits; --force ersetzt die Datei")
             if not stat.S_ISREG(os.lstat(target).st_mode):
-                raise OutputError(str(target), "is not a regular file; it is not replaced")
+                raise OutputError(
+                    str(target), "ist keine gewöhnliche Datei; sie wird nicht ersetzt"
+                )
 
 
 def write_batch(
@@ -619,7 +628,9 @@ def _earlier_records(output: Path) -> dict[str, tuple[int, int]]:
                 ):
                     kept[entry["profile"]] = (position, len(line))
     except OSError as error:
-        raise OutputError(str(output), f"cannot read it to resume: {error.strerror}") from None
+        raise OutputError(
+            str(output), f"lässt sich zum Fortsetzen nicht lesen: {os_reason(error)}"
+        ) from None
     return kept
 
 
@@ -682,7 +693,9 @@ class _Outputs:
                 if self.summary_writer is not None and cells is not None:
                     self.summary_writer.write_cells(cells)
         except OSError as error:
-            raise OutputError(str(self.targets[0]), f"cannot write: {error.strerror}") from None
+            raise OutputError(
+                str(self.targets[0]), f"lässt sich nicht schreiben: {os_reason(error)}"
+            ) from None
 
     def commit(self) -> None:
         """Flush both files to disk, then give them their names together."""
@@ -692,7 +705,9 @@ class _Outputs:
                 os.fsync(stream.fileno())
                 stream.close()
         except OSError as error:
-            raise OutputError(str(self.targets[0]), f"cannot write: {error.strerror}") from None
+            raise OutputError(
+                str(self.targets[0]), f"lässt sich nicht schreiben: {os_reason(error)}"
+            ) from None
         rename_together(list(zip(self.temporaries, self.targets, strict=True)))
         self.committed = True
 

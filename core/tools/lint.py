@@ -55,6 +55,7 @@ from kundenkompass.catalog.checks import (
     findings,
     rule_findings,
 )
+from kundenkompass.catalog.kinds import kind_label
 from kundenkompass.catalog.plugin_manager import PluginInfo, info_for_object
 from kundenkompass.rules.language import Rule
 from kundenkompass.rules.satisfiability import ValueSpace, never_fires
@@ -186,14 +187,17 @@ def _merge(
                     continue
                 other, other_kind = earlier
                 where = (
-                    "twice in the same file"
+                    "zweimal in derselben Datei"
                     if other is source
-                    else f"also by {other.name!r} ({other.file_of(other_kind)})"
+                    else f"auch von {other.name!r} ({other.file_of(other_kind)})"
                 )
                 if source.linted:
                     problems.append(
                         source.problem(
-                            "duplicate-id", f"{space} id is contributed {where}", kind, identifier
+                            "duplicate-id",
+                            f"{kind_label(space)}-ID wird geliefert: {where}",
+                            kind,
+                            identifier,
                         )
                     )
     catalog = Catalog()
@@ -293,9 +297,9 @@ def _unreachable(source: Source, catalog: Catalog, never: dict[str, str]) -> lis
     for measure in source.measures:
         recommending = sorted(r.id for r in catalog.rules.values() if r.recommend == measure.id)
         if not recommending:
-            message = "no rule recommends this measure"
+            message = "keine Regel empfiehlt diese Maßnahme"
         elif all(rule_id in never for rule_id in recommending):
-            message = "only rules that can never fire recommend it: " + ", ".join(recommending)
+            message = "nur Regeln, die nie feuern können, empfehlen sie: " + ", ".join(recommending)
         else:
             continue
         found.append(source.problem("unreachable-measure", message, "measure", measure.id))
@@ -319,7 +323,7 @@ def _cycles(
             if leaf.subject == "fact" and leaf.key in rule_derived:
                 depends.setdefault(rule.derive.fact, {}).setdefault(leaf.key, rule.id)
     for cycle in _circles({k: set(v) for k, v in depends.items()}):
-        steps = [f"{fact} (rule {depends[fact][nxt]!r})" for fact, nxt in _pairs(cycle)]
+        steps = [f"{fact} (Regel {depends[fact][nxt]!r})" for fact, nxt in _pairs(cycle)]
         rules = [depends[fact][nxt] for fact, nxt in _pairs(cycle)]
         for rule_id in rules:
             source = owner_of.get(("rule", rule_id))
@@ -327,7 +331,7 @@ def _cycles(
                 found.append(
                     source.problem(
                         "cycle",
-                        "derived facts depend on each other in a circle: "
+                        "abgeleitete Fakten hängen im Kreis voneinander ab: "
                         + " → ".join([*steps, cycle[0]]),
                         "rule",
                         rule_id,
@@ -344,7 +348,7 @@ def _cycles(
                 found.append(
                     source.problem(
                         "cycle",
-                        "measures are each other's prerequisites: "
+                        "Maßnahmen sind gegenseitig Voraussetzung füreinander: "
                         + " → ".join([*cycle, cycle[0]]),
                         "measure",
                         measure_id,

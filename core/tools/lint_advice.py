@@ -46,12 +46,12 @@ def advice_problems(sources: list[Source], catalog: Catalog) -> list[Problem]:
             continue
         for item in source.checklist:
             for channels in uncovered(item, catalog):
-                shown = " and ".join(channels)
+                shown = " und ".join(channels)
                 problems.append(
                     source.problem(
                         "uncovered-answer",
-                        f'answered "nein" on its own, it makes no rule recommend a measure '
-                        f"for a company selling through {shown}",
+                        f'allein mit "nein" beantwortet, lässt er keine Regel eine Maßnahme '
+                        f"empfehlen für ein Unternehmen, das über {shown} verkauft",
                         "checklist item",
                         item.id,
                     )
@@ -61,7 +61,7 @@ def advice_problems(sources: list[Source], catalog: Catalog) -> list[Problem]:
                 problems.append(
                     source.problem(
                         "untested-mention",
-                        f"its reason mentions {ref}, which the rule does not test",
+                        f"ihre Begründung nennt {ref}, das die Regel nicht prüft",
                         "rule",
                         rule.id,
                     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from kundenkompass.catalog import plugin_manager
 from kundenkompass.catalog.checks import BUILT_IN_DISTRIBUTION
+from kundenkompass.catalog.kinds import kind_label
 from kundenkompass.catalog.locate import locate
 from kundenkompass.catalog.plugin_data import TABLES_BY_FILE, PluginData
 from kundenkompass.catalog.rulesets import (
@@ -33,6 +34,7 @@ from kundenkompass.errors import (
     RuleError,
     TomlFileError,
 )
+from kundenkompass.files.reasons import validation_reason
 from kundenkompass.files.toml_files import load_toml_file
 from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
 from kundenkompass.rules.language import Rule
@@ -71,7 +73,7 @@ class Problem(BaseModel):
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
         where += f":{self.column}" if self.line and self.column else ""
-        subject = f"{self.kind} {self.id!r}: " if self.kind and self.id else ""
+        subject = f"{kind_label(self.kind)} {self.id!r}: " if self.kind and self.id else ""
         return f"{where}: {subject}{self.message} [{self.code}]"
 
 
@@ -242,8 +244,8 @@ def plugin_source(
             source.problems.append(
                 source.problem(
                     "invalid-file",
-                    f"{hook} must return a list of {MODELS[hook].__name__}, "
-                    f"got {type(result).__name__}",
+                    f"{hook} muss eine Liste von {MODELS[hook].__name__} liefern, "
+                    f"erhalten: {type(result).__name__}",
                     kind,
                 )
             )
@@ -263,8 +265,8 @@ def _checked_entry(hook: str, entry: object, position: int) -> BaseModel | str:
     model = MODELS[hook]
     if not isinstance(entry, model):
         return (
-            f"{hook} returned {type(entry).__name__} at position {position}; "
-            f"expected {model.__name__}"
+            f"{hook} lieferte {type(entry).__name__} an Position {position}; "
+            f"erwartet: {model.__name__}"
         )
     try:
         # Built with model_construct() or changed afterwards: check the fields again.
@@ -272,9 +274,12 @@ def _checked_entry(hook: str, entry: object, position: int) -> BaseModel | str:
     except ValidationError as error:
         first = error.errors()[0]
         location = ".".join(str(part) for part in first["loc"])
-        return f"{hook} returned an invalid {model.__name__} at position {position}: {location}: {first['msg']}"
+        return (
+            f"{hook} lieferte ein ungültiges {model.__name__} an Position {position}: "
+            f"{location}: {validation_reason(first)}"
+        )
     except Exception as error:
-        return f"{hook} returned an unusable {model.__name__} at position {position}: {error}"
+        return f"{hook} lieferte ein unbrauchbares {model.__name__} an Position {position}: {error}"
 
 
 def _load_problem(source: Source, hook: str, kind: str, error: Exception) -> Problem:
@@ -307,7 +312,7 @@ def _load_problem(source: Source, hook: str, kind: str, error: Exception) -> Pro
             column = int(prefix.group(3)) if prefix.group(3) else None
             message = message[len(prefix.group(0)) :]
     else:
-        message = f"{hook} raised {type(error).__name__}: {error}"
+        message = f"{hook} löste {type(error).__name__} aus: {error}"
         frame = _innermost_frame(error)
         if frame is not None:
             file, line, column = frame[0], frame[1], 1
@@ -393,7 +398,7 @@ def installed_sources(
 
 
 def _broken(skipped: plugin_manager.SkippedPlugin) -> Problem:
-    file, line = skipped.location or (f"entry point {skipped.name!r}", None)
+    file, line = skipped.location or (f"Einstiegspunkt {skipped.name!r}", None)
     return Problem(
         code="broken-plugin",
         file=shown_path(file) if line else file,
@@ -426,7 +431,7 @@ def shipped_sources(source: Source, plugin: object, linted: bool) -> list[Source
         source.problems.append(
             source.problem(
                 "invalid-file",
-                "register_rulesets must return a list of ruleset file paths, got "
+                "register_rulesets muss eine Liste von Regelwerk-Dateipfaden liefern, erhalten: "
                 f"{type(result).__name__}",
             )
         )
@@ -536,7 +541,7 @@ def gather(paths: Iterable[str | Path] = ()) -> list[Source]:
     ruleset_files: list[Path] = []
     for path in given:
         if not path.exists():
-            raise ProfileError(str(path), "no such file or folder")
+            raise ProfileError(str(path), "Datei oder Ordner nicht gefunden")
         if path.is_dir() and any((path / name).exists() for name in PLUGIN_FILES):
             plugin_folders.append(path)
         elif path.is_file() and path.name in PLUGIN_FILES and not is_ruleset_file(path):

@@ -17,7 +17,7 @@ from rich.table import Table
 def checklist_entries(catalog: Catalog, phase: str | None = None) -> list[dict[str, Any]]:
     if phase is not None and phase not in PHASES:
         raise ProfileError(
-            "--phase", f"unknown phase {phase!r}; expected one of {', '.join(PHASES)}"
+            "--phase", f"unbekannte Phase {phase!r}; erwartet: eine von {', '.join(PHASES)}"
         )
     return [
         {

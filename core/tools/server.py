@@ -28,6 +28,7 @@ import asyncio
 import logging
 import os
 from enum import Enum
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,6 +41,7 @@ from kundenkompass import __version__
 from kundenkompass.engine import Engine
 from kundenkompass.errors import KundenkompassError, ProfileError
 from kundenkompass.files.limits import printable
+from kundenkompass.files.reasons import validation_reason
 from kundenkompass.profile.load import Profile
 from kundenkompass.profile.schemas import profile_schema, result_schema
 from kundenkompass.results import AuditResult
@@ -83,14 +85,19 @@ TOML_TYPES = frozenset({"application/toml", "application/x-toml", "text/toml"})
 Phase = Enum("Phase", {phase: phase for phase in PHASES}, type=str)  # type: ignore[misc]
 
 _TITLES = {
-    400: "Bad request",
-    404: "Not found",
-    405: "Method not allowed",
-    413: "Request body too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    500: "Internal error",
-    503: "Service unavailable",
+    400: "Ungültige Anfrage",
+    404: "Nicht gefunden",
+    405: "Methode nicht erlaubt",
+    413: "Anfrage zu groß",
+    415: "Nicht unterstütztes Format",
+    422: "Ungültige Eingabe",
+    500: "Interner Fehler",
+    503: "Dienst nicht verfügbar",
+}
+#: German details for the errors the web framework raises with its English status phrase.
+_FRAMEWORK_DETAILS = {
+    404: "diese Adresse gibt es nicht",
+    405: "diese Methode ist für diese Adresse nicht erlaubt",
 }
 
 logger = logging.getLogger("kundenkompass.server")
@@ -103,7 +110,7 @@ class Problem(BaseModel):
     line prints for the same input (with ``request`` in place of the file name)."""
 
     type: str = Field(default="about:blank", description="Always about:blank.")
-    title: str = Field(description="The HTTP status phrase, e.g. Invalid input.")
+    title: str = Field(description="The status in German words, e.g. Ungültige Eingabe.")
     status: int = Field(description="The HTTP status code.")
     detail: str = Field(description="What is wrong, in one line.")
     key_path: str | None = Field(default=None, description="Where in the profile, e.g. facts.x.")
@@ -137,7 +144,7 @@ def problem_response(
 ) -> JSONResponse:
     """A problem JSON answer; the detail is made printable (it may echo request data)."""
     problem = Problem(
-        title=_TITLES.get(status, "Error"),
+        title=_TITLES.get(status, "Fehler"),
         status=status,
         detail=printable(detail),
         key_path=printable(key_path) if key_path else None,
@@ -202,25 +209,31 @@ def create_app(
 
     @app.exception_handler(_BodyTooLarge)
     async def _too_large(request: Request, error: _BodyTooLarge) -> JSONResponse:
-        return problem_response(413, f"request body too large; at most {max_body_bytes} bytes")
+        return problem_response(413, f"die Anfrage ist zu groß; höchstens {max_body_bytes} Bytes")
 
     @app.exception_handler(_UnsupportedType)
     async def _unsupported(request: Request, error: _UnsupportedType) -> JSONResponse:
         return problem_response(
             415,
-            f"unsupported content type {str(error) or '(none)'}; send application/json "
-            "or application/toml",
+            f"nicht unterstützter Content-Type {str(error) or '(keiner)'}; bitte "
+            "application/json oder application/toml senden",
         )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {}
         where = ".".join(str(part) for part in first.get("loc", ()))
-        return problem_response(422, f"{where}: {first.get('msg', 'invalid')}", key_path=where)
+        reason = validation_reason(first) if first else "ungültig"
+        return problem_response(422, f"{where}: {reason}", key_path=where)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        response = problem_response(error.status_code, str(error.detail))
+        detail = str(error.detail)
+        if detail in {status.phrase for status in HTTPStatus if status.value == error.status_code}:
+            detail = _FRAMEWORK_DETAILS.get(
+                error.status_code, _TITLES.get(error.status_code, detail)
+            )
+        response = problem_response(error.status_code, detail)
         response.headers.update(error.headers or {})
         return response
 

@@ -71,11 +71,11 @@ def test_plan_keeps_the_contract(profile: Path, audits, engine) -> None:
     problems: list[str] = []
 
     for measure in expect.get("must_recommend", []):
-        assert measure in engine.catalog.measures, f"unknown measure {measure}"
+        assert measure in engine.catalog.measures, f"unbekannte Maßnahme {measure}"
         if measure not in plan:
             problems.append(f"{measure} is not recommended")
     for measure in expect.get("must_not_recommend", []):
-        assert measure in engine.catalog.measures, f"unknown measure {measure}"
+        assert measure in engine.catalog.measures, f"unbekannte Maßnahme {measure}"
         if measure in plan:
             problems.append(
                 f"{measure} is recommended ({horizon[measure]}, #{plan.index(measure) + 1})"

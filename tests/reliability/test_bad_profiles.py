@@ -92,15 +92,15 @@ def test_the_good_profile_is_accepted(audit, tmp_path):
 
 def test_empty_file(audit, tmp_path):
     path = write(tmp_path, "")
-    clean_failure(audit(path), str(path), "company: missing table [company]")
+    clean_failure(audit(path), str(path), "company: die Tabelle [company] fehlt")
 
 
 def test_directory_instead_of_a_file(audit, tmp_path):
-    clean_failure(audit(tmp_path), str(tmp_path), "is a directory")
+    clean_failure(audit(tmp_path), str(tmp_path), "ist ein Ordner")
 
 
 def test_missing_file(audit, tmp_path):
-    clean_failure(audit(tmp_path / "fehlt.toml"), "fehlt.toml", "file not found")
+    clean_failure(audit(tmp_path / "fehlt.toml"), "fehlt.toml", "Datei nicht gefunden")
 
 
 def test_unreadable_file(audit, tmp_path, monkeypatch):
@@ -112,7 +112,7 @@ def test_unreadable_file(audit, tmp_path, monkeypatch):
             raise PermissionError(13, "Permission denied")
 
         monkeypatch.setattr(Path, "read_bytes", denied)
-    clean_failure(audit(path), str(path), "permission denied")
+    clean_failure(audit(path), str(path), "keine Berechtigung")
 
 
 @pytest.mark.parametrize(
@@ -121,13 +121,13 @@ def test_unreadable_file(audit, tmp_path, monkeypatch):
 def test_devices_are_refused_without_reading_them(audit, device):
     if not Path(device).exists():
         pytest.skip(f"{device} does not exist here")
-    clean_failure(audit(device), device, "is not a regular file")
+    clean_failure(audit(device), device, "ist keine gewöhnliche Datei")
 
 
 def test_a_named_pipe_is_refused_instead_of_waiting_for_a_writer(audit, tmp_path):
     fifo = tmp_path / "profil.toml"
     os.mkfifo(fifo)
-    clean_failure(audit(fifo), str(fifo), "is not a regular file")
+    clean_failure(audit(fifo), str(fifo), "ist keine gewöhnliche Datei")
 
 
 @pytest.mark.parametrize(
@@ -137,17 +137,19 @@ def test_a_named_pipe_is_refused_instead_of_waiting_for_a_writer(audit, tmp_path
 )
 def test_binary_garbage(audit, tmp_path, garbage):
     path = write(tmp_path, garbage)
-    clean_failure(audit(path), str(path), "not a text file")
+    clean_failure(audit(path), str(path), "keine Textdatei")
 
 
 def test_binary_garbage_without_nul_bytes_names_the_position(audit, tmp_path):
     path = write(tmp_path, b'[company]\nname = "x"\n\xff\xfe\xfd\x80\x81')
-    clean_failure(audit(path), f"{path}:3:1:", "not valid UTF-8")
+    clean_failure(audit(path), f"{path}:3:1:", "kein gültiges UTF-8")
 
 
 def test_latin1_file_names_line_and_column_of_the_first_bad_byte(audit, tmp_path):
     path = write(tmp_path, GOOD.replace("Werkstatt", "Bäckerei").encode("latin-1"))
-    clean_failure(audit(path), f"{path}:2:10:", "not valid UTF-8", "re-save the file as UTF-8")
+    clean_failure(
+        audit(path), f"{path}:2:10:", "kein gültiges UTF-8", "die Datei als UTF-8 speichern"
+    )
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
@@ -174,19 +176,23 @@ def test_windows_line_endings_are_accepted(audit, tmp_path):
 @pytest.mark.parametrize(
     ("text", "position", "fragment"),
     [
-        ('[company]\nname = "x"\nchannels = ["laden"\n', ":3:20:", "Unclosed array at end of file"),
-        ('[company]\nname = \nchannels = ["laden"]\n', ":2:8:", "Invalid value"),
-        ('[company]\nname = "x\nchannels = ["laden"]\n', ":2:10:", "Illegal character"),
-        ('[company]\nname = "a\\qb"\n', ":2:12:", "Unescaped '\\'"),
-        ('[company]\nfirma name = "x"\n', ":2:7:", "Expected '=' after a key"),
-        ('[company\nname = "x"\n', ":1:9:", "Expected ']'"),
-        ('[company]\nname = "a"\nname = "b"\n', ":3:", "a key is set twice"),
-        ('[company]\nname = "a"\n[company]\n', ":3:", "Cannot declare ('company',) twice"),
-        ("[facts]\nmitarbeitende = 1979-13-45\n", ":2:", "TOML syntax error"),
-        ('[company]\n= "x"\n', ":2:1:", "Invalid statement"),
-        ('[company]\nname = "x"\nchannels = [\n', ":3:", "TOML syntax error"),
-        ("[facts]\nmitarbeitende = 0x\n", ":2:", "TOML syntax error"),
-        ('[company]\nname = """offen\n', ":2:", "TOML syntax error"),
+        (
+            '[company]\nname = "x"\nchannels = ["laden"\n',
+            ":3:20:",
+            "eine Liste ist nicht geschlossen",
+        ),
+        ('[company]\nname = \nchannels = ["laden"]\n', ":2:8:", "ungültiger Wert"),
+        ('[company]\nname = "x\nchannels = ["laden"]\n', ":2:10:", "unzulässiges Zeichen"),
+        ('[company]\nname = "a\\qb"\n', ":2:12:", "ein '\\' in einem Text ist nicht maskiert"),
+        ('[company]\nfirma name = "x"\n', ":2:7:", "nach dem Schlüssel fehlt '='"),
+        ('[company\nname = "x"\n', ":1:9:", "am Ende der Tabellenzeile fehlt ']'"),
+        ('[company]\nname = "a"\nname = "b"\n', ":3:", "ein Schlüssel ist doppelt gesetzt"),
+        ('[company]\nname = "a"\n[company]\n', ":3:", "'company' ist doppelt deklariert"),
+        ("[facts]\nmitarbeitende = 1979-13-45\n", ":2:", "TOML-Syntaxfehler"),
+        ('[company]\n= "x"\n', ":2:1:", "ungültige Anweisung"),
+        ('[company]\nname = "x"\nchannels = [\n', ":3:", "TOML-Syntaxfehler"),
+        ("[facts]\nmitarbeitende = 0x\n", ":2:", "TOML-Syntaxfehler"),
+        ('[company]\nname = """offen\n', ":2:", "TOML-Syntaxfehler"),
     ],
     ids=[
         "unclosed-array",
@@ -211,7 +217,7 @@ def test_syntax_errors_name_line_and_column(audit, tmp_path, text, position, fra
 
 def test_raw_control_character_is_a_syntax_error_with_its_position(audit, tmp_path):
     path = write(tmp_path, '[company]\nname = "a\x07b"\n')
-    clean_failure(audit(path), f"{path}:2:10:", "Illegal character")
+    clean_failure(audit(path), f"{path}:2:10:", "unzulässiges Zeichen")
 
 
 # -------------------------------------------------------------------- profile content
@@ -220,33 +226,57 @@ def test_raw_control_character_is_a_syntax_error_with_its_position(audit, tmp_pa
 @pytest.mark.parametrize(
     ("replace", "by", "fragments"),
     [
-        ('name = "Werkstatt Beispiel"', "name = 42", ("company.name", "expected a text, got 42")),
-        ('name = "Werkstatt Beispiel"', 'name = "  "', ("company.name", "must not be empty")),
-        ('channels = ["laden"]', 'channels = "laden"', ("company.channels", "expected a list")),
-        ('channels = ["laden"]', "channels = []", ("company.channels", "at least one channel")),
-        ('channels = ["laden"]', 'channels = ["laden", "laden"]', ("company.channels[1]", "twice")),
-        ("website = false", 'website = "nein"', ("facts.website", "expected true or false")),
-        ("website = false", "website = 0", ("facts.website", "expected true or false, got 0")),
-        ("mitarbeitende = 4", 'mitarbeitende = "4"', ("facts.mitarbeitende", "whole number")),
-        ("mitarbeitende = 4", "mitarbeitende = 2.5", ("facts.mitarbeitende", "whole number")),
-        ("mitarbeitende = 4", "mitarbeitende = true", ("facts.mitarbeitende", "got true")),
+        (
+            'name = "Werkstatt Beispiel"',
+            "name = 42",
+            ("company.name", "erwartet: ein Text, erhalten: 42"),
+        ),
+        ('name = "Werkstatt Beispiel"', 'name = "  "', ("company.name", "darf nicht leer sein")),
+        (
+            'channels = ["laden"]',
+            'channels = "laden"',
+            ("company.channels", "erwartet: eine Liste"),
+        ),
+        ('channels = ["laden"]', "channels = []", ("company.channels", "mindestens einen Kanal")),
+        (
+            'channels = ["laden"]',
+            'channels = ["laden", "laden"]',
+            ("company.channels[1]", "doppelt"),
+        ),
+        ("website = false", 'website = "nein"', ("facts.website", "erwartet: true oder false")),
+        (
+            "website = false",
+            "website = 0",
+            ("facts.website", "erwartet: true oder false, erhalten: 0"),
+        ),
+        ("mitarbeitende = 4", 'mitarbeitende = "4"', ("facts.mitarbeitende", "ganze Zahl")),
+        ("mitarbeitende = 4", "mitarbeitende = 2.5", ("facts.mitarbeitende", "ganze Zahl")),
+        ("mitarbeitende = 4", "mitarbeitende = true", ("facts.mitarbeitende", "erhalten: true")),
         ('zielgruppe = "gemischt"', 'zielgruppe = "Gemischt"', ("facts.zielgruppe", '"jung"')),
         (
             'zahlarten = ["bar", "karte"]',
             'zahlarten = "bar"',
-            ("facts.zahlarten", "expected a list"),
+            ("facts.zahlarten", "erwartet: eine Liste"),
         ),
         (
             'zahlarten = ["bar", "karte"]',
             'zahlarten = ["bar", 1]',
-            ("facts.zahlarten[1]", "1 is not"),
+            ("facts.zahlarten[1]", "1 ist nicht"),
         ),
-        ('zahlarten = ["bar", "karte"]', 'zahlarten = [["bar"]]', ("facts.zahlarten[0]", "a list")),
-        ('slogan = "Wir reparieren alles."', "slogan = 1.5", ("facts.slogan", "expected a text")),
+        (
+            'zahlarten = ["bar", "karte"]',
+            'zahlarten = [["bar"]]',
+            ("facts.zahlarten[0]", "eine Liste"),
+        ),
+        (
+            'slogan = "Wir reparieren alles."',
+            "slogan = 1.5",
+            ("facts.slogan", "erwartet: ein Text"),
+        ),
         (
             'kasse_schnell = "nein"',
             "kasse_schnell = true",
-            ("answers.kasse_schnell", "not an answer"),
+            ("answers.kasse_schnell", "keine Antwort"),
         ),
         (
             'kasse_schnell = "nein"',
@@ -256,12 +286,12 @@ def test_raw_control_character_is_a_syntax_error_with_its_position(audit, tmp_pa
         (
             'kasse_schnell = "nein"',
             "kasse_schnell = {}",
-            ("answers.kasse_schnell.antwort", "missing"),
+            ("answers.kasse_schnell.antwort", "fehlt"),
         ),
         (
             'kasse_schnell = "nein"',
             "kasse_schnell = []",
-            ("answers.kasse_schnell", "not an answer"),
+            ("answers.kasse_schnell", "keine Antwort"),
         ),
     ],
     ids=lambda value: value if isinstance(value, str) and len(value) < 30 else None,
@@ -280,27 +310,35 @@ def test_wrong_types_name_the_key_path_and_what_is_expected(
         (
             "mitarbeitende = 4",
             "mitarbeitende = 501",
-            ("facts.mitarbeitende", "expected 0 to 500 Personen"),
+            ("facts.mitarbeitende", "erwartet: 0 bis 500 Personen"),
         ),
-        ("mitarbeitende = 4", "mitarbeitende = -1", ("facts.mitarbeitende", "out of range")),
+        (
+            "mitarbeitende = 4",
+            "mitarbeitende = -1",
+            ("facts.mitarbeitende", "außerhalb des Bereichs"),
+        ),
         (
             "mitarbeitende = 4",
             "mitarbeitende = 9223372036854775807",
-            ("facts.mitarbeitende", "out of range"),
+            ("facts.mitarbeitende", "außerhalb des Bereichs"),
         ),
-        ("bewertung = 4.5", "bewertung = 5.01", ("facts.bewertung", "expected 1 to 5")),
-        ("bewertung = 4.5", "bewertung = nan", ("facts.bewertung", "finite")),
-        ("bewertung = 4.5", "bewertung = -inf", ("facts.bewertung", "finite")),
-        ("antwortzeit = 12.5", "antwortzeit = 1e300", ("facts.antwortzeit", "out of range")),
+        ("bewertung = 4.5", "bewertung = 5.01", ("facts.bewertung", "erwartet: 1 bis 5")),
+        ("bewertung = 4.5", "bewertung = nan", ("facts.bewertung", "endliche")),
+        ("bewertung = 4.5", "bewertung = -inf", ("facts.bewertung", "endliche")),
+        (
+            "antwortzeit = 12.5",
+            "antwortzeit = 1e300",
+            ("facts.antwortzeit", "außerhalb des Bereichs"),
+        ),
         (
             "[facts]",
             "[thresholds]\nantwort_schnell = inf\n[facts]",
-            ("thresholds.antwort_schnell", "expected a number"),
+            ("thresholds.antwort_schnell", "erwartet: eine Zahl"),
         ),
         (
             "[facts]",
             '[thresholds]\nantwort_schnell = "24"\n[facts]',
-            ("thresholds.antwort_schnell", "a number"),
+            ("thresholds.antwort_schnell", "eine Zahl"),
         ),
     ],
 )
@@ -313,11 +351,14 @@ def test_out_of_range_numbers(audit, tmp_path, replace, by, fragments):
 @pytest.mark.parametrize(
     ("extra", "fragments"),
     [
-        ("\n[antworten]\nx = 1\n", ("antworten: unknown key", "allowed: company, answers, facts")),
-        ("\n[company.adresse]\nort = 1\n", ("company.adresse: unknown key",)),
+        (
+            "\n[antworten]\nx = 1\n",
+            ("antworten: unbekannter Schlüssel", "erlaubt: company, answers, facts"),
+        ),
+        ("\n[company.adresse]\nort = 1\n", ("company.adresse: unbekannter Schlüssel",)),
         (
             "\n[thresholds]\nantwort_schnel = 3\n",
-            ("thresholds.antwort_schnel", 'did you mean "antwort_schnell"'),
+            ("thresholds.antwort_schnel", 'meinten Sie "antwort_schnell"'),
         ),
     ],
 )
@@ -332,28 +373,28 @@ def test_unknown_tables_and_keys(audit, tmp_path, extra, fragments):
         (
             'kasse_schnell = "nein"',
             'kasse_schnel = "nein"',
-            ("answers.kasse_schnel", 'did you mean "kasse_schnell"'),
+            ("answers.kasse_schnel", 'meinten Sie "kasse_schnell"'),
         ),
         (
             'kasse_schnell = "nein"',
             'gibt_es_nicht = "nein"',
-            ("answers.gibt_es_nicht", "unknown checklist item"),
+            ("answers.gibt_es_nicht", "unbekannter Checklistenpunkt"),
         ),
-        ("website = false", "webseite = false", ("facts.webseite", 'did you mean "website"')),
+        ("website = false", "webseite = false", ("facts.webseite", 'meinten Sie "website"')),
         (
             "website = false",
             "antwort_schnell = true",
-            ("facts.antwort_schnell", "derived by the engine"),
+            ("facts.antwort_schnell", "von der Engine abgeleitet"),
         ),
         (
             'beratung = { antwort = "ja", notiz = "gut" }',
             'beratung = { antwort = "ja", note = "x" }',
-            ("answers.beratung.note", "unknown key"),
+            ("answers.beratung.note", "unbekannter Schlüssel"),
         ),
         (
             'zahlarten = ["bar", "karte"]',
             'zahlarten = ["bar", "krate"]',
-            ("facts.zahlarten[1]", 'did you mean "karte"'),
+            ("facts.zahlarten[1]", 'meinten Sie "karte"'),
         ),
     ],
 )
@@ -373,7 +414,7 @@ def test_unknown_checklist_ids_and_facts(audit, tmp_path, replace, by, fragments
 )
 def test_strings_with_control_characters_are_refused(audit, tmp_path, replace, by, key_path, code):
     path = write(tmp_path, GOOD.replace(replace, by, 1))
-    clean_failure(audit(path), str(path), key_path, f"control character {code}")
+    clean_failure(audit(path), str(path), key_path, f"Steuerzeichen {code}")
 
 
 def test_newlines_and_tabs_in_a_note_are_fine(audit, tmp_path):
@@ -399,7 +440,9 @@ def test_echoed_values_and_keys_never_carry_control_characters(audit, tmp_path, 
 
 def test_overlong_text_is_refused_with_its_length(audit, tmp_path):
     path = write(tmp_path, GOOD.replace("Wir reparieren alles.", "x" * 5000))
-    clean_failure(audit(path), "facts.slogan", "text is too long (5000 characters; at most 2000)")
+    clean_failure(
+        audit(path), "facts.slogan", "der Text ist zu lang (5000 Zeichen; höchstens 2000)"
+    )
 
 
 # ------------------------------------------------------------------- size and nesting
@@ -415,12 +458,12 @@ def test_a_100_mb_file_is_refused_by_its_size_without_being_read(audit, tmp_path
 
     monkeypatch.setattr(Path, "read_bytes", never)
     monkeypatch.setattr(Path, "open", never)
-    clean_failure(audit(path), str(path), "file is too large (104,857,600 bytes)", "1,000,000")
+    clean_failure(audit(path), str(path), "die Datei ist zu groß (104.857.600 Bytes)", "1.000.000")
 
 
 def test_a_file_just_over_the_limit_is_refused_and_one_at_the_limit_is_read(tmp_path):
     over = write(tmp_path, b"#" * (MAX_FILE_BYTES + 1), "over.toml")
-    with pytest.raises(Exception, match="file is too large"):
+    with pytest.raises(Exception, match="die Datei ist zu groß"):
         read_toml_text(over)
     at_limit = write(tmp_path, b"#" * MAX_FILE_BYTES, "limit.toml")
     assert len(read_toml_text(at_limit)) == MAX_FILE_BYTES
@@ -433,7 +476,7 @@ def test_a_file_just_over_the_limit_is_refused_and_one_at_the_limit_is_read(tmp_
 )
 def test_nesting_beyond_the_profile_depth_names_the_key_path(audit, tmp_path, value):
     path = write(tmp_path, GOOD + f"\n[thresholds]\nantwort_schnell = {value}\n")
-    clean_failure(audit(path), str(path), "nested too deeply (more than 4 levels)")
+    clean_failure(audit(path), str(path), "zu tief verschachtelt (mehr als 4 Ebenen)")
 
 
 @pytest.mark.parametrize(
@@ -444,7 +487,7 @@ def test_nesting_beyond_the_profile_depth_names_the_key_path(audit, tmp_path, va
 def test_nesting_deeper_than_the_parser_recurses_is_one_clear_message(audit, tmp_path, value):
     path = write(tmp_path, f"[facts]\nslogan = {value}\n")
     assert path.stat().st_size < MAX_FILE_BYTES
-    clean_failure(audit(path), str(path), "nested too deeply")
+    clean_failure(audit(path), str(path), "zu tief verschachtelt")
 
 
 @pytest.mark.parametrize(
@@ -463,7 +506,9 @@ def test_keys_of_very_many_parts_are_refused_before_parsing(audit, tmp_path, tex
     # tomllib needs time quadratic in the parts of a key: minutes for these 200 KB files.
     path = write(tmp_path, text)
     clean_failure(
-        audit(path), f"{path}{position}", "a dotted key of more than 8 parts is nested too deeply"
+        audit(path),
+        f"{path}{position}",
+        "ein Schlüssel mit Punkten hat mehr als 8 Teile (zu tief verschachtelt)",
     )
 
 
@@ -480,7 +525,7 @@ def test_many_keys_within_the_size_limit_stop_at_the_first_unknown_one(audit, tm
     body = "".join(f"fakt_{index} = {index}\n" for index in range(20_000))
     path = write(tmp_path, GOOD + body)
     assert path.stat().st_size < MAX_FILE_BYTES
-    clean_failure(audit(path), str(path), "facts.fakt_0: unknown fact")
+    clean_failure(audit(path), str(path), "facts.fakt_0: unbekannter Fakt")
 
 
 # ------------------------------------------------------------- mappings from code/JSON
@@ -506,7 +551,7 @@ def test_mappings_from_code_get_the_same_clear_errors(werkstatt, profile, key_pa
 
 
 def test_not_a_mapping_at_all(werkstatt):
-    with pytest.raises(ProfileError, match=r"anfrage\.json: expected a table"):
+    with pytest.raises(ProfileError, match=r"anfrage\.json: erwartet: eine Tabelle"):
         validate_profile(["company"], werkstatt.catalog, "anfrage.json")  # type: ignore[arg-type]
 
 
@@ -523,8 +568,11 @@ def test_loading_never_changes_the_file(werkstatt, tmp_path):
 @pytest.mark.parametrize(
     ("content", "fragments"),
     [
-        (b'[company]\nname = "x"\nchannels = ["laden"\n', (":3:20:", "TOML syntax error")),
-        (b"[company]\nname = " + b"[" * 100_000 + b"]" * 100_000 + b"\n", ("nested too deeply",)),
+        (b'[company]\nname = "x"\nchannels = ["laden"\n', (":3:20:", "TOML-Syntaxfehler")),
+        (
+            b"[company]\nname = " + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+            ("zu tief verschachtelt",),
+        ),
     ],
     ids=["syntax", "deep-nesting"],
 )
@@ -546,6 +594,6 @@ def test_the_real_program_refuses_a_100_mb_file(tmp_path):
     done = run_cli("run", str(path))
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        f"audit: Fehler: {path}: file is too large (104,857,600 bytes); at most 1,000,000 bytes "
-        "are accepted"
+        f"audit: Fehler: {path}: die Datei ist zu groß (104.857.600 Bytes); erlaubt sind "
+        "höchstens 1.000.000 Bytes"
     )

@@ -186,14 +186,14 @@ def test_a_zero_never_satisfies_a_false_in_the_engine():
 @pytest.mark.parametrize(
     ("when", "message"),
     [
-        ({"fact": "website", "equals": 0}, "value 0 does not fit; expected true or false"),
-        ({"fact": "website", "not_equals": 1}, "value 1 does not fit; expected true or false"),
+        ({"fact": "website", "equals": 0}, "der Wert 0 passt nicht; erwartet: true oder false"),
+        ({"fact": "website", "not_equals": 1}, "der Wert 1 passt nicht; erwartet: true oder false"),
         (
             {"fact": "filialen", "equals": False},
-            "value False does not fit; expected a whole number",
+            "der Wert False passt nicht; erwartet: eine ganze Zahl",
         ),
-        ({"fact": "filialen", "lt": "3"}, "value '3' does not fit; expected a whole number"),
-        ({"fact": "filialen", "in": [1, True]}, "value True does not fit"),
+        ({"fact": "filialen", "lt": "3"}, "der Wert '3' passt nicht; erwartet: eine ganze Zahl"),
+        ({"fact": "filialen", "in": [1, True]}, "der Wert True passt nicht"),
     ],
 )
 def test_rules_that_would_rely_on_coercion_are_refused(when, message):
@@ -202,7 +202,7 @@ def test_rules_that_would_rely_on_coercion_are_refused(when, message):
             [{"id": "gemischt", "recommend": "massnahme_0", "when": when}],
             {"website": "bool", "filialen": "int"},
         )
-    assert "rule 'gemischt'" in str(caught.value) and "welt/rules.toml" in str(caught.value)
+    assert "Regel 'gemischt'" in str(caught.value) and "welt/rules.toml" in str(caught.value)
 
 
 def test_a_derived_value_of_the_wrong_type_is_refused():
@@ -212,7 +212,7 @@ def test_a_derived_value_of_the_wrong_type_is_refused():
         "when": {"fact": "website", "equals": False},
     }
     with pytest.raises(
-        RuleError, match=r"derive\.value: value 0 does not fit; expected true or false"
+        RuleError, match=r"derive\.value: der Wert 0 passt nicht; erwartet: true oder false"
     ):
         engine_for([rule], {"website": "bool"}, {"schwach": True})
 
@@ -335,7 +335,7 @@ def test_conflicting_derivations_are_an_error_naming_plugin_and_both_rules():
     with pytest.raises(AuditError) as caught:
         engine.audit({"company": COMPANY, "facts": {"website": False, "filialen": 2}})
     message = str(caught.value)
-    assert "plugin 'welt'" in message and "welt/rules.toml" in message
+    assert "Plugin 'welt'" in message and "welt/rules.toml" in message
     assert "'hoch'" in message and "'tief'" in message
     assert engine._runner.live_states == 0
     # The engine is still usable afterwards.

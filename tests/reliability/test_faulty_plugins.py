@@ -63,7 +63,7 @@ def test_a_hook_that_raises_names_plugin_and_hook_and_keeps_the_cause(hook):
         werkstatt_with(make_plugin("kaputt", **{hook: broken}))
     assert caught.value.plugin == "kaputt"
     assert str(caught.value) == (
-        f"plugin 'kaputt': {hook} raised ZeroDivisionError: division by zero in the plugin"
+        f"Plugin 'kaputt': {hook} löste ZeroDivisionError aus: division by zero in the plugin"
     )
     assert isinstance(caught.value.__cause__, ZeroDivisionError)
 
@@ -73,7 +73,7 @@ def test_a_hook_that_raises_names_plugin_and_hook_and_keeps_the_cause(hook):
     "returned", [{"x": 1}, "register", 42, {1, 2}], ids=["dict", "str", "int", "set"]
 )
 def test_a_hook_returning_no_list_names_plugin_and_hook(hook, returned):
-    with pytest.raises(PluginError, match=f"plugin 'falsch': {hook} must return a list of"):
+    with pytest.raises(PluginError, match=f"Plugin 'falsch': {hook} muss eine Liste von"):
         werkstatt_with(make_plugin("falsch", **{hook: lambda: returned}))
 
 
@@ -84,7 +84,7 @@ def test_a_hook_returning_the_wrong_model_names_plugin_hook_and_position(hook):
         werkstatt_with(make_plugin("falsch", **{hook: lambda: [wrong]}))
     message = str(caught.value)
     assert message.startswith(
-        f"plugin 'falsch': {hook} returned {type(wrong).__name__} at position 0"
+        f"Plugin 'falsch': {hook} lieferte {type(wrong).__name__} an Position 0"
     )
 
 
@@ -104,8 +104,8 @@ def test_a_library_error_inside_a_hook_still_names_the_plugin(tmp_path):
             make_plugin("datei", register_rules=lambda: PluginData(tmp_path).register_rules())
         )
     message = str(caught.value)
-    assert message.startswith("plugin 'datei': register_rules: ")
-    assert f"{tmp_path / 'rules.toml'}:2:1: rule 'r': needs exactly one action" in message
+    assert message.startswith("Plugin 'datei': register_rules: ")
+    assert f"{tmp_path / 'rules.toml'}:2:1: Regel 'r': braucht genau eine Aktion" in message
     assert isinstance(caught.value.__cause__, RuleError)
 
 
@@ -117,8 +117,8 @@ def test_a_broken_data_file_names_the_plugin_file_and_entry(tmp_path):
         werkstatt_with(
             make_plugin("daten", register_measures=lambda: PluginData(tmp_path).register_measures())
         )
-    assert "plugin 'daten'" in str(caught.value)
-    assert "measures.toml:1:1: measure[0] 'm': description: Field required" in str(caught.value)
+    assert "Plugin 'daten'" in str(caught.value)
+    assert "measures.toml:1:1: measure[0] 'm': description: fehlt" in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -127,11 +127,19 @@ def test_a_broken_data_file_names_the_plugin_file_and_entry(tmp_path):
         (
             "rules.toml",
             b'[[rule]]\nid = "r"\nwhen = { fact = "x" \n',
-            (":3:21:", "Unclosed inline table"),
+            (":3:20:", "Inline-Tabelle ist nicht geschlossen"),
         ),
-        ("rules.toml", '[[rule]]\nid = "größe"\n'.encode("latin-1"), (":2:9:", "not valid UTF-8")),
-        ("facts.toml", b"[[fact]]\nkey = 1\nkey = 2\n", (":3:", "a key is set twice")),
-        ("measures.toml", b"\x00\x01", ("not a text file",)),
+        (
+            "rules.toml",
+            '[[rule]]\nid = "größe"\n'.encode("latin-1"),
+            (":2:9:", "kein gültiges UTF-8"),
+        ),
+        (
+            "facts.toml",
+            b"[[fact]]\nkey = 1\nkey = 2\n",
+            (":3:", "ein Schlüssel ist doppelt gesetzt"),
+        ),
+        ("measures.toml", b"\x00\x01", ("keine Textdatei",)),
     ],
     ids=["syntax", "latin-1", "duplicate-key", "binary"],
 )
@@ -146,7 +154,7 @@ def test_a_broken_data_file_names_plugin_file_and_position(tmp_path, name, conte
     with pytest.raises(PluginError) as caught:
         werkstatt_with(make_plugin("daten", **hooks))
     message = str(caught.value)
-    assert message.startswith("plugin 'daten': ")
+    assert message.startswith("Plugin 'daten': ")
     assert str(tmp_path / name) in message
     for fragment in fragments:
         fragment = f"{tmp_path / name}{fragment}" if fragment.startswith(":") else fragment
@@ -179,7 +187,7 @@ def test_a_derivation_that_raises_names_plugin_and_derivation():
     with pytest.raises(PluginError) as caught:
         engine.audit({"company": COMPANY, "facts": {"mitarbeitende": 4}})
     assert str(caught.value) == (
-        "plugin 'rechner': derivation 'quote' raised ZeroDivisionError: division by zero"
+        "Plugin 'rechner': Ableitung 'quote' löste ZeroDivisionError aus: division by zero"
     )
     assert isinstance(caught.value.__cause__, ZeroDivisionError)
     assert (
@@ -197,8 +205,8 @@ def test_a_derivation_returning_the_wrong_type_names_plugin_and_derivation(retur
     engine = werkstatt_with(quote_plugin(lambda known: returned))
     with pytest.raises(PluginError) as caught:
         engine.audit({"company": COMPANY})
-    assert str(caught.value).startswith("plugin 'rechner': derivation 'quote' returned ")
-    assert "not a valid float value" in str(caught.value)
+    assert str(caught.value).startswith("Plugin 'rechner': Ableitung 'quote' lieferte ")
+    assert "kein gültiger Wert vom Typ float" in str(caught.value)
 
 
 def test_a_derivation_returning_a_whole_number_for_a_float_fact_is_fine():
@@ -243,7 +251,7 @@ def test_an_action_that_fails_names_plugin_rule_and_file(monkeypatch):
         engine.audit({"company": COMPANY, "facts": {"website": False}})
     message = str(caught.value)
     assert message == (
-        "rule action failed: plugin 'kette', rule 'ableiten' (kette/rules.toml): "
+        "eine Regelaktion ist fehlgeschlagen: Plugin 'kette', Regel 'ableiten' (kette/rules.toml): "
         "MemoryError: simulated failure inside the action"
     )
     assert caught.value.failures == [
@@ -264,7 +272,7 @@ def test_a_failure_of_durable_rules_inside_an_action_is_not_swallowed(monkeypatc
         raise RuntimeError("Could not assert fact, error code: 303")
 
     monkeypatch.setattr(durable_engine.Closure, "assert_fact", refuse)
-    with pytest.raises(AuditError, match=r"plugin 'kette', rule 'ableiten' .*error code: 303"):
+    with pytest.raises(AuditError, match=r"Plugin 'kette', Regel 'ableiten' .*error code: 303"):
         engine.audit({"company": COMPANY, "facts": {"website": False}})
     assert engine._runner.live_states == 0
 
@@ -342,11 +350,11 @@ def installed(tmp_path_factory) -> Path:
         (
             "hook",
             3,
-            ("plugin 'kaputt'", "register_measures raised RuntimeError: measures are broken"),
+            ("Plugin 'kaputt'", "register_measures löste RuntimeError aus: measures are broken"),
         ),
-        ("derivation", 3, ("plugin 'kaputt'", "derivation 'kaputt_quote' raised ValueError")),
-        ("conflict", 4, ("plugin 'kaputt'", "kaputt/rules.toml", "'kaputt_ja'", "'kaputt_nein'")),
-        ("bad_rule", 3, ("kaputt/rules.toml: rule 'kaputt_regel'", "unknown measure 'x'")),
+        ("derivation", 3, ("Plugin 'kaputt'", "Ableitung 'kaputt_quote' löste ValueError aus")),
+        ("conflict", 4, ("Plugin 'kaputt'", "kaputt/rules.toml", "'kaputt_ja'", "'kaputt_nein'")),
+        ("bad_rule", 3, ("kaputt/rules.toml: Regel 'kaputt_regel'", "unbekannte Maßnahme 'x'")),
     ],
 )
 def test_the_command_line_names_the_plugin_and_writes_no_report(

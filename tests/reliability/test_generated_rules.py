@@ -150,27 +150,27 @@ def broken_worlds(draw: st.DrawFn, kind: str) -> tuple[dict[str, Any], str, str]
             st.sampled_from(("eq", "gleich", "$neq", "is", "contains_all", "Equals", "matches"))
         )
         leaf[unknown] = leaf.pop(operator)
-        expected = f"unknown key(s) ['{unknown}']"
+        expected = f"unbekannte Schlüssel ['{unknown}']"
     elif kind == "value" and operator != "is_unknown":
         bad = draw(st.sampled_from(wrong_values(world, leaf)))
         leaf[operator] = [bad] if operator in ("in", "not_in") else bad
-        expected = "does not fit"
+        expected = "passt nicht"
     elif kind == "value":
         leaf[operator] = draw(st.sampled_from(("ja", 1, "true")))
-        expected = "is_unknown: expected true or false"
+        expected = "is_unknown: erwartet: true oder false"
     elif kind == "reference":
         leaf[subject] = {"answer": "frage_99", "fact": "fakt_gibt_es_nicht", "company": "umsatz"}[
             subject
         ]
         expected = {
-            "answer": "unknown checklist item",
-            "fact": "unknown fact",
-            "company": "unknown company field",
+            "answer": "unbekannt: Checklistenpunkt",
+            "fact": "unbekannt: Fakt",
+            "company": "unbekannt: Unternehmensfeld",
         }[subject]
     elif kind == "recommend":
         rule.pop("derive", None)
         rule["recommend"] = "massnahme_gibt_es_nicht"
-        expected = "recommends unknown measure 'massnahme_gibt_es_nicht'"
+        expected = "empfiehlt die unbekannte Maßnahme 'massnahme_gibt_es_nicht'"
     elif kind == "derive":
         rule.pop("recommend", None)
         rule.pop("priority", None)
@@ -180,39 +180,39 @@ def broken_worlds(draw: st.DrawFn, kind: str) -> tuple[dict[str, Any], str, str]
         )
         rule["derive"] = {"fact": target, "value": True}
         expected = (
-            "derives unknown fact"
+            "leitet den unbekannten Fakt"
             if target == "fakt_gibt_es_nicht"
-            else 'not declared with source = "derived"'
+            else 'nicht mit source = "derived" deklariert'
         )
     elif kind in STRUCTURES:
         shape = kind
         if shape == "empty_all":
             rule["when"] = {"all": []}
-            expected = "when.all: expected a non-empty array"
+            expected = "when.all: erwartet: eine nicht leere Liste"
         elif shape == "not_list":
             rule["when"] = {"not": [rule["when"]]}
-            expected = "a condition must be a table"
+            expected = "eine Bedingung muss eine Tabelle sein"
         elif shape == "two_operators":
             leaf["gt" if operator != "gt" else "lt"] = 1
-            expected = "name exactly one operator"
+            expected = "genau einen Operator"
         elif shape == "no_subject":
             del leaf[subject]
-            expected = "name exactly one of"
+            expected = "genau eines von"
         elif shape == "no_when":
             del rule["when"]
-            expected = "missing 'when'"
+            expected = "'when' fehlt"
         else:
             rule["recommend"] = next(iter(world["measures"]))
             rule["derive"] = {"fact": "x", "value": True}
             rule.pop("priority", None)
-            expected = "needs exactly one action"
+            expected = "braucht genau eine Aktion"
     elif kind == "number":
         value = draw(st.sampled_from((math.inf, -math.inf, math.nan, 1e16, -(10**16))))
         leaf.clear()
         leaf.update({"fact": "zahl", draw(st.sampled_from(("lt", "equals", "gte"))): value})
         world["facts"]["zahl"] = {"type": "float", "source": "input"}
         finite = not isinstance(value, float) or math.isfinite(value)
-        expected = "numbers in rules lie between" if finite else "is not a finite number"
+        expected = "Zahlen in Regeln liegen zwischen" if finite else "ist keine endliche Zahl"
     elif kind == "is_unknown":
         derived = [
             key
@@ -222,14 +222,14 @@ def broken_worlds(draw: st.DrawFn, kind: str) -> tuple[dict[str, Any], str, str]
         if not derived:
             leaf.clear()
             leaf.update({"fact": "gibt_es_nicht", "is_unknown": True})
-            expected = "unknown fact"
+            expected = "unbekannt: Fakt"
         else:
             leaf.clear()
             leaf.update({"fact": draw(st.sampled_from(derived)), "is_unknown": True})
-            expected = "is_unknown cannot test a fact that rules derive"
+            expected = "is_unknown kann keinen Fakt prüfen, den Regeln ableiten"
     else:
         leaf["firma" if subject != "answer" else "antwort"] = leaf.pop(subject)
-        expected = "unknown key(s)"
+        expected = "unbekannte Schlüssel"
     return world, rule["id"], expected
 
 
@@ -249,7 +249,7 @@ def test_invalid_generated_rules_are_refused_naming_rule_and_file(kind, data):
             Engine([world_plugin(world), regeln], discover=False)
     message = str(caught.value)
     assert str(path) in message, message
-    assert f"rule '{rule_id}'" in message, message
+    assert f"Regel '{rule_id}'" in message, message
     assert expected in message, message
 
 
@@ -281,6 +281,8 @@ def test_a_rule_from_code_naming_an_unknown_fact_never_reaches_durable_rules():
     )
     with (
         never_compiled(),
-        pytest.raises(RuleError, match=r"code\.py: rule 'fern': derives unknown fact 'x'"),
+        pytest.raises(
+            RuleError, match=r"code\.py: Regel 'fern': leitet den unbekannten Fakt 'x' ab"
+        ),
     ):
         Engine([make_plugin("code", register_rules=lambda: [rule])], discover=False)

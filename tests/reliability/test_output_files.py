@@ -35,7 +35,7 @@ def test_writes_a_new_file(tmp_path):
 def test_refuses_to_replace_an_existing_file_without_force(tmp_path):
     target = tmp_path / "bericht.json"
     target.write_text("alt")
-    with pytest.raises(OutputError, match="already exists; use --force to replace it"):
+    with pytest.raises(OutputError, match="existiert bereits; --force ersetzt die Datei"):
         write_atomically(target, "neu")
     assert target.read_text() == "alt"
     assert listing(tmp_path) == ["bericht.json"]
@@ -51,7 +51,7 @@ def test_replaces_an_existing_file_with_force(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [(".", "is a directory"), ("fehlt/bericht.json", "does not exist")],
+    [(".", "ist ein Ordner"), ("fehlt/bericht.json", "existiert nicht")],
 )
 def test_refuses_a_directory_or_a_missing_folder(tmp_path, name, message):
     with pytest.raises(OutputError, match=message):
@@ -168,7 +168,8 @@ def test_audit_run_output_refuses_to_replace_a_report_without_force(tmp_path):
     done = run_cli("run", str(profile), "--output", str(report))
     assert done.returncode == 2, done.stderr
     assert (
-        done.stderr.strip() == f"audit: Fehler: {report}: already exists; use --force to replace it"
+        done.stderr.strip()
+        == f"audit: Fehler: {report}: existiert bereits; --force ersetzt die Datei"
     )
     assert report.read_text() == "alt"
     forced = run_cli("run", str(profile), "--output", str(report), "--force")
@@ -251,7 +252,7 @@ def test_a_file_created_while_writing_is_not_replaced(tmp_path, monkeypatch):
         target.write_text("fremd\n")
 
     monkeypatch.setattr(files.os, "fsync", someone_else_writes)
-    with pytest.raises(OutputError, match="already exists"):
+    with pytest.raises(OutputError, match="existiert bereits"):
         write_atomically(target, "{}\n")
     assert target.read_text() == "fremd\n"
     assert listing(tmp_path) == ["bericht.json"]

@@ -134,7 +134,8 @@ class InitSession:
     def __post_init__(self) -> None:
         if self.phase is not None and self.phase not in PHASES:
             raise ProfileError(
-                "--phase", f"unknown phase {self.phase!r}; expected one of {', '.join(PHASES)}"
+                "--phase",
+                f"unbekannte Phase {self.phase!r}; erwartet: eine von {', '.join(PHASES)}",
             )
         self.sections = build_sections(self.catalog, self.language)
         self.draft = ProfileDraft()
@@ -165,14 +166,16 @@ class InitSession:
         """Fail before the first question, not after the company data were typed in."""
         where = str(self.path)
         if self.path.is_dir():
-            raise OutputError(where, "is a directory; expected a file name")
+            raise OutputError(where, "ist ein Ordner; erwartet: ein Dateiname")
         folder = self.path.parent if str(self.path.parent) else Path(".")
         if not folder.is_dir():
-            raise OutputError(where, f"folder {str(folder)!r} does not exist")
+            raise OutputError(where, f"der Ordner {str(folder)!r} existiert nicht")
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise OutputError(where, f"cannot write into folder {str(folder)!r}")
+            raise OutputError(where, f"in den Ordner {str(folder)!r} darf nicht geschrieben werden")
         if self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK):
-            raise OutputError(where, "permission denied: cannot read and write the file")
+            raise OutputError(
+                where, "keine Berechtigung: die Datei lässt sich nicht lesen und schreiben"
+            )
 
     def _load_existing(self) -> bool:
         self._check_writable()

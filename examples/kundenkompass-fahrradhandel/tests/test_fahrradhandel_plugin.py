@@ -42,7 +42,7 @@ def test_measurements_kept_unused_are_advised_through_the_derived_fact(
 
 def test_the_content_stays_out_of_other_sectors(tester: PluginTester) -> None:
     furniture = make_profile("moebel", answers={"passform_durch_vermessung": "nein"})
-    with pytest.raises(Exception, match="applies only to companies of sector"):
+    with pytest.raises(Exception, match="gilt nur für Unternehmen der Branche"):
         tester.audit(furniture)
     items = tester.checklist(make_profile("moebel"))
     assert "passform_durch_vermessung" not in items
