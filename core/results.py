@@ -181,6 +181,9 @@ class RuleCheck(ResultModel):
     alternatives: list[list[LeafCheck]]
     #: The conditions of the rule's ``unless`` (what contradicts it), each evaluated.
     unless: list[LeafCheck] = []
+    #: ``unless`` as alternatives (any of them silences the rule), each a list of conditions
+    #: that must all hold.
+    unless_alternatives: list[list[LeafCheck]] = []
     #: Whether ``unless`` holds; None for rules without one.
     unless_truth: Truth | None = None
 

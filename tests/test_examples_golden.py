@@ -19,6 +19,9 @@ GOLDEN = {
         # is outside the company's scope), not scored.
         "overall": (52.0, "auf_dem_weg"),
         "plan": [
+            # Two negative reviews stand unanswered: answering them is free, done in a day and
+            # seen by every prospective customer; it needs no monitoring routine first.
+            ("oeffentlich_professionell_antworten", "jetzt"),
             # No Google profile: free, found by everyone searching for bike shops nearby.
             ("google_business_profil_anlegen", "jetzt"),
             # Contact details are only partly findable online (answered "teilweise").
@@ -29,7 +32,7 @@ GOLDEN = {
             ("erreichbarkeit_sicherstellen", "jetzt"),
             # Cash and girocard only: no contactless or smartphone payment. A quick win the
             # guide names explicitly; the terminal exists, so nothing has to come first.
-            ("kontaktlos_mobil_bezahlen_laden", "jetzt"),
+            ("kontaktlos_mobil_bezahlen_laden", "als_naechstes"),
             # No social channels at all although its mixed-age customers use them.
             ("social_media_praesenz_aufbauen", "als_naechstes"),
             # The target group's needs are only partly known.
@@ -46,8 +49,6 @@ GOLDEN = {
             ("newsletter_einfuehren", "als_naechstes"),
             # Reviews are not watched and positive ones are only partly visible.
             ("bewertungen_beobachten", "als_naechstes"),
-            # Two negative reviews stand unanswered; needs watching the reviews first.
-            ("oeffentlich_professionell_antworten", "als_naechstes"),
             # The 2012 website is not usable on smartphones.
             ("website_modern_gestalten", "als_naechstes"),
             # Positive reviews only partly visible: ask satisfied customers (a quick win).

@@ -325,3 +325,28 @@ def test_a_sector_plugin_adds_its_own_project(engine):
     assert catalog.projects["sektor_projekt"].measures == ("sektor_massnahme",)
     assert catalog.owners[("project", "sektor_projekt")] == "sektor_projekte"
     assert "rad_nach_mass" in engine.catalog.projects, "the example sector plugin adds one"
+
+
+@pytest.mark.parametrize("audience", ["owner", "advisor"])
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_an_ignored_answer_is_named_with_its_reason(results, fmt, audience):
+    """radhaus answers an online-shop question without an online shop: the report says that
+    the answer was not counted and why, instead of dropping it without a word."""
+    result = results["radhaus"]
+    (ignored,) = result.ignored_inputs
+    assert ignored.ref == "answers.online_offline_verbunden"
+    shown = render_report(result, fmt, audience=audience)
+    if fmt == "html":
+        shown = visible_text(shown)
+    assert "Nicht berücksichtigte Angaben" in shown
+    assert ignored.label in " ".join(shown.split())
+    assert (
+        "entfällt wegen Ihrer Angaben zu: Über welche Kanäle verkauft das Unternehmen: Ladengeschäft"
+        in " ".join(shown.split())
+    )
+
+
+def test_no_ignored_section_without_ignored_answers(results):
+    result = results["foto_elektronik"]
+    assert not result.ignored_inputs
+    assert "Nicht berücksichtigte Angaben" not in render_report(result, "markdown")

@@ -242,6 +242,8 @@ def test_markdown_worksheet_structure(results):
         "## Auf einen Blick",
         "## Die nächsten Schritte",
         "## Empfohlene Maßnahmen",
+        # radhaus answers an online-shop question without an online shop
+        "## Nicht berücksichtigte Angaben",
         "## Offene Fragen",
         "## Checkliste je Phase",
         "## Grundlage des Audits",

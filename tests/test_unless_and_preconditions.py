@@ -184,6 +184,36 @@ def test_explain_on_the_command_line_names_the_contradiction(tmp_path):
     assert "Greift nicht, weil: Ist das Schaufenster ansprechend gestaltet = ja" in shown
 
 
+def test_explain_groups_the_conditions_of_unless_that_hold_only_together(tmp_path):
+    """`unless.any = [a, {all = [b, c]}]`: b and c silence the rule only together, so the
+    explanation shows them as one group, not as three independent contradictions."""
+    from io import StringIO
+
+    from kundenkompass.render.text import render_explanation
+    from rich.console import Console
+
+    from .conftest import ROOT
+
+    engine = Engine()
+    path = ROOT / "tests" / "advice" / "profiles" / "geschenkeladen_nur_checkliste.toml"
+    explanation = engine.explain("negative_bewerter_kontaktieren", path)
+    (check,) = [
+        c for c in explanation.rules if c.rule == "bindung_negative_bewertungen_ohne_kontakt"
+    ]
+    assert [[leaf.ref for leaf in group] for group in check.unless_alternatives] == [
+        ["facts.negative_bewerter_kontaktiert"],
+        ["facts.anzahl_bewertungen", "answers.social_media_praesenz"],
+    ]
+    out = StringIO()
+    render_explanation(explanation, Console(file=out, width=300))
+    lines = out.getvalue().splitlines()
+    start = lines.index("    • alle zugleich:")
+    assert "facts.anzahl_bewertungen" in lines[start + 1]
+    assert lines[start + 1].startswith("      ")
+    assert "answers.social_media_praesenz" in lines[start + 2]
+    assert lines[start + 2].startswith("      ")
+
+
 def test_unless_compiles_to_not_known_true():
     rule = parse_rule(
         {

@@ -345,8 +345,12 @@ def check_rule(
         outcome = "blocked"
     alternatives = [_leaf_checks(leaves, values, catalog) for leaves in to_alternatives(rule.when)]
     unless: list[LeafCheck] = []
+    unless_alternatives: list[list[LeafCheck]] = []
     if rule.unless is not None:
         unless = _leaf_checks(tuple(dict.fromkeys(iter_leaves(rule.unless))), values, catalog)
+        unless_alternatives = [
+            _leaf_checks(leaves, values, catalog) for leaves in to_alternatives(rule.unless)
+        ]
     check = RuleCheck(
         rule=rule.id,
         plugin=rule.plugin,
@@ -355,6 +359,7 @@ def check_rule(
         reason=text_in(rule.reason) if rule.reason else None,
         alternatives=alternatives,
         unless=unless,
+        unless_alternatives=unless_alternatives,
         unless_truth=None if rule.unless is None else _truth(evaluate(rule.unless, values)),
     )
     return check, rule_open

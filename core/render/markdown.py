@@ -93,7 +93,7 @@ def _owner(view: ReportView) -> list[str]:
     if not result.strengths:
         add(escape(t("owner.no_strengths"), starts_line=True))
     for strength in result.strengths:
-        add(f"- {escape(strength.statement)} ({escape(strength.phase_title)})")
+        add(f"- „{escape(strength.statement)}“ ({escape(strength.phase_title)})")
     add("")
     add(f"## {escape(t('owner.top_steps'))}")
     add("")
@@ -144,6 +144,7 @@ def _owner(view: ReportView) -> list[str]:
             add(f"- {escape(entry.recommendation.title)}")
         add("")
     lines += _website(view)
+    lines += _ignored(view)
     add(f"## {escape(t('owner.open_questions'))}")
     add("")
     if not view.owner_questions:
@@ -224,6 +225,7 @@ def _worksheet(view: ReportView) -> list[str]:
         for entry in entries:
             lines.extend(_measure(entry, view))
     lines += _website(view)
+    lines += _ignored(view)
     add(f"## {escape(t('report.open_questions'))}")
     add("")
     if not result.open_questions:
@@ -284,6 +286,24 @@ def _website(view: ReportView) -> list[str]:
     lines += [
         f"- {escape(line.label)} – {escape(line.verdict)} ({escape(line.url)})"
         for line in view.website
+    ]
+    return [*lines, ""]
+
+
+def _ignored(view: ReportView) -> list[str]:
+    """„Nicht berücksichtigte Angaben“, the same for both readers."""
+    ignored = view.result.ignored_inputs
+    if not ignored:
+        return []
+    t = view.t
+    lines = [f"## {escape(t('report.ignored_inputs'))}", ""]
+    lines += [escape(t("report.ignored_inputs_hint"), starts_line=True), ""]
+    lines += [
+        "- "
+        + escape(
+            t("report.ignored_input", label=item.label, shown=item.shown, because=item.because)
+        )
+        for item in ignored
     ]
     return [*lines, ""]
 

@@ -77,7 +77,7 @@ def _owner(view: ReportView, console: Console) -> None:
     if not view.result.strengths:
         console.print(t("owner.no_strengths"))
     for strength in view.result.strengths:
-        console.print(_indented(f"✓ {strength.statement} ({strength.phase_title})", indent=2))
+        console.print(_indented(f"✓ „{strength.statement}“ ({strength.phase_title})", indent=2))
     console.print()
 
     _heading(console, t("owner.top_steps"))
@@ -120,6 +120,7 @@ def _owner(view: ReportView, console: Console) -> None:
             console.print(_indented(f"• {entry.recommendation.title}", indent=2))
         console.print()
 
+    _ignored(view, console)
     _heading(console, t("owner.open_questions"))
     if not view.owner_questions:
         console.print(t("report.no_open_questions"))
@@ -164,6 +165,7 @@ def _worksheet(view: ReportView, console: Console) -> None:
                 _indented(f"• {site_line.label} – {site_line.verdict} ({site_line.url})", indent=2)
             )
         console.print()
+    _ignored(view, console)
     _heading(console, t("report.open_questions"))
     if not result.open_questions:
         console.print(t("report.no_open_questions"))
@@ -180,6 +182,20 @@ def _worksheet(view: ReportView, console: Console) -> None:
                         indent=2,
                     )
                 )
+
+
+def _ignored(view: ReportView, console: Console) -> None:
+    """„Nicht berücksichtigte Angaben“: an answer is never dropped without a word."""
+    ignored = view.result.ignored_inputs
+    if not ignored:
+        return
+    t = view.t
+    _heading(console, t("report.ignored_inputs"))
+    console.print(t("report.ignored_inputs_hint"))
+    for item in ignored:
+        line = t("report.ignored_input", label=item.label, shown=item.shown, because=item.because)
+        console.print(_indented(f"• {line}", indent=2))
+    console.print()
 
 
 def _indented(content: str, style: str = "", indent: int = 3) -> Text:
@@ -271,21 +287,31 @@ def render_explanation(
                         indent=4,
                     )
                 )
+        # Each alternative of ``unless`` silences the rule alone; its conditions hold together.
+        groups = check.unless_alternatives or [[leaf] for leaf in check.unless]
         if check.outcome == "blocked":
-            decisive = [leaf for leaf in check.unless if leaf.truth == "true"] or [
-                leaf for leaf in check.unless if leaf.truth != "unknown"
-            ]
-            because = "; ".join(f"{leaf.label} = {leaf.shown}" for leaf in decisive)
+            decisive = next(
+                (group for group in groups if all(leaf.truth == "true" for leaf in group)),
+                [leaf for leaf in check.unless if leaf.truth != "unknown"],
+            )
+            because = f" {t('explain.and')} ".join(
+                f"{leaf.label} = {leaf.shown}" for leaf in decisive
+            )
             console.print(_indented(t("explain.blocked_because", because=because), indent=2))
-        elif check.unless:
+        elif groups:
             console.print(_indented(t("explain.unless"), indent=2))
-            for leaf in check.unless:
-                console.print(
-                    _indented(
-                        f"{_TRUTH_MARK[leaf.truth]} {leaf.label} = {leaf.shown}  [{leaf.test}]",
-                        indent=4,
+            for group in groups:
+                indent = 4
+                if len(group) > 1:
+                    console.print(_indented(f"• {t('explain.unless_all')}", indent=4))
+                    indent = 6
+                for leaf in group:
+                    console.print(
+                        _indented(
+                            f"{_TRUTH_MARK[leaf.truth]} {leaf.label} = {leaf.shown}  [{leaf.test}]",
+                            indent=indent,
+                        )
                     )
-                )
     if explanation.derived_facts:
         console.print()
         console.print(Text(t("explain.derived"), style="bold"))
