@@ -242,8 +242,8 @@ def test_markdown_worksheet_structure(results):
         "## Auf einen Blick",
         "## Die nächsten Schritte",
         "## Empfohlene Maßnahmen",
-        # radhaus answers an online-shop question without an online shop
-        "## Nicht berücksichtigte Angaben",
+        # No "Nicht berücksichtigte Angaben": radhaus answers the online-shop questions
+        # "entfällt" (outside its scope only that or "unbekannt" is accepted).
         "## Offene Fragen",
         "## Checkliste je Phase",
         "## Grundlage des Audits",
