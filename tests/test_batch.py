@@ -394,6 +394,7 @@ def test_a_stop_request_ends_the_batch_between_two_records(tmp_path, jobs):
 def test_a_stop_request_is_seen_while_waiting_for_a_worker(folder):
     paths = batch.expand_profiles([folder]) * 20
     stop = batch.StopRequest()
+    threads = threading.active_count()
     records = batch.iter_records(paths, jobs=2, stop=stop)
     assert next(records).index == 0
     stop.request(signal.SIGINT)
@@ -401,6 +402,8 @@ def test_a_stop_request_is_seen_while_waiting_for_a_worker(folder):
     assert list(records) == []
     assert time.monotonic() - started < 10
     assert not multiprocessing.active_children()
+    # The executor's thread is gone too: the next batch in this process forks its workers.
+    assert threading.active_count() == threads
 
 
 def test_iter_records_streams_in_order_with_a_bounded_window(folder):

@@ -407,6 +407,7 @@ def _stop_workers(
     table: dict[int, Any] = getattr(executor, "_processes", None) or {}
     workers = list(table.values())
     results = getattr(executor, "_result_queue", None)
+    manager: threading.Thread | None = getattr(executor, "_executor_manager_thread", None)
     # Cancelled here, not by the executor's thread later: a future cancelled but not yet
     # noticed by the executor never counts as done for wait().
     started = [future for future in running if not future.cancel()]
@@ -420,6 +421,10 @@ def _stop_workers(
         for worker in workers:
             worker.join(timeout=max(0.0, deadline - time.monotonic()))
         if not any(worker.is_alive() for worker in workers):
+            # The executor's thread ends right after its workers; wait for it, or the next
+            # batch in this process would see a second thread and not fork its workers.
+            if manager is not None:
+                manager.join(timeout=max(0.0, deadline - time.monotonic()))
             return
     # A worker stuck in one profile: end the processes (the executor offers no public way;
     # its process table is stable across the supported Python versions) ...
