@@ -65,6 +65,15 @@ def fake_distribution(site: Path, name: str, version: str, entry_points: dict[st
 
 
 @pytest.fixture
+def cache_folder(tmp_path, monkeypatch) -> Path:
+    """An empty start-up cache folder of its own, with the cache turned on."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("KUNDENKOMPASS_CACHE_DIR", str(folder))
+    monkeypatch.delenv("KUNDENKOMPASS_NO_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
 def optiker_installed(tmp_path, monkeypatch) -> Path:
     """The test plugin kundenkompass-optiker, installed for this test (in-process and for
     the ``audit`` subprocesses of :func:`run_cli`, through PYTHONPATH)."""

@@ -6,19 +6,10 @@ import multiprocessing
 import os
 from pathlib import Path
 
-import pytest
 from kundenkompass.files import cache, toml_files
 from kundenkompass.files.toml_files import load_toml_file
 
 DATA = '[[fact]]\nkey = "a"\ntype = "bool"\nquestion.de = "Frage?"\n'
-
-
-@pytest.fixture
-def cache_folder(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("KUNDENKOMPASS_CACHE_DIR", str(folder))
-    monkeypatch.delenv("KUNDENKOMPASS_NO_CACHE", raising=False)
-    return folder
 
 
 def entries(folder: Path) -> list[Path]:

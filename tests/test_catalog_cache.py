@@ -22,14 +22,6 @@ from .conftest import OPTIKER_PLUGIN, ROOT, fake_distribution
 EXAMPLE = ROOT / "examples" / "radhaus.toml"
 
 
-@pytest.fixture
-def cache_folder(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("KUNDENKOMPASS_CACHE_DIR", str(folder))
-    monkeypatch.delenv("KUNDENKOMPASS_NO_CACHE", raising=False)
-    return folder
-
-
 def entries(folder: Path) -> list[Path]:
     kind = folder / CATALOG_CACHE
     return sorted(kind.iterdir()) if kind.exists() else []

@@ -288,7 +288,7 @@ def render_explanation(
                     )
                 )
         # Each alternative of ``unless`` silences the rule alone; its conditions hold together.
-        groups = check.unless_alternatives or [[leaf] for leaf in check.unless]
+        groups = check.unless_alternatives
         if check.outcome == "blocked":
             decisive = next(
                 (group for group in groups if all(leaf.truth == "true" for leaf in group)),

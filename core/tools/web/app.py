@@ -149,6 +149,8 @@ class WebApp:
         self.settings = settings
         self.sections: list[Section] = build_sections(engine.catalog)
         self.by_id = {section.id: section for section in self.sections}
+        #: The questionnaire's phases, without the company page.
+        self.phases = [section for section in self.sections if section.id != COMPANY_SECTION]
         self.codec = StateCodec(settings.secret)
         self.login = Login(settings)
         self.names = CatalogNames(engine.catalog)
@@ -273,7 +275,6 @@ class WebApp:
         fields = [
             build_field(q, draft, form if errors else None, errors.get(q.path)) for q in questions
         ]
-        phases = [s for s in self.sections if s.id != COMPANY_SECTION]
         position = next((i for i, s in enumerate(self.sections) if s.id == section.id), 0)
         previous = self.sections[position - 1].id if position > 0 else None
         following = (
@@ -297,7 +298,7 @@ class WebApp:
             errors=error_rows(fields, errors),
             notices=notices or [],
             rows=rows,
-            phases=len(phases),
+            phases=len(self.phases),
             previous=previous,
             following=following,
             answered=answered,
@@ -527,8 +528,7 @@ def mount_web(app: FastAPI, engine: Engine, settings: WebSettings | None = None)
             except KundenkompassError as error:
                 raise PageError(422, "Audit nicht lesbar", printable(str(error))) from None
             state = state.model_copy(update={"audit_id": audit_id})
-            first = next(s for s in web.sections if s.id != COMPANY_SECTION)
-            return web.section_page(request, state, first)
+            return web.section_page(request, state, web.phases[0])
 
         return await guarded(request, handle)
 
@@ -571,8 +571,7 @@ def mount_web(app: FastAPI, engine: Engine, settings: WebSettings | None = None)
                     return web.page(request, "start.html", 422, **context)
                 notices += found
             state = await web.remember(state)
-            first = next(s for s in web.sections if s.id != COMPANY_SECTION)
-            return web.section_page(request, state, first, notices=notices)
+            return web.section_page(request, state, web.phases[0], notices=notices)
 
         return await guarded(request, handle)
 
@@ -599,8 +598,7 @@ def mount_web(app: FastAPI, engine: Engine, settings: WebSettings | None = None)
             ]
             if form.get("ziel") == RESULT_TARGET:
                 return web.result_page(request, state, await web.audited(state), notices)
-            first = next(s for s in web.sections if s.id != COMPANY_SECTION)
-            return web.section_page(request, state, first, notices=notices)
+            return web.section_page(request, state, web.phases[0], notices=notices)
 
         return await guarded(request, handle)
 
