@@ -9,7 +9,8 @@ from typing import Any
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.catalog.labels import label_of, show_value
 from kundenkompass.catalog.origins import portable_origin
-from kundenkompass.inference.compile import CompiledRules
+from kundenkompass.inference.compile import Alternative, CompiledRules
+from kundenkompass.inference.memo import result_memo, typed
 from kundenkompass.inference.runner import Inference
 from kundenkompass.models import text_in
 from kundenkompass.results import (
@@ -104,11 +105,20 @@ def unless_evidence(
     """The inputs a rule's ``unless`` tests, with their values (each input once)."""
     if rule.unless is None:
         return []
+    return evidence_for(
+        unless_leaves(rule, catalog), values, inference, catalog, ("unless", rule.id)
+    )
+
+
+def unless_leaves(rule: Rule, catalog: Catalog) -> tuple[Leaf, ...]:
+    """The leaves of a rule's ``unless`` (each once), remembered per catalog."""
+    if rule.unless is None:
+        return ()
     key = ("unless", rule.id)
     leaves = catalog.memo.get(key)
     if leaves is None:
         leaves = catalog.memo[key] = tuple(dict.fromkeys(iter_leaves(rule.unless)))
-    return evidence_for(leaves, values, inference, catalog, key)
+    return leaves  # type: ignore[no-any-return]
 
 
 def firings(
@@ -131,20 +141,66 @@ def firings(
             continue
         seen.add(rule.id)
         by_measure.setdefault(rule.recommend, []).append(
-            Firing(
-                rule=rule.id,
-                plugin=rule.plugin,
-                origin=portable_origin(rule.origin),
-                priority=rule.priority,
-                reason=text_in(rule.reason) if rule.reason else None,
-                evidence=evidence_for(alternative.when_leaves, values, inference, catalog, name),
-                unless=unless_evidence(rule, values, inference, catalog),
-            )
+            _firing(name, alternative, values, inference, catalog)
         )
     rank = {"hoch": 0, "mittel": 1, "niedrig": 2}
     for found in by_measure.values():
         found.sort(key=lambda firing: (rank[firing.priority], firing.rule))
     return by_measure
+
+
+def _firing(
+    name: str,
+    alternative: Alternative,
+    values: Mapping[str, Any],
+    inference: Inference,
+    catalog: Catalog,
+) -> Firing:
+    """The reason an alternative gives; one instance for all audits with the same values
+    of its inputs (and the same rules behind its derived facts)."""
+    rule = alternative.rule
+    inputs = catalog.memo.get(("firing-inputs", name))
+    if inputs is None:
+        described = _described(alternative.when_leaves, catalog, name)
+        unless = unless_leaves(rule, catalog)
+        refs = tuple(dict.fromkeys([*(d[0] for d in described), *(leaf.ref for leaf in unless)]))
+        derived = tuple(
+            dict.fromkeys(
+                [
+                    *(d[3] for d in described if d[3] is not None),
+                    *(leaf.key for leaf in unless if leaf.subject == "fact"),
+                ]
+            )
+        )
+        inputs = catalog.memo[("firing-inputs", name)] = (refs, derived)
+    refs, derived_keys = inputs
+    memo = result_memo(catalog)
+    try:
+        key: Hashable = (
+            "firing",
+            name,
+            tuple(typed(values.get(ref)) for ref in refs),
+            tuple(
+                inference.derived[fact].by if fact in inference.derived else None
+                for fact in derived_keys
+            ),
+        )
+        found = memo.get(key)
+    except TypeError:  # an unhashable value: built for this audit alone
+        key, found = None, None
+    if found is None:
+        found = Firing(
+            rule=rule.id,
+            plugin=rule.plugin,
+            origin=portable_origin(rule.origin),
+            priority=rule.priority,
+            reason=text_in(rule.reason) if rule.reason else None,
+            evidence=evidence_for(alternative.when_leaves, values, inference, catalog, name),
+            unless=unless_evidence(rule, values, inference, catalog),
+        )
+        if key is not None:
+            memo.put(key, found)
+    return found  # type: ignore[no-any-return]
 
 
 def _alternative_order(name: str) -> tuple[str, int]:
@@ -170,6 +226,53 @@ def unknown_inputs(
             if truth is None:
                 found |= _inputs_behind(leaf.ref, values, catalog, visiting | {rule.id})
     return found
+
+
+def _open_inputs(rule: Rule, values: Mapping[str, Any], catalog: Catalog) -> AbstractSet[str]:
+    """:func:`unknown_inputs`, remembered for the values of everything it reads."""
+    try:
+        key: Hashable = (
+            "open",
+            rule.id,
+            tuple(typed(values.get(ref, _ABSENT)) for ref in _reads(rule, catalog)),
+        )
+    except TypeError:  # an unhashable value
+        return unknown_inputs(rule, values, catalog)
+    memo = result_memo(catalog)
+    found = memo.get(key)
+    if found is None:
+        found = memo.put(key, frozenset(unknown_inputs(rule, values, catalog)))
+    return found  # type: ignore[no-any-return]
+
+
+#: Stands for an input missing from the known values (``None`` may be given for it).
+_ABSENT = object()
+
+
+def _reads(rule: Rule, catalog: Catalog) -> tuple[str, ...]:
+    """Every input :func:`unknown_inputs` may read for ``rule`` (a superset), per catalog."""
+    key = ("reads", rule.id)
+    found = catalog.memo.get(key)
+    if found is None:
+        refs: dict[str, None] = {}
+        pending, seen = [rule], {rule.id}
+        while pending:
+            current = pending.pop()
+            leaves = [*iter_leaves(current.when), *unless_leaves(current, catalog)]
+            for leaf in leaves:
+                refs[leaf.ref] = None
+                if leaf.subject != "fact":
+                    continue
+                if leaf.key in catalog.thresholds:
+                    refs[catalog.thresholds[leaf.key].input] = None
+                if leaf.key in catalog.derivations:
+                    refs.update(dict.fromkeys(catalog.derivations[leaf.key].inputs))
+                for deriving in catalog.rules_deriving(leaf.key):
+                    if deriving.id not in seen:
+                        seen.add(deriving.id)
+                        pending.append(deriving)
+        found = catalog.memo[key] = tuple(refs)
+    return found  # type: ignore[no-any-return]
 
 
 def _inputs_behind(
@@ -243,7 +346,7 @@ def open_questions(
         measure = rule.recommend
         if measure is None or measure in recommended or measure not in applicable:
             continue
-        for ref in unknown_inputs(rule, values, catalog):
+        for ref in _open_inputs(rule, values, catalog):
             if asked_of(ref, catalog, channels, ruled_out):
                 could.setdefault(ref, set()).add(measure)
                 best[ref] = min(best.get(ref, 2), _RANK[rule.priority])
