@@ -171,6 +171,8 @@ def test_a_ruleset_with_hostile_values_is_refused_with_the_key_path(tmp_path):
 _SCALARS = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8"), max_size=30),
     st.text(alphabet="ab\n\t\x00\x1b\u202e\u200b ", max_size=8),
+    st.text(alphabet="abä\n", min_size=10, max_size=14),  # around the tight length limit
+    st.sampled_from([10**20 - 1, 10**20, -(10**20), 0.5, -0.0]),
     st.integers(min_value=-(10**25), max_value=10**25),
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
