@@ -37,10 +37,11 @@ from kundenkompass.inference.explain import (
     firings,
     open_questions,
 )
+from kundenkompass.inference.memo import result_memo
 from kundenkompass.inference.prioritize import RULE_PRIORITY, TOP_STEPS, rank
 from kundenkompass.inference.runner import RuleRunner
-from kundenkompass.inference.score import maturity, overall_score, phase_scores
-from kundenkompass.models import ChecklistItem, Measure, text_in
+from kundenkompass.inference.score import maturity, overall_score, phase_score, phase_scores
+from kundenkompass.models import Measure, text_in
 from kundenkompass.profile.known_values import known_values
 from kundenkompass.profile.load import (
     Profile,
@@ -378,7 +379,26 @@ class Engine:
         self, phase: str, profile: Profile, score: float | None, scope: SectorScope
     ) -> PhaseResult:
         items = [i for i in self.catalog.checklist_for_phase(phase) if scope.includes(i)]
-        answers = [profile.answer(item.id) for item in items]
+        given = [profile.answers.get(item.id) for item in items]
+        answers = [answer.value if answer else None for answer in given]
+        memo = result_memo(self.catalog)
+        rows = []
+        for item, answer in zip(items, given, strict=True):
+            value, note = (answer.value, answer.note) if answer else (None, None)
+            key = ("checklist-row", item.id, value, note, self.language)
+            row = memo.get(key)
+            if row is None:
+                row = memo.put(
+                    key,
+                    ChecklistAnswer(
+                        item=item.id,
+                        statement=text_in(item.statement, self.language),
+                        answer=value,
+                        note=note,
+                        weight=item.weight,
+                    ),
+                )
+            rows.append(row)
         return PhaseResult(
             phase=phase,
             title=text(f"phase.{phase}", self.language),
@@ -391,16 +411,7 @@ class Engine:
             unanswered=answers.count(None),
             score=score,
             maturity=maturity(score),
-            checklist=[
-                ChecklistAnswer(
-                    item=item.id,
-                    statement=text_in(item.statement, self.language),
-                    answer=profile.answer(item.id),
-                    note=profile.answers[item.id].note if item.id in profile.answers else None,
-                    weight=item.weight,
-                )
-                for item in items
-            ],
+            checklist=rows,
         )
 
     def _recommendation(
@@ -454,12 +465,9 @@ class Engine:
             return WhatIf(phase_score_gain=0.0, overall_gain=0.0, items=[])
         # Only the phases of the changed items can change: score just those (this runs for
         # every recommendation of every audit).
-        changed = {self.catalog.checklist[item].phase for item in items}
-        rescored = phase_scores(_PhasesOnly(self.catalog, changed), improved)
-        new_scores: dict[str, float | None] = {
-            **scores,
-            **{phase: rescored[phase] for phase in changed},
-        }
+        new_scores: dict[str, float | None] = dict(scores)
+        for phase in {self.catalog.checklist[item].phase for item in items}:
+            new_scores[phase] = phase_score(self.catalog.checklist_for_phase(phase), improved)
         new_overall = overall_score(new_scores)
         phase_before = scores.get(measure.phase) or 0.0
         return WhatIf(
@@ -474,17 +482,6 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(word, list(candidates), n=1)
     return f"; meinten Sie {close[0]!r}?" if close else ""
-
-
-class _PhasesOnly:
-    """A view of the catalog's checklist limited to some phases, for ``phase_scores``."""
-
-    def __init__(self, catalog: Catalog, phases: AbstractSet[str]) -> None:
-        self.catalog = catalog
-        self.phases = phases
-
-    def checklist_for_phase(self, phase: str) -> list[ChecklistItem]:
-        return self.catalog.checklist_for_phase(phase) if phase in self.phases else []
 
 
 def _sector_title(sector: str | None, catalog: Catalog, language: str) -> str | None:

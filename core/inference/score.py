@@ -13,7 +13,7 @@ Maturity levels (see docs/scoring.md):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from kundenkompass.models import ChecklistItem
@@ -41,17 +41,19 @@ def phase_scores(
     catalog: PhaseChecklists, answers: Mapping[str, str | None]
 ) -> dict[str, float | None]:
     """Score 0–100 per phase (None when no item of the phase is scored)."""
-    scores: dict[str, float | None] = {}
-    for phase in PHASES:
-        achieved = possible = 0.0
-        for item in catalog.checklist_for_phase(phase):
-            value = ANSWER_VALUE.get(answers.get(item.id) or "")
-            if value is None:
-                continue
-            achieved += value * item.weight
-            possible += item.weight
-        scores[phase] = round(100 * achieved / possible, 1) if possible else None
-    return scores
+    return {phase: phase_score(catalog.checklist_for_phase(phase), answers) for phase in PHASES}
+
+
+def phase_score(items: Iterable[ChecklistItem], answers: Mapping[str, str | None]) -> float | None:
+    """Score 0–100 of one phase's checklist items (None when none of them is scored)."""
+    achieved = possible = 0.0
+    for item in items:
+        value = ANSWER_VALUE.get(answers.get(item.id) or "")
+        if value is None:
+            continue
+        achieved += value * item.weight
+        possible += item.weight
+    return round(100 * achieved / possible, 1) if possible else None
 
 
 def overall_score(scores: Mapping[str, float | None]) -> float | None:
