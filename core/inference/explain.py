@@ -118,7 +118,7 @@ def unless_leaves(rule: Rule, catalog: Catalog) -> tuple[Leaf, ...]:
     leaves = catalog.memo.get(key)
     if leaves is None:
         leaves = catalog.memo[key] = tuple(dict.fromkeys(iter_leaves(rule.unless)))
-    return leaves  # type: ignore[no-any-return]
+    return leaves
 
 
 def firings(
@@ -272,7 +272,7 @@ def _reads(rule: Rule, catalog: Catalog) -> tuple[str, ...]:
                         seen.add(deriving.id)
                         pending.append(deriving)
         found = catalog.memo[key] = tuple(refs)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _inputs_behind(

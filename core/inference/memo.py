@@ -43,7 +43,7 @@ def result_memo(catalog: Catalog) -> BoundedMemo:
     found = catalog.memo.get(_MEMO_KEY)
     if found is None:
         found = catalog.memo[_MEMO_KEY] = BoundedMemo()
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def typed(value: Any) -> tuple[type, Any]:
