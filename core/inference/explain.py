@@ -228,27 +228,6 @@ def unknown_inputs(
     return found
 
 
-def _open_inputs(rule: Rule, values: Mapping[str, Any], catalog: Catalog) -> AbstractSet[str]:
-    """:func:`unknown_inputs`, remembered for the values of everything it reads."""
-    try:
-        key: Hashable = (
-            "open",
-            rule.id,
-            tuple(typed(values.get(ref, _ABSENT)) for ref in _reads(rule, catalog)),
-        )
-    except TypeError:  # an unhashable value
-        return unknown_inputs(rule, values, catalog)
-    memo = result_memo(catalog)
-    found = memo.get(key)
-    if found is None:
-        found = memo.put(key, frozenset(unknown_inputs(rule, values, catalog)))
-    return found  # type: ignore[no-any-return]
-
-
-#: Stands for an input missing from the known values (``None`` may be given for it).
-_ABSENT = object()
-
-
 def _reads(rule: Rule, catalog: Catalog) -> tuple[str, ...]:
     """Every input :func:`unknown_inputs` may read for ``rule`` (a superset), per catalog."""
     key = ("reads", rule.id)
@@ -342,15 +321,34 @@ def open_questions(
     """
     could: dict[str, set[str]] = {}
     best: dict[str, int] = {}
-    for rule in catalog.rules.values():
+    memo = result_memo(catalog)
+    for rule, reads in _recommending_rules(catalog):
         measure = rule.recommend
-        if measure is None or measure in recommended or measure not in applicable:
+        if measure in recommended or measure not in applicable:
             continue
-        for ref in _open_inputs(rule, values, catalog):
+        # The inputs a rule could still fire on depend only on the values it reads: the
+        # same values (and types; -0.0 and 0.0 test alike) give the same inputs.
+        read = tuple(map(values.get, reads))
+        try:
+            key: Hashable = (
+                "open",
+                rule.id,
+                read,
+                tuple(map(type, read)),
+                tuple(map(values.__contains__, reads)) if None in read else None,
+            )
+            found = memo.get(key)
+        except TypeError:  # an unhashable value: not remembered
+            key, found = None, None
+        if found is None:
+            found = frozenset(unknown_inputs(rule, values, catalog))
+            if key is not None:
+                memo.put(key, found)
+        for ref in found:
             if asked_of(ref, catalog, channels, ruled_out):
                 could.setdefault(ref, set()).add(measure)
                 best[ref] = min(best.get(ref, 2), _RANK[rule.priority])
-    order = {ref: position for position, ref in enumerate(catalog.subjects)}
+    order, measure_order = _question_orders(catalog)
     phases: dict[str, int] = {phase: position for position, phase in enumerate(PHASES)}
 
     def weight(ref: str) -> tuple[int, int, int, str]:
@@ -359,17 +357,12 @@ def open_questions(
     ranks = {ref: number for number, ref in enumerate(sorted(could, key=weight), start=1)}
     questions = []
     for ref in could:
-        phase = None
-        key = ref.split(".", 1)[1]
-        if ref.startswith("answers.") and key in catalog.checklist:
-            phase = catalog.checklist[key].phase
-        elif ref.startswith("facts.") and key in catalog.facts:
-            phase = catalog.facts[key].phase
-        measures_in_order = [m for m in catalog.measures if m in could[ref]]
+        phase, question = _question_of(ref, catalog)
+        measures_in_order = sorted(could[ref], key=measure_order.__getitem__)
         questions.append(
             OpenQuestion(
                 ref=ref,
-                question=label_of(ref, catalog),
+                question=question,
                 phase=phase,
                 could_recommend=measures_in_order,
                 could_recommend_titles=[
@@ -381,6 +374,45 @@ def open_questions(
         )
     questions.sort(key=lambda q: (phases.get(q.phase or "", len(phases)), q.rank))
     return questions
+
+
+def _recommending_rules(catalog: Catalog) -> tuple[tuple[Rule, tuple[str, ...]], ...]:
+    """The rules that recommend a measure, each with the inputs it reads, per catalog."""
+    found = catalog.memo.get("recommending-rules")
+    if found is None or found[0] is not catalog.rules:
+        rules = tuple(
+            (rule, _reads(rule, catalog))
+            for rule in catalog.rules.values()
+            if rule.recommend is not None
+        )
+        found = catalog.memo["recommending-rules"] = (catalog.rules, rules)
+    return found[1]
+
+
+def _question_orders(catalog: Catalog) -> tuple[dict[str, int], dict[str, int]]:
+    """Positions of the questions (key paths) and of the measures in the catalog."""
+    found = catalog.memo.get("question-orders")
+    if found is None:
+        found = catalog.memo["question-orders"] = (
+            {ref: position for position, ref in enumerate(catalog.subjects)},
+            {measure: position for position, measure in enumerate(catalog.measures)},
+        )
+    return found
+
+
+def _question_of(ref: str, catalog: Catalog) -> tuple[str | None, str]:
+    """The phase and the question text of an input, per catalog."""
+    key = ("question", ref)
+    found = catalog.memo.get(key)
+    if found is None:
+        phase = None
+        name = ref.split(".", 1)[1]
+        if ref.startswith("answers.") and name in catalog.checklist:
+            phase = catalog.checklist[name].phase
+        elif ref.startswith("facts.") and name in catalog.facts:
+            phase = catalog.facts[name].phase
+        found = catalog.memo[key] = (phase, label_of(ref, catalog))
+    return found
 
 
 def derived_facts(
