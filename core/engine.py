@@ -18,6 +18,7 @@ import pluggy
 from kundenkompass.catalog import plugin_manager
 from kundenkompass.catalog.contents import Catalog
 from kundenkompass.catalog.fingerprint import catalog_key
+from kundenkompass.catalog.memo import result_memo
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.catalog.rulesets import (
     Ruleset,
@@ -37,7 +38,6 @@ from kundenkompass.inference.explain import (
     firings,
     open_questions,
 )
-from kundenkompass.inference.memo import result_memo
 from kundenkompass.inference.prioritize import RULE_PRIORITY, TOP_STEPS, rank
 from kundenkompass.inference.runner import RuleRunner
 from kundenkompass.inference.score import maturity, overall_score, phase_score, phase_scores

@@ -8,9 +8,9 @@ from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.catalog.labels import label_of, show_value
+from kundenkompass.catalog.memo import result_memo, typed
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.inference.compile import Alternative, CompiledRules
-from kundenkompass.inference.memo import result_memo, typed
 from kundenkompass.inference.runner import Inference
 from kundenkompass.models import text_in
 from kundenkompass.results import (

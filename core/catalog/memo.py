@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.catalog.contents import Catalog
 
 #: Entries kept before the memo starts over; each is a small frozen model.
 CAPACITY = 20_000
