@@ -425,18 +425,8 @@ class Engine:
         overall: float | None,
     ) -> Recommendation:
         return Recommendation(
-            measure=measure.id,
-            title=text_in(measure.title, self.language),
-            description=text_in(measure.description, self.language),
-            rationale=text_in(measure.rationale, self.language) if measure.rationale else None,
-            phase=measure.phase,
-            phase_title=text(f"phase.{measure.phase}", self.language),
-            reference=measure.reference,
+            **self._measure_texts(measure),
             priority=entry.priority,
-            impact=measure.impact,
-            effort=measure.effort,
-            cost=measure.cost,
-            time_to_effect=measure.time_to_effect,
             # Only prerequisites that are themselves in the plan: the others need no step.
             prerequisites=[p for p in measure.prerequisites if p in planned],
             quick_win=entry.quick_win,
@@ -445,6 +435,27 @@ class Engine:
             reasons=found,
             what_if=self._what_if(measure, answers, scores, overall),
         )
+
+    def _measure_texts(self, measure: Measure) -> dict[str, Any]:
+        """What a recommendation says of its measure alone, once per catalog and language."""
+        key = ("measure-texts", measure.id, self.language)
+        found = self.catalog.memo.get(key)
+        if found is None:
+            language = self.language
+            found = self.catalog.memo[key] = {
+                "measure": measure.id,
+                "title": text_in(measure.title, language),
+                "description": text_in(measure.description, language),
+                "rationale": text_in(measure.rationale, language) if measure.rationale else None,
+                "phase": measure.phase,
+                "phase_title": text(f"phase.{measure.phase}", language),
+                "reference": measure.reference,
+                "impact": measure.impact,
+                "effort": measure.effort,
+                "cost": measure.cost,
+                "time_to_effect": measure.time_to_effect,
+            }
+        return found
 
     def _what_if(
         self,
