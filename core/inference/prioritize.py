@@ -68,14 +68,21 @@ def is_quick_win(measure: Measure) -> bool:
     )
 
 
+_PHASE_ORDER = {phase: index for index, phase in enumerate(PHASES)}
+
+
 def rank(
     catalog: Catalog,
     priorities: Mapping[str, str],
     phase_scores: Mapping[str, float | None],
 ) -> list[Ranked]:
     """Order recommended measures (``priorities``: measure id → highest rule priority)."""
-    catalog_order = {measure_id: index for index, measure_id in enumerate(catalog.measures)}
-    phase_order = {phase: index for index, phase in enumerate(PHASES)}
+    remembered = catalog.memo.get("measure-order")
+    if remembered is None or remembered[0] is not catalog.measures:
+        order = {measure_id: index for index, measure_id in enumerate(catalog.measures)}
+        remembered = catalog.memo["measure-order"] = (catalog.measures, order)
+    catalog_order: dict[str, int] = remembered[1]
+    phase_order = _PHASE_ORDER
     scored: dict[str, float] = {}
     for measure_id, priority in priorities.items():
         measure = catalog.measures[measure_id]
