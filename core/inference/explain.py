@@ -329,13 +329,15 @@ def open_questions(
         # The inputs a rule could still fire on depend only on the values it reads: the
         # same values (and types; -0.0 and 0.0 test alike) give the same inputs.
         read = tuple(map(values.get, reads))
+        if None not in read:  # everything it reads is known: it fires or cannot
+            continue
         try:
             key: Hashable = (
                 "open",
                 rule.id,
                 read,
                 tuple(map(type, read)),
-                tuple(map(values.__contains__, reads)) if None in read else None,
+                tuple(map(values.__contains__, reads)),
             )
             found = memo.get(key)
         except TypeError:  # an unhashable value: not remembered
