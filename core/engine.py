@@ -234,9 +234,7 @@ class Engine:
         values = all_known(known, inference)
 
         channels = set(profile.company.channels)
-        applicable = {
-            m.id for m in catalog.measures.values() if _applies(m, channels) and scope.includes(m)
-        }
+        applicable = self._applicable_measures(profile.company.channels, scope)
         by_measure = {
             measure: found
             for measure, found in firings(self.compiled, inference, values, catalog).items()
@@ -303,18 +301,8 @@ class Engine:
                 for key, v in known.items()
                 if key.startswith("facts.")
             },
-            plugins=[
-                PluginUsed(name=info.name, version=info.version, source=info.source)
-                for info in catalog.plugins
-            ],
-            rulesets=[
-                PluginUsed(
-                    name=ruleset.name,
-                    version=ruleset.version,
-                    source=portable_origin(str(ruleset.path)),
-                )
-                for ruleset in scope.rulesets
-            ],
+            plugins=self._plugins_used(),
+            rulesets=[self._ruleset_used(ruleset) for ruleset in scope.rulesets],
             website_check=website_checks(profile, catalog, self.language),
             rules_fingerprint=self.compiled.fingerprint,
             audit=details,
@@ -435,6 +423,45 @@ class Engine:
             reasons=found,
             what_if=self._what_if(measure, answers, scores, overall),
         )
+
+    def _applicable_measures(
+        self, channels: tuple[str, ...], scope: SectorScope
+    ) -> AbstractSet[str]:
+        """The measures for a company's channels and sector, per catalog."""
+        key = ("applicable-measures", channels, scope.sector)
+        memo = result_memo(self.catalog)
+        found = memo.get(key)
+        if found is None:
+            wanted = set(channels)
+            found = memo.put(
+                key,
+                frozenset(
+                    m.id
+                    for m in self.catalog.measures.values()
+                    if _applies(m, wanted) and scope.includes(m)
+                ),
+            )
+        return found  # type: ignore[no-any-return]
+
+    def _plugins_used(self) -> list[PluginUsed]:
+        found = self.catalog.memo.get("plugins-used")
+        if found is None:
+            found = self.catalog.memo["plugins-used"] = [
+                PluginUsed(name=info.name, version=info.version, source=info.source)
+                for info in self.catalog.plugins
+            ]
+        return list(found)
+
+    def _ruleset_used(self, ruleset: Ruleset) -> PluginUsed:
+        key = ("ruleset-used", ruleset.name, str(ruleset.path))
+        found = self.catalog.memo.get(key)
+        if found is None:
+            found = self.catalog.memo[key] = PluginUsed(
+                name=ruleset.name,
+                version=ruleset.version,
+                source=portable_origin(str(ruleset.path)),
+            )
+        return found
 
     def _measure_texts(self, measure: Measure) -> dict[str, Any]:
         """What a recommendation says of its measure alone, once per catalog and language."""

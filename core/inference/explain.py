@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -134,7 +134,7 @@ def firings(
     """
     by_measure: dict[str, list[Firing]] = {}
     seen: set[str] = set()
-    for name in sorted(inference.fired, key=_alternative_order):
+    for name in sorted(inference.fired, key=_order_of(catalog)):
         alternative = compiled.alternatives[name]
         rule = alternative.rule
         if rule.recommend is None or rule.id in seen:
@@ -201,6 +201,21 @@ def _firing(
         if key is not None:
             memo.put(key, found)
     return found  # type: ignore[no-any-return]
+
+
+def _order_of(catalog: Catalog) -> Callable[[str], tuple[str, int]]:
+    """:func:`_alternative_order`, remembered per catalog for the names it has seen."""
+    orders: dict[str, tuple[str, int]] | None = catalog.memo.get("alternative-orders")
+    if orders is None:
+        orders = catalog.memo["alternative-orders"] = {}
+
+    def order(name: str) -> tuple[str, int]:
+        found = orders.get(name)
+        if found is None:
+            found = orders[name] = _alternative_order(name)
+        return found
+
+    return order
 
 
 def _alternative_order(name: str) -> tuple[str, int]:
@@ -308,7 +323,7 @@ def open_questions(
     catalog: Catalog,
     values: Mapping[str, Any],
     recommended: set[str],
-    applicable: set[str],
+    applicable: AbstractSet[str],
     channels: AbstractSet[str],
     ruled_out: Collection[str] = (),
 ) -> list[OpenQuestion]:
@@ -324,7 +339,7 @@ def open_questions(
     memo = result_memo(catalog)
     for rule, reads in _recommending_rules(catalog):
         measure = rule.recommend
-        if measure in recommended or measure not in applicable:
+        if measure is None or measure in recommended or measure not in applicable:
             continue
         # The inputs a rule could still fire on depend only on the values it reads: the
         # same values (and types; -0.0 and 0.0 test alike) give the same inputs.

@@ -238,7 +238,10 @@ def visible_questions(
     visible = [q for q in questions if asked_in_scope(q.ref, scope, catalog)]
     # Ranks count the questions shown: 1 to n without gaps.
     ranks = {q.ref: n for n, q in enumerate(sorted(visible, key=lambda q: q.rank), start=1)}
-    return [q.model_copy(update={"rank": ranks[q.ref]}) for q in visible]
+    return [
+        q if q.rank == ranks[q.ref] else q.model_copy(update={"rank": ranks[q.ref]})
+        for q in visible
+    ]
 
 
 def asked_in_scope(ref: str, scope: SectorScope, catalog: Catalog) -> bool:
