@@ -337,34 +337,34 @@ def open_questions(
     could: dict[str, set[str]] = {}
     best: dict[str, int] = {}
     memo = result_memo(catalog)
-    for rule, reads in _recommending_rules(catalog):
-        measure = rule.recommend
-        if measure is None or measure in recommended or measure not in applicable:
+    for measure, rules in _recommending_rules(catalog):
+        if measure in recommended or measure not in applicable:
             continue
-        # The inputs a rule could still fire on depend only on the values it reads: the
-        # same values (and types; -0.0 and 0.0 test alike) give the same inputs.
-        read = tuple(map(values.get, reads))
-        if None not in read:  # everything it reads is known: it fires or cannot
-            continue
-        try:
-            key: Hashable = (
-                "open",
-                rule.id,
-                read,
-                tuple(map(type, read)),
-                tuple(map(values.__contains__, reads)),
-            )
-            found = memo.get(key)
-        except TypeError:  # an unhashable value: not remembered
-            key, found = None, None
-        if found is None:
-            found = frozenset(unknown_inputs(rule, values, catalog))
-            if key is not None:
-                memo.put(key, found)
-        for ref in found:
-            if asked_of(ref, catalog, channels, ruled_out):
-                could.setdefault(ref, set()).add(measure)
-                best[ref] = min(best.get(ref, 2), _RANK[rule.priority])
+        for rule, tested, reads in rules:
+            if None not in map(values.get, tested):
+                continue  # everything its condition tests is known: it fires or cannot
+            # The inputs a rule could still fire on depend only on the values it reads: the
+            # same values (and types; -0.0 and 0.0 test alike) give the same inputs.
+            read = tuple(map(values.get, reads))
+            try:
+                key: Hashable = (
+                    "open",
+                    rule.id,
+                    read,
+                    tuple(map(type, read)),
+                    tuple(map(values.__contains__, reads)),
+                )
+                found = memo.get(key)
+            except TypeError:  # an unhashable value: not remembered
+                key, found = None, None
+            if found is None:
+                found = frozenset(unknown_inputs(rule, values, catalog))
+                if key is not None:
+                    memo.put(key, found)
+            for ref in found:
+                if asked_of(ref, catalog, channels, ruled_out):
+                    could.setdefault(ref, set()).add(measure)
+                    best[ref] = min(best.get(ref, 2), _RANK[rule.priority])
     order, measure_order = _question_orders(catalog)
     phases: dict[str, int] = {phase: position for position, phase in enumerate(PHASES)}
 
@@ -393,16 +393,22 @@ def open_questions(
     return questions
 
 
-def _recommending_rules(catalog: Catalog) -> tuple[tuple[Rule, tuple[str, ...]], ...]:
-    """The rules that recommend a measure, each with the inputs it reads, per catalog."""
+def _recommending_rules(
+    catalog: Catalog,
+) -> tuple[tuple[str, tuple[tuple[Rule, tuple[str, ...], tuple[str, ...]], ...]], ...]:
+    """Per measure, the rules that recommend it, each with the inputs its condition tests
+    and every input it reads (see :func:`_reads`), per catalog."""
     found = catalog.memo.get("recommending-rules")
     if found is None or found[0] is not catalog.rules:
-        rules = tuple(
-            (rule, _reads(rule, catalog))
-            for rule in catalog.rules.values()
-            if rule.recommend is not None
-        )
-        found = catalog.memo["recommending-rules"] = (catalog.rules, rules)
+        by_measure: dict[str, list[tuple[Rule, tuple[str, ...], tuple[str, ...]]]] = {}
+        for rule in catalog.rules.values():
+            if rule.recommend is not None:
+                tested = tuple(dict.fromkeys(leaf.ref for leaf in iter_leaves(rule.when)))
+                by_measure.setdefault(rule.recommend, []).append(
+                    (rule, tested, _reads(rule, catalog))
+                )
+        grouped = tuple((measure, tuple(rules)) for measure, rules in by_measure.items())
+        found = catalog.memo["recommending-rules"] = (catalog.rules, grouped)
     return found[1]
 
 
