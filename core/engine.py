@@ -491,21 +491,19 @@ class Engine:
         scores: Mapping[str, float | None],
         overall: float | None,
     ) -> WhatIf:
-        improved: dict[str, str | None] = dict(answers)
-        items = []
-        for item_id in measure.addresses:
-            # Only what the owner said is missing: an unanswered item is unknown, not a gap
-            # that the measure would close (its score would jump from nothing to 100).
-            if answers.get(item_id) in ("nein", "teilweise"):
-                improved[item_id] = "ja"
-                items.append(item_id)
+        # Only what the owner said is missing: an unanswered item is unknown, not a gap
+        # that the measure would close (its score would jump from nothing to 100).
+        items = [item for item in measure.addresses if answers.get(item) in ("nein", "teilweise")]
         if not items:  # nothing left to fulfil: the scores stay as they are
-            return WhatIf(phase_score_gain=0.0, overall_gain=0.0, items=[])
+            return _NO_GAIN
         # Only the phases of the changed items can change: score just those (this runs for
         # every recommendation of every audit).
+        fulfilled = frozenset(items)
         new_scores: dict[str, float | None] = dict(scores)
         for phase in {self.catalog.checklist[item].phase for item in items}:
-            new_scores[phase] = phase_score(self.catalog.checklist_for_phase(phase), improved)
+            new_scores[phase] = phase_score(
+                self.catalog.checklist_for_phase(phase), answers, fulfilled
+            )
         new_overall = overall_score(new_scores)
         phase_before = scores.get(measure.phase) or 0.0
         return WhatIf(
@@ -513,6 +511,9 @@ class Engine:
             overall_gain=round((new_overall or 0.0) - (overall or 0.0), 1),
             items=items,
         )
+
+
+_NO_GAIN = WhatIf(phase_score_gain=0.0, overall_gain=0.0, items=[])
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:

@@ -14,6 +14,7 @@ Maturity levels (see docs/scoring.md):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Protocol
 
 from kundenkompass.models import ChecklistItem
@@ -44,11 +45,19 @@ def phase_scores(
     return {phase: phase_score(catalog.checklist_for_phase(phase), answers) for phase in PHASES}
 
 
-def phase_score(items: Iterable[ChecklistItem], answers: Mapping[str, str | None]) -> float | None:
-    """Score 0–100 of one phase's checklist items (None when none of them is scored)."""
+def phase_score(
+    items: Iterable[ChecklistItem],
+    answers: Mapping[str, str | None],
+    fulfilled: AbstractSet[str] = frozenset(),
+) -> float | None:
+    """Score 0–100 of one phase's checklist items (None when none of them is scored);
+    the items in ``fulfilled`` count as answered "ja"."""
     achieved = possible = 0.0
     for item in items:
-        value = ANSWER_VALUE.get(answers.get(item.id) or "")
+        if item.id in fulfilled:
+            value: float | None = ANSWER_VALUE["ja"]
+        else:
+            value = ANSWER_VALUE.get(answers.get(item.id) or "")
         if value is None:
             continue
         achieved += value * item.weight
