@@ -175,15 +175,21 @@ def _firing(
         inputs = catalog.memo[("firing-inputs", name)] = (refs, derived)
     refs, derived_keys = inputs
     memo = result_memo(catalog)
+    read = tuple(map(values.get, refs))
+    types = tuple(map(type, read))
     try:
         key: Hashable = (
             "firing",
             name,
-            tuple(typed(values.get(ref)) for ref in refs),
+            # The evidence shows each value: a float by its text keeps -0.0 apart from 0.0.
+            tuple(map(typed, read)) if float in types else read,
+            types,
             tuple(
                 inference.derived[fact].by if fact in inference.derived else None
                 for fact in derived_keys
-            ),
+            )
+            if derived_keys
+            else (),
         )
         found = memo.get(key)
     except TypeError:  # an unhashable value: built for this audit alone
