@@ -207,10 +207,20 @@ def _plainly_within(data: Any, limits: Limits) -> bool:
         elif kind is dict:
             if depth >= limits.max_depth:
                 return False
-            for key, child in value.items():
-                if key.__class__ is not str or len(key) > MAX_TEXT_LENGTH or not key.isprintable():
-                    return False
-                stack.append((child, depth + 1))
+            keys = "".join(key if key.__class__ is str else "\x00" for key in value)
+            if not keys.isprintable() or max(map(len, value), default=0) > MAX_TEXT_LENGTH:
+                return False
+            texts = [child for child in value.values() if child.__class__ is str]
+            if len(texts) < len(value):
+                stack.extend(
+                    (child, depth + 1) for child in value.values() if child.__class__ is not str
+                )
+            # Texts checked together: each within the length, none with a control character.
+            if texts and (
+                max(map(len, texts)) > limits.max_text_length
+                or not "".join(texts).translate(_LINE_BREAKS).isprintable()
+            ):
+                return False
         elif kind is list or kind is tuple:
             if depth >= limits.max_depth or len(value) > limits.max_items:
                 return False
