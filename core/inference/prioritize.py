@@ -95,14 +95,14 @@ def rank(
     pending = sorted(scored, key=key)
     ordered: list[str] = []
     placed: set[str] = set()
+    # Only prerequisites that are themselves recommended hold a measure back.
+    waiting = {
+        measure_id: [p for p in catalog.measures[measure_id].prerequisites if p in scored]
+        for measure_id in scored
+    }
     while pending:
         for candidate in pending:
-            waits_for = [
-                p
-                for p in catalog.measures[candidate].prerequisites
-                if p in scored and p not in placed
-            ]
-            if not waits_for:
+            if all(p in placed for p in waiting[candidate]):
                 break
         else:  # a prerequisite cycle (reported by lint); keep the score order
             candidate = pending[0]
