@@ -260,6 +260,11 @@ class RuleRunner:
         self._states: dict[str, _AuditState] = {}
         self._sids = itertools.count(1)
         self._host = DirectHost()
+        #: Key path → durable_rules property, for the key paths audits have given.
+        self._property_names: dict[str, str] = {}
+        self._unknown_markers = [
+            (ref, unknown_property(ref)) for ref in sorted(compiled.unknown_markers)
+        ]
         self._names: list[str] = []
         definitions: dict[str, dict[str, Any]] = {}
         for position, partition in enumerate(compiled.partitions):
@@ -308,13 +313,12 @@ class RuleRunner:
             self._states[state.sid] = state
             touched: list[str] = []
             try:
-                facts = self._input_facts(known)
-                for position, name in enumerate(self._names):
-                    batch = [
-                        {"t": FACT_TYPE, prop: value, "sid": state.sid}
-                        for prop, value in facts
-                        if position in self.compiled.consumers.get(prop, ())
-                    ]
+                batches: list[list[dict[str, Any]]] = [[] for _ in self._names]
+                consumers = self.compiled.consumers
+                for prop, value in self._input_facts(known):
+                    for position in consumers.get(prop, ()):
+                        batches[position].append({"t": FACT_TYPE, prop: value, "sid": state.sid})
+                for name, batch in zip(self._names, batches, strict=True):
                     if batch:
                         self._open(name, state.sid, touched)
                         self._assert(name, batch)
@@ -392,17 +396,22 @@ class RuleRunner:
 
     def _input_facts(self, known: Mapping[str, Any]) -> list[tuple[str, Any]]:
         facts: list[tuple[str, Any]] = []
+        members = self.compiled.members
+        names = self._property_names
         for ref, value in known.items():
             if value is None:
                 continue
-            wanted = self.compiled.members.get(ref)
+            wanted = members.get(ref)
             if wanted is not None:
                 present = set(value)
                 facts.extend((member_property(ref, m), m in present) for m in sorted(wanted))
             else:
-                facts.append((property_name(ref), value))
-        for ref in sorted(self.compiled.unknown_markers):
-            facts.append((unknown_property(ref), known.get(ref) is None))
+                prop = names.get(ref)
+                if prop is None:
+                    prop = names[ref] = property_name(ref)
+                facts.append((prop, value))
+        for ref, prop in self._unknown_markers:
+            facts.append((prop, known.get(ref) is None))
         return facts
 
     def _action(self, rule_name: str, position: int) -> Callable[[ActionContext], None]:
