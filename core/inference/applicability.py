@@ -26,7 +26,7 @@ from kundenkompass.catalog.memo import result_memo, typed
 from kundenkompass.profile.load import Answer, Profile
 from kundenkompass.results import IgnoredInput
 from kundenkompass.rules.evaluate import evaluate
-from kundenkompass.rules.language import AllOf, Condition, Leaf, Not, iter_leaves
+from kundenkompass.rules.language import AllOf, Condition, Leaf, Not
 from kundenkompass.texts import text
 
 
@@ -53,43 +53,7 @@ def profile_values(profile: Profile) -> dict[str, Any]:
 
 
 def ruled_out(catalog: Catalog, values: Mapping[str, Any]) -> dict[str, tuple[Leaf, ...]]:
-    """Key paths whose precondition is known false, with the inputs that decide it.
-
-    Remembered per catalog for the values the preconditions read (a new dict each time).
-    """
-    reads = _precondition_reads(catalog)
-    memo = result_memo(catalog)
-    read = tuple(map(values.get, reads))
-    try:
-        key: Hashable | None = (
-            "ruled-out",
-            read,
-            tuple(map(type, read)),
-            tuple(map(values.__contains__, reads)) if None in read else None,
-        )
-        found = memo.get(key)
-    except TypeError:  # an unhashable value: not remembered
-        key, found = None, None
-    if found is None:
-        found = _ruled_out(catalog, values)
-        if key is not None:
-            memo.put(key, found)
-    return dict(found)
-
-
-def _precondition_reads(catalog: Catalog) -> tuple[str, ...]:
-    """Every key path the preconditions test or remove, per catalog."""
-    found = catalog.memo.get("precondition-reads")
-    if found is None or found[0] is not catalog.preconditions:
-        refs: dict[str, None] = {}
-        for ref, condition in catalog.preconditions.items():
-            refs[ref] = None
-            refs.update(dict.fromkeys(leaf.ref for leaf in iter_leaves(condition)))
-        found = catalog.memo["precondition-reads"] = (catalog.preconditions, tuple(refs))
-    return found[1]
-
-
-def _ruled_out(catalog: Catalog, values: Mapping[str, Any]) -> dict[str, tuple[Leaf, ...]]:
+    """Key paths whose precondition is known false, with the inputs that decide it."""
     current = dict(values)
     found: dict[str, tuple[Leaf, ...]] = {}
     for ref, condition in catalog.preconditions.items():
