@@ -27,7 +27,7 @@ from kundenkompass.catalog.rulesets import (
     select_rulesets,
 )
 from kundenkompass.errors import ProfileError
-from kundenkompass.files.cache import lookup, store
+from kundenkompass.files.cache import collector_paused, lookup, store
 from kundenkompass.inference import plan
 from kundenkompass.inference.applicability import Applicability, apply_preconditions
 from kundenkompass.inference.compile import CompiledRules, compile_rules
@@ -104,40 +104,45 @@ class Engine:
         rulesets_all_sectors: bool = False,
         skip_broken_plugins: bool = False,
     ) -> None:
-        self.language = language
-        manager = plugin_manager.new_plugin_manager()
-        infos: list[plugin_manager.PluginInfo] = []
-        self.skipped_plugins: list[plugin_manager.SkippedPlugin] = []
-        if discover:
-            infos, self.skipped_plugins = plugin_manager.register_installed(
-                manager, skip_broken=skip_broken_plugins
-            )
-        in_code = list(plugins)
-        for plugin in in_code:
-            info = plugin_manager.info_for_object(plugin)
-            plugin_manager.check_hookspec_version(info.name, plugin)
-            plugin_manager.register(manager, plugin, info)
-            infos.append(info)
-        bundled = discover if sector_rulesets is None else sector_rulesets
-        rulesets = list(rulesets)
-        key = None
-        # Plugin objects made in code and Ruleset objects carry state no file shows.
-        if not (in_code or self.skipped_plugins or any(isinstance(r, Ruleset) for r in rulesets)):
-            key = _catalog_key(manager, infos, rulesets, bundled, rulesets_all_sectors)
-        built = lookup(CATALOG_CACHE, key, _Built) if key else None
-        if built is None:
-            built = self._build(
-                manager, infos, rulesets, bundled, rulesets_all_sectors, skip_broken_plugins
-            )
-            if key and not self.skipped_plugins:
-                store(CATALOG_CACHE, key, built)
-        else:
-            for ruleset in built.catalog.rulesets:
-                _register_ruleset(manager, ruleset, built.catalog.plugins)
-        self.plugin_manager = manager
-        self.catalog: Catalog = built.catalog
-        self.compiled = built.compiled
-        self._runner = RuleRunner(self.compiled, self.catalog, f"engine{next(_engine_numbers)}")
+        # Building creates many objects that all live as long as the engine: the cyclic
+        # collector would walk them over and over while they are made, finding no garbage.
+        with collector_paused():
+            self.language = language
+            manager = plugin_manager.new_plugin_manager()
+            infos: list[plugin_manager.PluginInfo] = []
+            self.skipped_plugins: list[plugin_manager.SkippedPlugin] = []
+            if discover:
+                infos, self.skipped_plugins = plugin_manager.register_installed(
+                    manager, skip_broken=skip_broken_plugins
+                )
+            in_code = list(plugins)
+            for plugin in in_code:
+                info = plugin_manager.info_for_object(plugin)
+                plugin_manager.check_hookspec_version(info.name, plugin)
+                plugin_manager.register(manager, plugin, info)
+                infos.append(info)
+            bundled = discover if sector_rulesets is None else sector_rulesets
+            rulesets = list(rulesets)
+            key = None
+            # Plugin objects made in code and Ruleset objects carry state no file shows.
+            if not (
+                in_code or self.skipped_plugins or any(isinstance(r, Ruleset) for r in rulesets)
+            ):
+                key = _catalog_key(manager, infos, rulesets, bundled, rulesets_all_sectors)
+            built = lookup(CATALOG_CACHE, key, _Built) if key else None
+            if built is None:
+                built = self._build(
+                    manager, infos, rulesets, bundled, rulesets_all_sectors, skip_broken_plugins
+                )
+                if key and not self.skipped_plugins:
+                    store(CATALOG_CACHE, key, built)
+            else:
+                for ruleset in built.catalog.rulesets:
+                    _register_ruleset(manager, ruleset, built.catalog.plugins)
+            self.plugin_manager = manager
+            self.catalog: Catalog = built.catalog
+            self.compiled = built.compiled
+            self._runner = RuleRunner(self.compiled, self.catalog, f"engine{next(_engine_numbers)}")
 
     def _build(
         self,

@@ -63,7 +63,8 @@ def text_in(value: Mapping[str, str] | None, language: str = DEFAULT_LANGUAGE) -
 
 
 class Contribution(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first validation: a start from the cached catalog validates none of them.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class FactType(str, Enum):
@@ -217,7 +218,9 @@ class Derivation(Contribution):
     absent) and returns the derived value, or ``None`` when it cannot be decided.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", arbitrary_types_allowed=True, defer_build=True
+    )
 
     fact: Identifier
     inputs: tuple[str, ...]

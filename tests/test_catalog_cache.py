@@ -169,3 +169,21 @@ def test_several_processes_fill_the_catalog_cache_at_once(cache_folder):
     assert len(set(results)) == 1
     # One whole entry; no temporary file left behind.
     assert [entry.suffix for entry in entries(cache_folder)] == [".pickle"]
+
+
+def test_the_collector_is_paused_only_for_the_block():
+    import gc
+
+    from kundenkompass.files.cache import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()  # a caller that turned it off keeps it off
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -96,12 +96,17 @@ def _files_below(folder: Path) -> list[Path]:
 def _code_state() -> list[str]:
     """Every module of Kundenkompass with its size and modification time: an edited source
     tree (an editable install) changes the key without a new version number."""
-    package = Path(__file__).resolve().parent.parent
+    # Plain strings rather than Path objects: this runs on every start, over every module.
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
     state: list[str] = []
-    for path in _files_below(package):
-        if path.suffix == ".py":
-            stat = path.stat()
-            state.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    for root, folders, names in os.walk(package):
+        folders[:] = [name for name in folders if name != "__pycache__"]
+        for name in names:
+            if name.endswith(".py"):
+                path = os.path.join(root, name)
+                stat = os.stat(path)
+                relative = os.path.relpath(path, package)
+                state.append(f"{relative}:{stat.st_size}:{stat.st_mtime_ns}")
     return sorted(state)
 
 

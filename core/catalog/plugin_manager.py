@@ -15,6 +15,7 @@ import difflib
 import importlib.metadata
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pluggy
 from kundenkompass.catalog import hookspecs
@@ -111,15 +112,27 @@ def _distribution(entry_point: importlib.metadata.EntryPoint) -> tuple[str | Non
     distribution = entry_point.dist
     if distribution is None:
         return None, "?"
+    name, version = _name_and_version(distribution)
+    return name, version or "?"
+
+
+@lru_cache(maxsize=64)
+def _name_and_version(
+    distribution: importlib.metadata.Distribution,
+) -> tuple[str | None, str | None]:
+    """Read once per distribution object: parsing the metadata (a whole e-mail message with
+    the long description) is the slow part, and the entry points of one discovery share
+    their distribution's object. A later discovery makes new objects, so never stale."""
+    metadata = distribution.metadata
     try:
-        name = distribution.metadata["Name"]
+        name = metadata["Name"]
     except KeyError:
         name = None
     try:
-        version = distribution.version
+        version = metadata["Version"]
     except KeyError:
         version = None
-    return name, version or "?"
+    return name, version
 
 
 def check_hookspec_version(

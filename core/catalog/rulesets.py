@@ -90,7 +90,8 @@ Selection = Literal["sector", "explicit"]
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first validation: a start from the cached catalog validates none of them.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class RulesetHeader(_Entry):

@@ -11,11 +11,13 @@ skipped silently: it only ever saves time.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -70,7 +72,7 @@ def lookup(kind: str, key: str, expected: type[T]) -> T | None:
     if folder is None:
         return None
     try:
-        with (folder / kind / f"{key}.pickle").open("rb") as stream:
+        with (folder / kind / f"{key}.pickle").open("rb") as stream, collector_paused():
             # Our own files in the user's own cache folder: as trusted as the user's code.
             value = pickle.load(stream)
     except Exception:  # missing, unreadable or corrupt, or no longer fitting its classes
@@ -100,3 +102,21 @@ def _store(entry: Path, value: object) -> None:
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         # Unwritable folder, full disk, a value that cannot be pickled: run without the cache.
         pass
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run the block without Python's cyclic garbage collector.
+
+    For work that creates many objects that all live on (unpickling a catalog, building an
+    engine): the collector would otherwise walk them again and again while they are made,
+    finding no garbage. Garbage made meanwhile is collected once the collector runs again.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

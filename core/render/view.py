@@ -13,8 +13,7 @@ means the documents never disagree. Two audiences read them:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from kundenkompass.render.numbers import NO_VALUE, long_date, number, signed
 from kundenkompass.results import (
@@ -47,8 +46,9 @@ OWNER_STEPS = 3
 OWNER_QUESTIONS = 4
 
 
-@dataclass(frozen=True)
-class PlanRef:
+# The view's parts are named tuples: immutable like frozen dataclasses, and made without
+# generating and compiling methods when the module is imported (a report's start-up).
+class PlanRef(NamedTuple):
     """A reference to a measure in the plan."""
 
     number: int
@@ -56,8 +56,7 @@ class PlanRef:
     title: str
 
 
-@dataclass(frozen=True)
-class EvidenceLine:
+class EvidenceLine(NamedTuple):
     """An answer or fact a rule relied on, as the worksheet shows it."""
 
     ref: str
@@ -65,8 +64,7 @@ class EvidenceLine:
     shown: str
 
 
-@dataclass(frozen=True)
-class ReasonLine:
+class ReasonLine(NamedTuple):
     """A fired rule: its reason in plain words, its id and its evidence (each once)."""
 
     text: str
@@ -74,8 +72,7 @@ class ReasonLine:
     evidence: tuple[EvidenceLine, ...]
 
 
-@dataclass(frozen=True)
-class PlanEntry:
+class PlanEntry(NamedTuple):
     """A recommended measure with its position in the plan."""
 
     number: int
@@ -85,8 +82,7 @@ class PlanEntry:
     reasons: tuple[ReasonLine, ...]
 
 
-@dataclass(frozen=True)
-class QuestionGroup:
+class QuestionGroup(NamedTuple):
     phase: str | None
     title: str
     questions: tuple[OpenQuestion, ...]
@@ -94,8 +90,7 @@ class QuestionGroup:
     more: int = 0
 
 
-@dataclass(frozen=True)
-class ProjectView:
+class ProjectView(NamedTuple):
     plan: ProjectPlan
     #: The project's measures among the owner's first :data:`OWNER_MEASURES`.
     entries: tuple[PlanEntry, ...]
@@ -108,15 +103,13 @@ class ProjectView:
         return shown + ([self.plan.needs] if self.plan.needs else [])
 
 
-@dataclass(frozen=True)
-class RoadmapStretch:
+class RoadmapStretch(NamedTuple):
     horizon: str
     label: str
     projects: tuple[ProjectView, ...]
 
 
-@dataclass(frozen=True)
-class WebsiteLine:
+class WebsiteLine(NamedTuple):
     """One piece of website evidence beside the self-assessment, worded for the reader."""
 
     label: str
@@ -126,8 +119,7 @@ class WebsiteLine:
     agrees: bool | None
 
 
-@dataclass(frozen=True)
-class ReportView:
+class ReportView(NamedTuple):
     result: AuditResult
     language: str
     audience: Audience
