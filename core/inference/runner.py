@@ -182,8 +182,13 @@ class DirectHost(QuietHost):
         context = ActionContext(sid, handle)
         try:
             while messages:
-                # One message per started action: {rule name: matched facts}.
-                actions[next(iter(json.loads(messages)))](context)
+                # One message per started action: {"rule name": matched facts}. The name is
+                # read off the text (names need no JSON escapes); anything else is parsed.
+                name = messages[2 : messages.find('"', 2)]
+                action = actions.get(name) if messages.startswith('{"') else None
+                if action is None:
+                    action = actions[next(iter(json.loads(messages)))]
+                action(context)
                 durable_rules_engine.update_state(handle, state_text)
                 messages = durable_rules_engine.complete_and_start_action(handle, state_handle)
         except BaseException:
