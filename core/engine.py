@@ -40,8 +40,8 @@ from kundenkompass.inference.explain import (
 )
 from kundenkompass.inference.prioritize import RULE_PRIORITY, TOP_STEPS, rank
 from kundenkompass.inference.runner import RuleRunner
-from kundenkompass.inference.score import maturity, overall_score, phase_score, phase_scores
-from kundenkompass.models import Measure, text_in
+from kundenkompass.inference.score import AuditScores, maturity, overall_score
+from kundenkompass.models import ChecklistItem, Measure, text_in
 from kundenkompass.profile.known_values import known_values
 from kundenkompass.profile.load import (
     Profile,
@@ -246,7 +246,8 @@ class Engine:
             if measure in applicable
         }
         answers = {item_id: answer.value for item_id, answer in profile.answers.items()}
-        scores = phase_scores(catalog, answers)
+        scoring = AuditScores(catalog, answers)
+        scores = scoring.scores
         overall = overall_score(scores)
         priorities = {
             measure: min((f.priority for f in found), key=lambda p: -RULE_PRIORITY[p])
@@ -261,8 +262,7 @@ class Engine:
                 planned,
                 entry,
                 by_measure[entry.measure],
-                answers,
-                scores,
+                scoring,
                 overall,
             )
             for entry in ranked
@@ -413,8 +413,7 @@ class Engine:
         planned: set[str],
         entry: Any,
         found: list[Any],
-        answers: Mapping[str, str | None],
-        scores: Mapping[str, float | None],
+        scoring: AuditScores,
         overall: float | None,
     ) -> Recommendation:
         return Recommendation(
@@ -426,7 +425,7 @@ class Engine:
             score=entry.score,
             horizon=entry.horizon,
             reasons=found,
-            what_if=self._what_if(measure, answers, scores, overall),
+            what_if=self._what_if(measure, scoring, overall),
         )
 
     def _applicable_measures(
@@ -489,13 +488,8 @@ class Engine:
             }
         return found
 
-    def _what_if(
-        self,
-        measure: Measure,
-        answers: Mapping[str, str | None],
-        scores: Mapping[str, float | None],
-        overall: float | None,
-    ) -> WhatIf:
+    def _what_if(self, measure: Measure, scoring: AuditScores, overall: float | None) -> WhatIf:
+        answers, scores = scoring.answers, scoring.scores
         # Only what the owner said is missing: an unanswered item is unknown, not a gap
         # that the measure would close (its score would jump from nothing to 100).
         items = [item for item in measure.addresses if answers.get(item) in ("nein", "teilweise")]
@@ -503,12 +497,13 @@ class Engine:
             return _NO_GAIN
         # Only the phases of the changed items can change: score just those (this runs for
         # every recommendation of every audit).
-        fulfilled = frozenset(items)
+        by_phase: dict[str, dict[str, ChecklistItem]] = {}
+        for item_id in items:
+            item = self.catalog.checklist[item_id]
+            by_phase.setdefault(item.phase, {})[item_id] = item
         new_scores: dict[str, float | None] = dict(scores)
-        for phase in {self.catalog.checklist[item].phase for item in items}:
-            new_scores[phase] = phase_score(
-                self.catalog.checklist_for_phase(phase), answers, fulfilled
-            )
+        for phase, fulfilled in by_phase.items():
+            new_scores[phase] = scoring.with_fulfilled(phase, fulfilled)
         new_overall = overall_score(new_scores)
         phase_before = scores.get(measure.phase) or 0.0
         return WhatIf(
