@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from typing import Protocol
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.models import ChecklistItem
@@ -31,19 +30,6 @@ def maturity(score: float | None) -> Maturity | None:
         if score >= lower:
             return level
     return MATURITY_THRESHOLDS[-1][1]
-
-
-class PhaseChecklists(Protocol):
-    """What scoring needs of a catalog: the checklist items of each phase."""
-
-    def checklist_for_phase(self, phase: str) -> list[ChecklistItem]: ...
-
-
-def phase_scores(
-    catalog: PhaseChecklists, answers: Mapping[str, str | None]
-) -> dict[str, float | None]:
-    """Score 0–100 per phase (None when no item of the phase is scored)."""
-    return {phase: phase_score(catalog.checklist_for_phase(phase), answers) for phase in PHASES}
 
 
 def phase_score(
