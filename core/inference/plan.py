@@ -33,8 +33,11 @@ ROADMAP: tuple[tuple[str, int, int], ...] = (
 )
 _EFFORT = ("gering", "mittel", "hoch")
 _TIME = ("sofort", "wochen", "monate")
+_EFFORT_ORDER = {effort: position for position, effort in enumerate(_EFFORT)}
+_TIME_ORDER = {time: position for position, time in enumerate(_TIME)}
 #: Upper bound of each cost band in euros.
 _COST_LIMIT = {"kostenlos": 0, "unter_500": 500, "unter_5000": 5000}
+_COST_ORDER = {band: position for position, band in enumerate(_COST_LIMIT)}
 #: The owner of the catch-all project of a phase.
 _CATCH_ALL_OWNER: Role = "inhaber"
 
@@ -100,9 +103,9 @@ def projects(
             ProjectPlan(
                 **_project_texts(project, catalog, language),
                 measures=[r.measure for r in recs],
-                effort=max((r.effort for r in recs), key=_EFFORT.index),
+                effort=max((r.effort for r in recs), key=_EFFORT_ORDER.__getitem__),
                 cost=cast(Cost, _cost_band(r.cost for r in recs)),
-                time_to_effect=max((r.time_to_effect for r in recs), key=_TIME.index),
+                time_to_effect=max((r.time_to_effect for r in recs), key=_TIME_ORDER.__getitem__),
                 after=after,
                 horizon=recs[0].horizon,
             )
@@ -186,7 +189,7 @@ def _cost_band(costs: Iterable[str]) -> str:
     bands = list(costs)
     if "mehr" in bands:
         return "mehr"
-    highest = max(bands, key=list(_COST_LIMIT).index)
+    highest = max(bands, key=_COST_ORDER.__getitem__)
     total = _COST_LIMIT[highest] * bands.count(highest)
     for band, limit in _COST_LIMIT.items():
         if total <= limit:
