@@ -343,24 +343,20 @@ def open_questions(
     could: dict[str, set[str]] = {}
     best: dict[str, int] = {}
     memo = result_memo(catalog)
+    memo_get, get = memo.get, values.get
     for measure, rules in _recommending_rules(catalog):
         if measure in recommended or measure not in applicable:
             continue
         for rule, tested, reads in rules:
-            if None not in map(values.get, tested):
+            if None not in map(get, tested):
                 continue  # everything its condition tests is known: it fires or cannot
             # The inputs a rule could still fire on depend only on the values it reads: the
-            # same values (and types; -0.0 and 0.0 test alike) give the same inputs.
-            read = tuple(map(values.get, reads))
+            # same values (and types; -0.0 and 0.0 test alike) give the same inputs. Known
+            # values never hold None (unknown is absent), so None stands for absent here.
+            read = tuple(map(get, reads))
             try:
-                key: Hashable = (
-                    "open",
-                    rule.id,
-                    read,
-                    tuple(map(type, read)),
-                    tuple(map(values.__contains__, reads)),
-                )
-                found = memo.get(key)
+                key: Hashable = ("open", rule.id, read, tuple(map(type, read)))
+                found = memo_get(key)
             except TypeError:  # an unhashable value: not remembered
                 key, found = None, None
             if found is None:
