@@ -134,13 +134,16 @@ def firings(
     """
     by_measure: dict[str, list[Firing]] = {}
     seen: set[str] = set()
-    for name in sorted(inference.fired, key=_order_of(catalog)):
+    recommending = [
+        name for name in inference.fired if compiled.alternatives[name].rule.recommend is not None
+    ]
+    for name in sorted(recommending, key=_order_of(catalog)):
         alternative = compiled.alternatives[name]
         rule = alternative.rule
-        if rule.recommend is None or rule.id in seen:
+        if rule.id in seen:
             continue
         seen.add(rule.id)
-        by_measure.setdefault(rule.recommend, []).append(
+        by_measure.setdefault(rule.recommend, []).append(  # type: ignore[arg-type]
             _firing(name, alternative, values, inference, catalog)
         )
     rank = {"hoch": 0, "mittel": 1, "niedrig": 2}
