@@ -14,6 +14,8 @@ from typing import Any
 from kundenkompass import hookimpl
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.models import ChecklistItem, FactDefinition, FactType, Measure
+from kundenkompass.profile.load import Company
+from kundenkompass.profile.scope import scope_problem
 from kundenkompass.rules.language import parse_rules
 from kundenkompass.vocabulary import CHANNELS
 
@@ -28,16 +30,25 @@ def profile(catalog: Catalog, seed: int, unknown: float = 0.2) -> dict[str, Any]
     # Questions of sector rulesets and plugins may only be answered for their sectors.
     sectors = sorted({s for entry in _scoped(catalog) for s in entry.sectors})
     sector = rng.choice([None, *sectors])
+    company: dict[str, Any] = {"name": f"Firma {seed}", "sector": sector, "channels": channels}
+    if sector is None:
+        del company["sector"]
+    # Outside the company's scope (sector, channels) only "entfällt" may be answered.
+    scoped_company = Company(**company)
+
+    def in_scope(ref: str) -> bool:
+        return scope_problem(ref, catalog, scoped_company) is None
+
     answers = {}
-    for item_id, item in catalog.checklist.items():
-        if not _fits(item, sector):
-            continue
+    for item_id in catalog.checklist:
         word = rng.choice(ANSWER_WORDS)
+        if not in_scope(f"answers.{item_id}") and word != "entfällt":
+            continue
         if word is not None and rng.random() >= unknown / 2:
             answers[item_id] = word
     facts: dict[str, Any] = {}
     for fact in catalog.input_facts():
-        if not _fits(fact, sector):
+        if not in_scope(f"facts.{fact.key}"):
             continue
         if rng.random() < unknown:
             continue
@@ -55,19 +66,11 @@ def profile(catalog: Catalog, seed: int, unknown: float = 0.2) -> dict[str, Any]
             facts[fact.key] = [v for v in fact.values if rng.random() < 0.4]
         else:
             facts[fact.key] = f"Text {seed}"
-    company = {"name": f"Firma {seed}", "sector": sector, "channels": channels}
-    if sector is None:
-        del company["sector"]
     return {"company": company, "answers": answers, "facts": facts}
 
 
 def _scoped(catalog: Catalog) -> list[Any]:
     return [*catalog.checklist.values(), *catalog.facts.values()]
-
-
-def _fits(entry: Any, sector: str | None) -> bool:
-    scope = getattr(entry, "sectors", ())
-    return not scope or sector in scope
 
 
 def profiles(catalog: Catalog, count: int, first_seed: int = 0) -> list[dict[str, Any]]:

@@ -5,6 +5,10 @@ engine asserts into each ruleset (written by `run.py`). Each audit is the plain 
 assert the facts in a new state, collect the names of the rules that fire (a rule that
 derives a fact asserts it, as the engine does), delete the state. Prints audits per second
 as JSON. Imports nothing of Kundenkompass, so durable_rules runs exactly as shipped.
+
+With ``--direct`` the same loop runs on the engine's ``DirectHost`` (its plain action loop
+over durable_rules' C engine instead of the stock per-action dispatch), to show what the
+engine's inference costs against durable_rules driven the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ class Host(engine.Host):
         return None
 
 
-def main(path: str, rounds: int) -> None:
+def main(path: str, rounds: int, direct: bool = False) -> None:
     with open(path, encoding="utf-8") as stream:
         data = json.load(stream)
     fired: list[str] = []
@@ -55,7 +59,12 @@ def main(path: str, rounds: int) -> None:
         if "__start__" in rules:  # the engine opens each state with a start fact
             (pattern,) = rules["__start__"]["all"]
             starts[ruleset_name] = next(iter(pattern.values()))["t"]
-    host = Host()
+    if direct:
+        from kundenkompass.inference.runner import DirectHost
+
+        host: engine.Host = DirectHost()
+    else:
+        host = Host()
     host.set_rulesets(rulesets)
 
     audits = data["audits"]
@@ -84,4 +93,5 @@ def main(path: str, rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    arguments = [argument for argument in sys.argv[1:] if argument != "--direct"]
+    main(arguments[0], int(arguments[1]) if len(arguments) > 1 else 1, "--direct" in sys.argv)

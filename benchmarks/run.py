@@ -232,6 +232,13 @@ def throughput(engine: Engine, work: Path, count: int) -> list[Row]:
         check=True,
     )
     raw = json.loads(done.stdout)["per_second"]
+    done = subprocess.run(
+        [sys.executable, str(HERE / "raw_durable.py"), str(data_file), "--direct"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    raw_direct = json.loads(done.stdout)["per_second"]
     return [
         Row(
             f"in-process audits/s, {count:,} generated profiles (dicts)",
@@ -252,6 +259,14 @@ def throughput(engine: Engine, work: Path, count: int) -> list[Row]:
             f"{from_validated:.0f}/s",
             f"{raw:.0f}/s raw durable_rules",
             f"{from_validated / raw:.2f}×",
+            "",
+            "",
+        ),
+        Row(
+            "  against raw durable_rules with the engine's action loop",
+            f"{from_mappings:.0f}/s",
+            f"{raw_direct:.0f}/s raw, direct loop",
+            f"{from_mappings / raw_direct:.2f}×",
             "",
             "",
         ),

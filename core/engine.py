@@ -18,6 +18,7 @@ import pluggy
 from kundenkompass.catalog import plugin_manager
 from kundenkompass.catalog.contents import Catalog
 from kundenkompass.catalog.fingerprint import catalog_key
+from kundenkompass.catalog.memo import result_memo
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.catalog.rulesets import (
     Ruleset,
@@ -39,8 +40,8 @@ from kundenkompass.inference.explain import (
 )
 from kundenkompass.inference.prioritize import RULE_PRIORITY, TOP_STEPS, rank
 from kundenkompass.inference.runner import RuleRunner
-from kundenkompass.inference.score import maturity, overall_score, phase_scores
-from kundenkompass.models import ChecklistItem, Measure, text_in
+from kundenkompass.inference.score import maturity, overall_score, phase_score, phase_scores
+from kundenkompass.models import Measure, text_in
 from kundenkompass.profile.known_values import known_values
 from kundenkompass.profile.load import (
     Profile,
@@ -238,9 +239,7 @@ class Engine:
         values = all_known(known, inference)
 
         channels = set(profile.company.channels)
-        applicable = {
-            m.id for m in catalog.measures.values() if _applies(m, channels) and scope.includes(m)
-        }
+        applicable = self._applicable_measures(profile.company.channels, scope)
         by_measure = {
             measure: found
             for measure, found in firings(self.compiled, inference, values, catalog).items()
@@ -307,18 +306,8 @@ class Engine:
                 for key, v in known.items()
                 if key.startswith("facts.")
             },
-            plugins=[
-                PluginUsed(name=info.name, version=info.version, source=info.source)
-                for info in catalog.plugins
-            ],
-            rulesets=[
-                PluginUsed(
-                    name=ruleset.name,
-                    version=ruleset.version,
-                    source=portable_origin(str(ruleset.path)),
-                )
-                for ruleset in scope.rulesets
-            ],
+            plugins=self._plugins_used(),
+            rulesets=[self._ruleset_used(ruleset) for ruleset in scope.rulesets],
             website_check=website_checks(profile, catalog, self.language),
             rules_fingerprint=self.compiled.fingerprint,
             audit=details,
@@ -383,7 +372,26 @@ class Engine:
         self, phase: str, profile: Profile, score: float | None, scope: SectorScope
     ) -> PhaseResult:
         items = [i for i in self.catalog.checklist_for_phase(phase) if scope.includes(i)]
-        answers = [profile.answer(item.id) for item in items]
+        given = [profile.answers.get(item.id) for item in items]
+        answers = [answer.value if answer else None for answer in given]
+        memo = result_memo(self.catalog)
+        rows = []
+        for item, answer in zip(items, given, strict=True):
+            value, note = (answer.value, answer.note) if answer else (None, None)
+            key = ("checklist-row", item.id, value, note, self.language)
+            row = memo.get(key)
+            if row is None:
+                row = memo.put(
+                    key,
+                    ChecklistAnswer(
+                        item=item.id,
+                        statement=text_in(item.statement, self.language),
+                        answer=value,
+                        note=note,
+                        weight=item.weight,
+                    ),
+                )
+            rows.append(row)
         return PhaseResult(
             phase=phase,
             title=text(f"phase.{phase}", self.language),
@@ -396,16 +404,7 @@ class Engine:
             unanswered=answers.count(None),
             score=score,
             maturity=maturity(score),
-            checklist=[
-                ChecklistAnswer(
-                    item=item.id,
-                    statement=text_in(item.statement, self.language),
-                    answer=profile.answer(item.id),
-                    note=profile.answers[item.id].note if item.id in profile.answers else None,
-                    weight=item.weight,
-                )
-                for item in items
-            ],
+            checklist=rows,
         )
 
     def _recommendation(
@@ -419,18 +418,8 @@ class Engine:
         overall: float | None,
     ) -> Recommendation:
         return Recommendation(
-            measure=measure.id,
-            title=text_in(measure.title, self.language),
-            description=text_in(measure.description, self.language),
-            rationale=text_in(measure.rationale, self.language) if measure.rationale else None,
-            phase=measure.phase,
-            phase_title=text(f"phase.{measure.phase}", self.language),
-            reference=measure.reference,
+            **self._measure_texts(measure),
             priority=entry.priority,
-            impact=measure.impact,
-            effort=measure.effort,
-            cost=measure.cost,
-            time_to_effect=measure.time_to_effect,
             # Only prerequisites that are themselves in the plan: the others need no step.
             prerequisites=[p for p in measure.prerequisites if p in planned],
             quick_win=entry.quick_win,
@@ -440,6 +429,66 @@ class Engine:
             what_if=self._what_if(measure, answers, scores, overall),
         )
 
+    def _applicable_measures(
+        self, channels: tuple[str, ...], scope: SectorScope
+    ) -> AbstractSet[str]:
+        """The measures for a company's channels and sector, per catalog."""
+        key = ("applicable-measures", channels, scope.sector)
+        memo = result_memo(self.catalog)
+        found = memo.get(key)
+        if found is None:
+            wanted = set(channels)
+            found = memo.put(
+                key,
+                frozenset(
+                    m.id
+                    for m in self.catalog.measures.values()
+                    if _applies(m, wanted) and scope.includes(m)
+                ),
+            )
+        return found  # type: ignore[no-any-return]
+
+    def _plugins_used(self) -> list[PluginUsed]:
+        found = self.catalog.memo.get("plugins-used")
+        if found is None:
+            found = self.catalog.memo["plugins-used"] = [
+                PluginUsed(name=info.name, version=info.version, source=info.source)
+                for info in self.catalog.plugins
+            ]
+        return list(found)
+
+    def _ruleset_used(self, ruleset: Ruleset) -> PluginUsed:
+        key = ("ruleset-used", ruleset.name, str(ruleset.path))
+        found = self.catalog.memo.get(key)
+        if found is None:
+            found = self.catalog.memo[key] = PluginUsed(
+                name=ruleset.name,
+                version=ruleset.version,
+                source=portable_origin(str(ruleset.path)),
+            )
+        return found
+
+    def _measure_texts(self, measure: Measure) -> dict[str, Any]:
+        """What a recommendation says of its measure alone, once per catalog and language."""
+        key = ("measure-texts", measure.id, self.language)
+        found = self.catalog.memo.get(key)
+        if found is None:
+            language = self.language
+            found = self.catalog.memo[key] = {
+                "measure": measure.id,
+                "title": text_in(measure.title, language),
+                "description": text_in(measure.description, language),
+                "rationale": text_in(measure.rationale, language) if measure.rationale else None,
+                "phase": measure.phase,
+                "phase_title": text(f"phase.{measure.phase}", language),
+                "reference": measure.reference,
+                "impact": measure.impact,
+                "effort": measure.effort,
+                "cost": measure.cost,
+                "time_to_effect": measure.time_to_effect,
+            }
+        return found
+
     def _what_if(
         self,
         measure: Measure,
@@ -447,24 +496,19 @@ class Engine:
         scores: Mapping[str, float | None],
         overall: float | None,
     ) -> WhatIf:
-        improved: dict[str, str | None] = dict(answers)
-        items = []
-        for item_id in measure.addresses:
-            # Only what the owner said is missing: an unanswered item is unknown, not a gap
-            # that the measure would close (its score would jump from nothing to 100).
-            if answers.get(item_id) in ("nein", "teilweise"):
-                improved[item_id] = "ja"
-                items.append(item_id)
+        # Only what the owner said is missing: an unanswered item is unknown, not a gap
+        # that the measure would close (its score would jump from nothing to 100).
+        items = [item for item in measure.addresses if answers.get(item) in ("nein", "teilweise")]
         if not items:  # nothing left to fulfil: the scores stay as they are
-            return WhatIf(phase_score_gain=0.0, overall_gain=0.0, items=[])
+            return _NO_GAIN
         # Only the phases of the changed items can change: score just those (this runs for
         # every recommendation of every audit).
-        changed = {self.catalog.checklist[item].phase for item in items}
-        rescored = phase_scores(_PhasesOnly(self.catalog, changed), improved)
-        new_scores: dict[str, float | None] = {
-            **scores,
-            **{phase: rescored[phase] for phase in changed},
-        }
+        fulfilled = frozenset(items)
+        new_scores: dict[str, float | None] = dict(scores)
+        for phase in {self.catalog.checklist[item].phase for item in items}:
+            new_scores[phase] = phase_score(
+                self.catalog.checklist_for_phase(phase), answers, fulfilled
+            )
         new_overall = overall_score(new_scores)
         phase_before = scores.get(measure.phase) or 0.0
         return WhatIf(
@@ -474,22 +518,14 @@ class Engine:
         )
 
 
+_NO_GAIN = WhatIf(phase_score_gain=0.0, overall_gain=0.0, items=[])
+
+
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(word, list(candidates), n=1)
     return f"; meinten Sie {close[0]!r}?" if close else ""
-
-
-class _PhasesOnly:
-    """A view of the catalog's checklist limited to some phases, for ``phase_scores``."""
-
-    def __init__(self, catalog: Catalog, phases: AbstractSet[str]) -> None:
-        self.catalog = catalog
-        self.phases = phases
-
-    def checklist_for_phase(self, phase: str) -> list[ChecklistItem]:
-        return self.catalog.checklist_for_phase(phase) if phase in self.phases else []
 
 
 def _sector_title(sector: str | None, catalog: Catalog, language: str) -> str | None:

@@ -190,12 +190,62 @@ def check_text(
     return value
 
 
+def _plainly_within(data: Any, limits: Limits) -> bool:
+    """Whether ``data`` obviously keeps ``limits``: plain tables, lists and scalars with
+    printable texts. Builds no key paths; anything else goes to the walk that names the
+    place of a problem (which is most of an audit's input checking otherwise)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    integer_limit: int = 10**limits.max_integer_digits
+    while stack:
+        value, depth = stack.pop()
+        kind = value.__class__
+        if kind is str:
+            if len(value) > limits.max_text_length or not (
+                value.isprintable() or value.translate(_LINE_BREAKS).isprintable()
+            ):
+                return False
+        elif kind is dict:
+            if depth >= limits.max_depth:
+                return False
+            keys = "".join(key if key.__class__ is str else "\x00" for key in value)
+            if not keys.isprintable() or max(map(len, value), default=0) > MAX_TEXT_LENGTH:
+                return False
+            texts = [child for child in value.values() if child.__class__ is str]
+            if len(texts) < len(value):
+                stack.extend(
+                    (child, depth + 1) for child in value.values() if child.__class__ is not str
+                )
+            # Texts checked together: each within the length, none with a control character.
+            if texts and (
+                max(map(len, texts)) > limits.max_text_length
+                or not "".join(texts).translate(_LINE_BREAKS).isprintable()
+            ):
+                return False
+        elif kind is list or kind is tuple:
+            if depth >= limits.max_depth or len(value) > limits.max_items:
+                return False
+            stack.extend((child, depth + 1) for child in value)
+        elif kind is bool:
+            continue
+        elif kind is int:
+            if abs(value) >= integer_limit:
+                return False
+        elif kind is float:
+            if limits.finite_numbers and not math.isfinite(value):
+                return False
+        elif isinstance(value, Mapping | list | tuple | str | int | float):
+            return False  # a subclass: the walk below decides
+    return True
+
+
 def check_tree(data: Any, path: str = "", limits: Limits = DEFAULT_LIMITS) -> None:
     """Check every key and value in nested tables and lists against ``limits``.
 
     Keys must be text; texts, integers, floats (finite), list and table sizes and the
     nesting depth are checked. Walks without recursion, so any depth is safe to check.
     """
+    if _plainly_within(data, limits):
+        return
     stack: list[tuple[Any, str, int]] = [(data, path, 0)]
     while stack:
         value, where, depth = stack.pop()

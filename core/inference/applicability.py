@@ -16,12 +16,13 @@ value given where they are false is refused earlier (:mod:`kundenkompass.profile
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.catalog.labels import label_of, show_value
+from kundenkompass.catalog.memo import result_memo, typed
 from kundenkompass.profile.load import Answer, Profile
 from kundenkompass.results import IgnoredInput
 from kundenkompass.rules.evaluate import evaluate
@@ -100,26 +101,61 @@ def apply_preconditions(
     facts = dict(profile.facts)
     ignored: list[IgnoredInput] = []
     for ref, leaves in found.items():
-        table, key = ref.split(".", 1)
-        reason = because(leaves, values, catalog, language)
-        given = values.get(ref)
-        if table == "answers":
-            note = text("applicability.note", language, because=reason)
-            answers[key] = Answer(value="entfaellt", note=note)
+        key = ref.split(".", 1)[1]
+        answer, ignored_input = _ruled_out_parts(ref, leaves, values, catalog, language)
+        if answer is not None:
+            answers[key] = answer
         else:
             facts.pop(key, None)
-        if given is not None and given != "entfaellt":
-            ignored.append(
-                IgnoredInput(
-                    ref=ref,
-                    label=label_of(ref, catalog, language).rstrip(".?"),
-                    value=list(given) if isinstance(given, tuple) else given,
-                    shown=show_value(ref, given, catalog, language),
-                    because=reason,
-                )
-            )
+        if ignored_input is not None:
+            ignored.append(ignored_input)
     changed = profile.model_copy(update={"answers": dict(sorted(answers.items())), "facts": facts})
     return changed, Applicability(ruled_out=found, ignored=tuple(ignored))
+
+
+def _ruled_out_parts(
+    ref: str,
+    leaves: tuple[Leaf, ...],
+    values: Mapping[str, Any],
+    catalog: Catalog,
+    language: str,
+) -> tuple[Answer | None, IgnoredInput | None]:
+    """For a ruled-out question: its "entfällt" answer (checklist items) and what the
+    profile gave for it (listed as not counted); remembered for the same values."""
+    given = values.get(ref)
+    try:
+        key: Hashable | None = (
+            "ruled-out-parts",
+            ref,
+            leaves,
+            typed(given),
+            tuple(typed(values.get(leaf.ref)) for leaf in leaves),
+            language,
+        )
+        memo = result_memo(catalog)
+        found = memo.get(key)
+    except TypeError:  # an unhashable value: not remembered
+        key, found = None, None
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    reason = because(leaves, values, catalog, language)
+    answer = None
+    if ref.startswith("answers."):
+        answer = Answer(
+            value="entfaellt", note=text("applicability.note", language, because=reason)
+        )
+    ignored_input = None
+    if given is not None and given != "entfaellt":
+        ignored_input = IgnoredInput(
+            ref=ref,
+            label=label_of(ref, catalog, language).rstrip(".?"),
+            value=list(given) if isinstance(given, tuple) else given,
+            shown=show_value(ref, given, catalog, language),
+            because=reason,
+        )
+    if key is not None:
+        memo.put(key, (answer, ignored_input))
+    return answer, ignored_input
 
 
 def holds_for(condition: Condition, values: Mapping[str, Any]) -> bool:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.catalog.labels import label_of, show_value
+from kundenkompass.catalog.memo import result_memo, typed
 from kundenkompass.catalog.origins import portable_origin
-from kundenkompass.inference.compile import CompiledRules
+from kundenkompass.inference.compile import Alternative, CompiledRules
 from kundenkompass.inference.runner import Inference
 from kundenkompass.models import text_in
 from kundenkompass.results import (
@@ -104,11 +105,20 @@ def unless_evidence(
     """The inputs a rule's ``unless`` tests, with their values (each input once)."""
     if rule.unless is None:
         return []
+    return evidence_for(
+        unless_leaves(rule, catalog), values, inference, catalog, ("unless", rule.id)
+    )
+
+
+def unless_leaves(rule: Rule, catalog: Catalog) -> tuple[Leaf, ...]:
+    """The leaves of a rule's ``unless`` (each once), remembered per catalog."""
+    if rule.unless is None:
+        return ()
     key = ("unless", rule.id)
     leaves = catalog.memo.get(key)
     if leaves is None:
         leaves = catalog.memo[key] = tuple(dict.fromkeys(iter_leaves(rule.unless)))
-    return evidence_for(leaves, values, inference, catalog, key)
+    return leaves
 
 
 def firings(
@@ -124,27 +134,94 @@ def firings(
     """
     by_measure: dict[str, list[Firing]] = {}
     seen: set[str] = set()
-    for name in sorted(inference.fired, key=_alternative_order):
+    for name in sorted(inference.fired, key=_order_of(catalog)):
         alternative = compiled.alternatives[name]
         rule = alternative.rule
         if rule.recommend is None or rule.id in seen:
             continue
         seen.add(rule.id)
         by_measure.setdefault(rule.recommend, []).append(
-            Firing(
-                rule=rule.id,
-                plugin=rule.plugin,
-                origin=portable_origin(rule.origin),
-                priority=rule.priority,
-                reason=text_in(rule.reason) if rule.reason else None,
-                evidence=evidence_for(alternative.when_leaves, values, inference, catalog, name),
-                unless=unless_evidence(rule, values, inference, catalog),
-            )
+            _firing(name, alternative, values, inference, catalog)
         )
     rank = {"hoch": 0, "mittel": 1, "niedrig": 2}
     for found in by_measure.values():
         found.sort(key=lambda firing: (rank[firing.priority], firing.rule))
     return by_measure
+
+
+def _firing(
+    name: str,
+    alternative: Alternative,
+    values: Mapping[str, Any],
+    inference: Inference,
+    catalog: Catalog,
+) -> Firing:
+    """The reason an alternative gives; one instance for all audits with the same values
+    of its inputs (and the same rules behind its derived facts)."""
+    rule = alternative.rule
+    inputs = catalog.memo.get(("firing-inputs", name))
+    if inputs is None:
+        described = _described(alternative.when_leaves, catalog, name)
+        unless = unless_leaves(rule, catalog)
+        refs = tuple(dict.fromkeys([*(d[0] for d in described), *(leaf.ref for leaf in unless)]))
+        derived = tuple(
+            dict.fromkeys(
+                [
+                    *(d[3] for d in described if d[3] is not None),
+                    *(leaf.key for leaf in unless if leaf.subject == "fact"),
+                ]
+            )
+        )
+        inputs = catalog.memo[("firing-inputs", name)] = (refs, derived)
+    refs, derived_keys = inputs
+    memo = result_memo(catalog)
+    read = tuple(map(values.get, refs))
+    types = tuple(map(type, read))
+    try:
+        key: Hashable = (
+            "firing",
+            name,
+            # The evidence shows each value: a float by its text keeps -0.0 apart from 0.0.
+            tuple(map(typed, read)) if float in types else read,
+            types,
+            tuple(
+                inference.derived[fact].by if fact in inference.derived else None
+                for fact in derived_keys
+            )
+            if derived_keys
+            else (),
+        )
+        found = memo.get(key)
+    except TypeError:  # an unhashable value: built for this audit alone
+        key, found = None, None
+    if found is None:
+        found = Firing(
+            rule=rule.id,
+            plugin=rule.plugin,
+            origin=portable_origin(rule.origin),
+            priority=rule.priority,
+            reason=text_in(rule.reason) if rule.reason else None,
+            evidence=evidence_for(alternative.when_leaves, values, inference, catalog, name),
+            unless=unless_evidence(rule, values, inference, catalog),
+        )
+        if key is not None:
+            memo.put(key, found)
+    return found  # type: ignore[no-any-return]
+
+
+def _order_of(catalog: Catalog) -> Callable[[str], tuple[str, int]]:
+    """:func:`_alternative_order`, remembered per catalog for the names it has seen."""
+    orders: dict[str, tuple[str, int]] | None = catalog.memo.get("alternative-orders")
+    if orders is None:
+        orders = catalog.memo["alternative-orders"] = {}
+
+    def order(name: str) -> tuple[str, int]:
+        found = orders.get(name)
+        if found is None:
+            found = orders[name] = _alternative_order(name)
+        return found
+
+    return order
 
 
 def _alternative_order(name: str) -> tuple[str, int]:
@@ -169,6 +246,32 @@ def unknown_inputs(
         for leaf, truth in zip(leaves, truths, strict=True):
             if truth is None:
                 found |= _inputs_behind(leaf.ref, values, catalog, visiting | {rule.id})
+    return found
+
+
+def _reads(rule: Rule, catalog: Catalog) -> tuple[str, ...]:
+    """Every input :func:`unknown_inputs` may read for ``rule`` (a superset), per catalog."""
+    key = ("reads", rule.id)
+    found = catalog.memo.get(key)
+    if found is None:
+        refs: dict[str, None] = {}
+        pending, seen = [rule], {rule.id}
+        while pending:
+            current = pending.pop()
+            leaves = [*iter_leaves(current.when), *unless_leaves(current, catalog)]
+            for leaf in leaves:
+                refs[leaf.ref] = None
+                if leaf.subject != "fact":
+                    continue
+                if leaf.key in catalog.thresholds:
+                    refs[catalog.thresholds[leaf.key].input] = None
+                if leaf.key in catalog.derivations:
+                    refs.update(dict.fromkeys(catalog.derivations[leaf.key].inputs))
+                for deriving in catalog.rules_deriving(leaf.key):
+                    if deriving.id not in seen:
+                        seen.add(deriving.id)
+                        pending.append(deriving)
+        found = catalog.memo[key] = tuple(refs)
     return found
 
 
@@ -226,7 +329,7 @@ def open_questions(
     catalog: Catalog,
     values: Mapping[str, Any],
     recommended: set[str],
-    applicable: set[str],
+    applicable: AbstractSet[str],
     channels: AbstractSet[str],
     ruled_out: Collection[str] = (),
 ) -> list[OpenQuestion]:
@@ -239,15 +342,36 @@ def open_questions(
     """
     could: dict[str, set[str]] = {}
     best: dict[str, int] = {}
-    for rule in catalog.rules.values():
-        measure = rule.recommend
-        if measure is None or measure in recommended or measure not in applicable:
+    memo = result_memo(catalog)
+    for measure, rules in _recommending_rules(catalog):
+        if measure in recommended or measure not in applicable:
             continue
-        for ref in unknown_inputs(rule, values, catalog):
-            if asked_of(ref, catalog, channels, ruled_out):
-                could.setdefault(ref, set()).add(measure)
-                best[ref] = min(best.get(ref, 2), _RANK[rule.priority])
-    order = {ref: position for position, ref in enumerate(catalog.subjects)}
+        for rule, tested, reads in rules:
+            if None not in map(values.get, tested):
+                continue  # everything its condition tests is known: it fires or cannot
+            # The inputs a rule could still fire on depend only on the values it reads: the
+            # same values (and types; -0.0 and 0.0 test alike) give the same inputs.
+            read = tuple(map(values.get, reads))
+            try:
+                key: Hashable = (
+                    "open",
+                    rule.id,
+                    read,
+                    tuple(map(type, read)),
+                    tuple(map(values.__contains__, reads)),
+                )
+                found = memo.get(key)
+            except TypeError:  # an unhashable value: not remembered
+                key, found = None, None
+            if found is None:
+                found = frozenset(unknown_inputs(rule, values, catalog))
+                if key is not None:
+                    memo.put(key, found)
+            for ref in found:
+                if asked_of(ref, catalog, channels, ruled_out):
+                    could.setdefault(ref, set()).add(measure)
+                    best[ref] = min(best.get(ref, 2), _RANK[rule.priority])
+    order, measure_order = _question_orders(catalog)
     phases: dict[str, int] = {phase: position for position, phase in enumerate(PHASES)}
 
     def weight(ref: str) -> tuple[int, int, int, str]:
@@ -256,17 +380,12 @@ def open_questions(
     ranks = {ref: number for number, ref in enumerate(sorted(could, key=weight), start=1)}
     questions = []
     for ref in could:
-        phase = None
-        key = ref.split(".", 1)[1]
-        if ref.startswith("answers.") and key in catalog.checklist:
-            phase = catalog.checklist[key].phase
-        elif ref.startswith("facts.") and key in catalog.facts:
-            phase = catalog.facts[key].phase
-        measures_in_order = [m for m in catalog.measures if m in could[ref]]
+        phase, question = _question_of(ref, catalog)
+        measures_in_order = sorted(could[ref], key=measure_order.__getitem__)
         questions.append(
             OpenQuestion(
                 ref=ref,
-                question=label_of(ref, catalog),
+                question=question,
                 phase=phase,
                 could_recommend=measures_in_order,
                 could_recommend_titles=[
@@ -278,6 +397,51 @@ def open_questions(
         )
     questions.sort(key=lambda q: (phases.get(q.phase or "", len(phases)), q.rank))
     return questions
+
+
+def _recommending_rules(
+    catalog: Catalog,
+) -> tuple[tuple[str, tuple[tuple[Rule, tuple[str, ...], tuple[str, ...]], ...]], ...]:
+    """Per measure, the rules that recommend it, each with the inputs its condition tests
+    and every input it reads (see :func:`_reads`), per catalog."""
+    found = catalog.memo.get("recommending-rules")
+    if found is None or found[0] is not catalog.rules:
+        by_measure: dict[str, list[tuple[Rule, tuple[str, ...], tuple[str, ...]]]] = {}
+        for rule in catalog.rules.values():
+            if rule.recommend is not None:
+                tested = tuple(dict.fromkeys(leaf.ref for leaf in iter_leaves(rule.when)))
+                by_measure.setdefault(rule.recommend, []).append(
+                    (rule, tested, _reads(rule, catalog))
+                )
+        grouped = tuple((measure, tuple(rules)) for measure, rules in by_measure.items())
+        found = catalog.memo["recommending-rules"] = (catalog.rules, grouped)
+    return found[1]
+
+
+def _question_orders(catalog: Catalog) -> tuple[dict[str, int], dict[str, int]]:
+    """Positions of the questions (key paths) and of the measures in the catalog."""
+    found = catalog.memo.get("question-orders")
+    if found is None:
+        found = catalog.memo["question-orders"] = (
+            {ref: position for position, ref in enumerate(catalog.subjects)},
+            {measure: position for position, measure in enumerate(catalog.measures)},
+        )
+    return found
+
+
+def _question_of(ref: str, catalog: Catalog) -> tuple[str | None, str]:
+    """The phase and the question text of an input, per catalog."""
+    key = ("question", ref)
+    found = catalog.memo.get(key)
+    if found is None:
+        phase = None
+        name = ref.split(".", 1)[1]
+        if ref.startswith("answers.") and name in catalog.checklist:
+            phase = catalog.checklist[name].phase
+        elif ref.startswith("facts.") and name in catalog.facts:
+            phase = catalog.facts[name].phase
+        found = catalog.memo[key] = (phase, label_of(ref, catalog))
+    return found
 
 
 def derived_facts(

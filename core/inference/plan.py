@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.models import Project, text_in
@@ -79,9 +79,8 @@ def projects(
 
     A recommended measure that no project lists joins its phase's "Weitere Schritte".
     """
-    owner_of = {m: p.id for p in catalog.projects.values() for m in p.measures}
+    owner_of, definitions = _project_tables(catalog, language)
     members: dict[str, list[Recommendation]] = {}
-    definitions: dict[str, Project] = dict(catalog.projects)
     for recommendation in recommendations:
         project_id = owner_of.get(recommendation.measure)
         if project_id is None:
@@ -99,23 +98,46 @@ def projects(
                     after.append(other)
         plans.append(
             ProjectPlan(
-                project=project_id,
-                title=text_in(project.title, language),
-                goal=text_in(project.goal, language),
-                phase=project.phase,
-                phase_title=text(f"phase.{project.phase}", language),
+                **_project_texts(project, catalog, language),
                 measures=[r.measure for r in recs],
                 effort=max((r.effort for r in recs), key=_EFFORT.index),
                 cost=cast(Cost, _cost_band(r.cost for r in recs)),
                 time_to_effect=max((r.time_to_effect for r in recs), key=_TIME.index),
-                owner=project.owner,
-                needs=text_in(project.needs, language) if project.needs else None,
                 after=after,
                 horizon=recs[0].horizon,
-                reference=project.reference or None,
             )
         )
     return plans
+
+
+def _project_tables(catalog: Catalog, language: str) -> tuple[dict[str, str], dict[str, Project]]:
+    """Measure → the project that lists it, and the projects (with the phases' catch-all
+    projects once they are made), per catalog and language."""
+    key = ("project-tables", language)
+    found = catalog.memo.get(key)
+    if found is None or found[0] is not catalog.projects:
+        owner_of = {m: p.id for p in catalog.projects.values() for m in p.measures}
+        found = catalog.memo[key] = (catalog.projects, owner_of, dict(catalog.projects))
+    return found[1], found[2]
+
+
+def _project_texts(project: Project, catalog: Catalog, language: str) -> dict[str, Any]:
+    """What a project plan says of its project alone, per catalog and language."""
+    key = ("project-texts", project.id, language)
+    found = catalog.memo.get(key)
+    if found is None or found[0] is not project:
+        texts = {
+            "project": project.id,
+            "title": text_in(project.title, language),
+            "goal": text_in(project.goal, language),
+            "phase": project.phase,
+            "phase_title": text(f"phase.{project.phase}", language),
+            "owner": project.owner,
+            "needs": text_in(project.needs, language) if project.needs else None,
+            "reference": project.reference or None,
+        }
+        found = catalog.memo[key] = (project, texts)
+    return found[1]
 
 
 def roadmap(plans: Sequence[ProjectPlan]) -> list[RoadmapStep]:

@@ -68,14 +68,21 @@ def is_quick_win(measure: Measure) -> bool:
     )
 
 
+_PHASE_ORDER = {phase: index for index, phase in enumerate(PHASES)}
+
+
 def rank(
     catalog: Catalog,
     priorities: Mapping[str, str],
     phase_scores: Mapping[str, float | None],
 ) -> list[Ranked]:
     """Order recommended measures (``priorities``: measure id → highest rule priority)."""
-    catalog_order = {measure_id: index for index, measure_id in enumerate(catalog.measures)}
-    phase_order = {phase: index for index, phase in enumerate(PHASES)}
+    remembered = catalog.memo.get("measure-order")
+    if remembered is None or remembered[0] is not catalog.measures:
+        order = {measure_id: index for index, measure_id in enumerate(catalog.measures)}
+        remembered = catalog.memo["measure-order"] = (catalog.measures, order)
+    catalog_order: dict[str, int] = remembered[1]
+    phase_order = _PHASE_ORDER
     scored: dict[str, float] = {}
     for measure_id, priority in priorities.items():
         measure = catalog.measures[measure_id]
@@ -88,14 +95,14 @@ def rank(
     pending = sorted(scored, key=key)
     ordered: list[str] = []
     placed: set[str] = set()
+    # Only prerequisites that are themselves recommended hold a measure back.
+    waiting = {
+        measure_id: [p for p in catalog.measures[measure_id].prerequisites if p in scored]
+        for measure_id in scored
+    }
     while pending:
         for candidate in pending:
-            waits_for = [
-                p
-                for p in catalog.measures[candidate].prerequisites
-                if p in scored and p not in placed
-            ]
-            if not waits_for:
+            if all(p in placed for p in waiting[candidate]):
                 break
         else:  # a prerequisite cycle (reported by lint); keep the score order
             candidate = pending[0]

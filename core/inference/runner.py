@@ -4,6 +4,9 @@ What this module guards against (see the durable_rules field notes in the docs):
 
 * The stock ``Host`` starts background dispatch threads that segfault when states are
   deleted out of order; :class:`QuietHost` switches them off. Audits need no timers.
+* The stock dispatch of fired actions is mostly Python glue (a JSON round trip and a
+  wrapper object per action); :class:`DirectHost` runs actions in a plain loop over the
+  same C engine calls, in the same order (tests/reliability/test_direct_host.py).
 * One ruleset per partition and one state (``sid``) per audit, deleted in ``finally``;
   audits are serialized by a lock, so there is never more than one live state per ruleset
   (durable_rules allows at most 1,024 and crashes beyond).
@@ -38,6 +41,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import durable_rules_engine  # type: ignore[import-not-found]  # durable_rules' C engine
 from durable import engine as durable_engine
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.errors import AuditError, RuleError
@@ -124,6 +128,98 @@ class QuietHost(durable_engine.Host):  # type: ignore[misc]  # durable_rules is 
         return None
 
 
+class DirectHost(QuietHost):
+    """A :class:`QuietHost` that runs the actions of asserted facts in a plain loop.
+
+    The stock dispatch (``durable.engine.Ruleset._flush_actions``) builds a ``Closure`` per
+    fired action: it parses the state and the matched facts from JSON into wrapper objects,
+    reads the clock twice for action leases and serializes the state back, which costs more
+    than the Rete match itself. Audits need none of it: an action here gets an
+    :class:`ActionContext` (the state id, and asserting a fact into the same ruleset), the
+    state text goes back to durable_rules unchanged, and otherwise the C engine is called in
+    the same order as the stock loop (start the state's actions, run one, update the state,
+    complete it and start the next) with the same result codes turned into the same
+    exceptions.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._handles: dict[str, int] = {}
+        self._direct_actions: dict[str, dict[str, Callable[[ActionContext], None]]] = {}
+
+    def register_rulesets(self, ruleset_definitions: dict[str, Any]) -> list[str]:
+        names: list[str] = super().register_rulesets(ruleset_definitions)
+        for name in names:
+            ruleset = self.get_ruleset(name)
+            self._handles[name] = ruleset._handle
+            # The stock Ruleset wraps each action in a Promise that keeps the function.
+            self._direct_actions[name] = {
+                rule: promise._func for rule, promise in ruleset._actions.items()
+            }
+        return names
+
+    def assert_fact(self, ruleset_name: str, fact: dict[str, Any], complete: Any = None) -> None:
+        self._dispatch(ruleset_name, durable_rules_engine.assert_fact, fact, fact["sid"])
+
+    def assert_facts(
+        self, ruleset_name: str, facts: list[dict[str, Any]], complete: Any = None
+    ) -> None:
+        self._dispatch(ruleset_name, durable_rules_engine.assert_facts, facts, facts[0]["sid"])
+
+    def delete_state(self, ruleset_name: str, sid: str | None = None) -> None:
+        durable_rules_engine.delete_state(self._handles[ruleset_name], sid)
+
+    def _dispatch(
+        self, name: str, assert_: Callable[[int, str], Any], payload: Any, sid: str
+    ) -> None:
+        handle = self._handles[name]
+        state_handle = _state_handle(assert_(handle, _dumps(payload, ensure_ascii=False)), payload)
+        started = durable_rules_engine.start_action_for_state(handle, state_handle)
+        if not started:
+            return
+        state_text, messages = started
+        actions = self._direct_actions[name]
+        context = ActionContext(sid, handle)
+        try:
+            while messages:
+                # One message per started action: {rule name: matched facts}.
+                actions[next(iter(json.loads(messages)))](context)
+                durable_rules_engine.update_state(handle, state_text)
+                messages = durable_rules_engine.complete_and_start_action(handle, state_handle)
+        except BaseException:
+            durable_rules_engine.abandon_action(handle, state_handle)
+            raise
+
+
+class ActionContext:
+    """What an action of :class:`DirectHost` gets: the audit's state id, and asserting a
+    fact into the ruleset whose rule fired (matched at once, like ``Closure.assert_fact``)."""
+
+    __slots__ = ("_handle", "sid")
+
+    def __init__(self, sid: str, handle: int) -> None:
+        self.sid = sid
+        self._handle = handle
+
+    def assert_fact(self, fact: dict[str, Any]) -> None:
+        fact["sid"] = self.sid
+        _state_handle(
+            durable_rules_engine.assert_fact(self._handle, _dumps(fact, ensure_ascii=False)), fact
+        )
+
+
+def _state_handle(result: Any, payload: Any) -> int:
+    """The state handle of an assertion's result, or the exception the stock host raises."""
+    code = result[0]
+    if code == 1:
+        raise durable_engine.MessageNotHandledException(payload)
+    if code == 2:
+        raise durable_engine.MessageObservedException(payload)
+    if code == 3:  # deferred: the stock host then starts the actions of state handle 0
+        return 0
+    return int(result[1])
+
+
 @dataclass(frozen=True)
 class Derived:
     """A fact derived by rules: its value and the alternatives that derived it."""
@@ -163,7 +259,12 @@ class RuleRunner:
         self._lock = threading.Lock()
         self._states: dict[str, _AuditState] = {}
         self._sids = itertools.count(1)
-        self._host = QuietHost()
+        self._host = DirectHost()
+        #: Key path → durable_rules property, for the key paths audits have given.
+        self._property_names: dict[str, str] = {}
+        self._unknown_markers = [
+            (ref, unknown_property(ref)) for ref in sorted(compiled.unknown_markers)
+        ]
         self._names: list[str] = []
         definitions: dict[str, dict[str, Any]] = {}
         for position, partition in enumerate(compiled.partitions):
@@ -212,13 +313,12 @@ class RuleRunner:
             self._states[state.sid] = state
             touched: list[str] = []
             try:
-                facts = self._input_facts(known)
-                for position, name in enumerate(self._names):
-                    batch = [
-                        {"t": FACT_TYPE, prop: value, "sid": state.sid}
-                        for prop, value in facts
-                        if position in self.compiled.consumers.get(prop, ())
-                    ]
+                batches: list[list[dict[str, Any]]] = [[] for _ in self._names]
+                consumers = self.compiled.consumers
+                for prop, value in self._input_facts(known):
+                    for position in consumers.get(prop, ()):
+                        batches[position].append({"t": FACT_TYPE, prop: value, "sid": state.sid})
+                for name, batch in zip(self._names, batches, strict=True):
                     if batch:
                         self._open(name, state.sid, touched)
                         self._assert(name, batch)
@@ -296,20 +396,25 @@ class RuleRunner:
 
     def _input_facts(self, known: Mapping[str, Any]) -> list[tuple[str, Any]]:
         facts: list[tuple[str, Any]] = []
+        members = self.compiled.members
+        names = self._property_names
         for ref, value in known.items():
             if value is None:
                 continue
-            wanted = self.compiled.members.get(ref)
+            wanted = members.get(ref)
             if wanted is not None:
                 present = set(value)
                 facts.extend((member_property(ref, m), m in present) for m in sorted(wanted))
             else:
-                facts.append((property_name(ref), value))
-        for ref in sorted(self.compiled.unknown_markers):
-            facts.append((unknown_property(ref), known.get(ref) is None))
+                prop = names.get(ref)
+                if prop is None:
+                    prop = names[ref] = property_name(ref)
+                facts.append((prop, value))
+        for ref, prop in self._unknown_markers:
+            facts.append((prop, known.get(ref) is None))
         return facts
 
-    def _action(self, rule_name: str, position: int) -> Callable[[Any], None]:
+    def _action(self, rule_name: str, position: int) -> Callable[[ActionContext], None]:
         alternative = self.compiled.alternative(rule_name)
         alternative_name = alternative.name
         rule = alternative.rule
@@ -319,10 +424,11 @@ class RuleRunner:
             # 1 and 1.0 derived for a float fact are one value, not a conflict.
             derived_value = float(derived_value)  # type: ignore[arg-type]
 
-        # durable_rules calls actions with exactly one argument; a second parameter would
-        # make it treat the action as asynchronous. Data is bound through the closure.
-        def action(closure: Any) -> None:
-            state = self._states[closure.s["sid"]]
+        # durable_rules' Ruleset accepts actions with exactly one parameter (a second one
+        # makes it asynchronous); DirectHost passes an ActionContext. Data is bound through
+        # the closure.
+        def action(context: ActionContext) -> None:
+            state = self._states[context.sid]
             try:
                 if alternative_name in state.fired:
                     return  # another part of an alternative compiled into parts
@@ -337,7 +443,7 @@ class RuleRunner:
                     prop = property_name(f"facts.{key}")
                     consumers = self.compiled.consumers.get(prop, ())
                     if position in consumers:
-                        closure.assert_fact({"t": FACT_TYPE, prop: value})
+                        context.assert_fact({"t": FACT_TYPE, prop: value})
                     if any(other != position for other in consumers):
                         state.outbox.append((prop, value, position))
                 elif existing.value == value and type(existing.value) is type(value):
@@ -363,11 +469,11 @@ def _is_collision(message: str) -> bool:
     return message.startswith("MessageObservedException")
 
 
-def _never(closure: Any) -> None:  # pragma: no cover - the sink rule cannot fire
+def _never(context: Any) -> None:  # pragma: no cover - the sink rule cannot fire
     return None
 
 
-def _started(closure: Any) -> None:
+def _started(context: Any) -> None:
     return None
 
 

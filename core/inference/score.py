@@ -13,7 +13,8 @@ Maturity levels (see docs/scoring.md):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Protocol
 
 from kundenkompass.models import ChecklistItem
@@ -41,17 +42,27 @@ def phase_scores(
     catalog: PhaseChecklists, answers: Mapping[str, str | None]
 ) -> dict[str, float | None]:
     """Score 0–100 per phase (None when no item of the phase is scored)."""
-    scores: dict[str, float | None] = {}
-    for phase in PHASES:
-        achieved = possible = 0.0
-        for item in catalog.checklist_for_phase(phase):
+    return {phase: phase_score(catalog.checklist_for_phase(phase), answers) for phase in PHASES}
+
+
+def phase_score(
+    items: Iterable[ChecklistItem],
+    answers: Mapping[str, str | None],
+    fulfilled: AbstractSet[str] = frozenset(),
+) -> float | None:
+    """Score 0–100 of one phase's checklist items (None when none of them is scored);
+    the items in ``fulfilled`` count as answered "ja"."""
+    achieved = possible = 0.0
+    for item in items:
+        if item.id in fulfilled:
+            value: float | None = ANSWER_VALUE["ja"]
+        else:
             value = ANSWER_VALUE.get(answers.get(item.id) or "")
-            if value is None:
-                continue
-            achieved += value * item.weight
-            possible += item.weight
-        scores[phase] = round(100 * achieved / possible, 1) if possible else None
-    return scores
+        if value is None:
+            continue
+        achieved += value * item.weight
+        possible += item.weight
+    return round(100 * achieved / possible, 1) if possible else None
 
 
 def overall_score(scores: Mapping[str, float | None]) -> float | None:

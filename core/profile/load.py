@@ -28,7 +28,7 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.errors import ProfileError, TomlFileError
@@ -77,6 +77,11 @@ class Answer(BaseModel):
 
     value: AnswerValue | None = None
     note: str | None = None
+
+
+_PLAIN_ANSWERS: dict[AnswerValue | None, Answer] = {
+    value: Answer(value=value) for value in (*get_args(AnswerValue), None)
+}
 
 
 class Company(BaseModel):
@@ -255,7 +260,7 @@ class _Validator:
                 value = table["value"]
                 if not isinstance(value, bool):
                     raise self.fail(
-                        f"{path}.value", f"expected true or false, got {describe(value)}"
+                        f"{path}.value", f"erwartet: true oder false, erhalten: {describe(value)}"
                     )
             elif key in ("company.name", "company.location"):
                 value = self._text(table["value"], f"{path}.value", limit=200)
@@ -347,7 +352,10 @@ class _Validator:
                     path, f"{describe(word)} ist keine Antwort; erwartet: eines von {allowed_words}"
                 )
             value = ANSWER_SPELLINGS[word.strip().lower()]
-            answers[item_id] = Answer(value=value, note=note)
+            # Answers are frozen: one instance per plain answer serves every profile.
+            answers[item_id] = (
+                _PLAIN_ANSWERS[value] if note is None else Answer(value=value, note=note)
+            )
         return {key: answers[key] for key in sorted(answers)}
 
     def facts(self, table: Mapping[str, Any]) -> dict[str, Any]:

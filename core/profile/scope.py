@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.catalog.labels import label_of, show_value
+from kundenkompass.catalog.memo import result_memo
 from kundenkompass.catalog.origins import portable_origin
 from kundenkompass.catalog.rulesets import PriorityChange, Ruleset, sector_condition
 from kundenkompass.errors import ProfileError
@@ -87,10 +88,25 @@ def check_profile(profile: Profile, catalog: Catalog, scope: SectorScope) -> Non
         if answer.value not in (None, "entfaellt")
     ]
     stated += [f"facts.{key}" for key in profile.facts]
+    outside = _outside_scope(catalog, profile.company)
     for ref in stated:
-        problem = scope_problem(ref, catalog, profile.company)
-        if problem is not None:
-            raise ProfileError(profile.source, problem, key_path=ref)
+        if ref in outside:
+            problem = scope_problem(ref, catalog, profile.company)
+            raise ProfileError(profile.source, problem or "", key_path=ref)
+
+
+def _outside_scope(catalog: Catalog, company: Company) -> frozenset[str]:
+    """The questions outside the scope of a company with this sector and these channels,
+    remembered per catalog (companies of one shape share them)."""
+    key = ("outside-scope", company.sector, company.channels)
+    memo = result_memo(catalog)
+    found = memo.get(key)
+    if found is None:
+        refs = [f"answers.{item}" for item in catalog.checklist]
+        refs += [f"facts.{fact}" for fact in catalog.facts]
+        found = frozenset(ref for ref in refs if scope_problem(ref, catalog, company) is not None)
+        memo.put(key, found)
+    return found  # type: ignore[no-any-return]
 
 
 def scope_problem(ref: str, catalog: Catalog, company: Company, language: str = "de") -> str | None:
@@ -222,7 +238,10 @@ def visible_questions(
     visible = [q for q in questions if asked_in_scope(q.ref, scope, catalog)]
     # Ranks count the questions shown: 1 to n without gaps.
     ranks = {q.ref: n for n, q in enumerate(sorted(visible, key=lambda q: q.rank), start=1)}
-    return [q.model_copy(update={"rank": ranks[q.ref]}) for q in visible]
+    return [
+        q if q.rank == ranks[q.ref] else q.model_copy(update={"rank": ranks[q.ref]})
+        for q in visible
+    ]
 
 
 def asked_in_scope(ref: str, scope: SectorScope, catalog: Catalog) -> bool:

@@ -264,14 +264,14 @@ def test_an_action_that_fails_names_plugin_rule_and_file(monkeypatch):
 
 
 def test_a_failure_of_durable_rules_inside_an_action_is_not_swallowed(monkeypatch):
-    from durable import engine as durable_engine
+    from kundenkompass.inference.runner import ActionContext
 
     engine = werkstatt_with(chained_plugin())
 
     def refuse(self, *args, **kwargs):
         raise RuntimeError("Could not assert fact, error code: 303")
 
-    monkeypatch.setattr(durable_engine.Closure, "assert_fact", refuse)
+    monkeypatch.setattr(ActionContext, "assert_fact", refuse)
     with pytest.raises(AuditError, match=r"Plugin 'kette', Regel 'ableiten' .*error code: 303"):
         engine.audit({"company": COMPANY, "facts": {"website": False}})
     assert engine._runner.live_states == 0

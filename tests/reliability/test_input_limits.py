@@ -4,15 +4,20 @@ names, bidirectional overrides, deep nesting. Each is one clean error naming the
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.commands import run as run_command
 from kundenkompass.engine import Engine
 from kundenkompass.errors import KundenkompassError, ProfileError, RuleError
 from kundenkompass.files.limits import (
+    DEFAULT_LIMITS,
     MAX_INTEGER_DIGITS,
     InputLimitError,
+    Limits,
     check_text,
     check_tree,
     is_blank,
@@ -161,3 +166,46 @@ def test_a_ruleset_with_hostile_values_is_refused_with_the_key_path(tmp_path):
     ruleset.write_text(f'[ruleset]\nname = "gross"\nversion = {HUGE}\n', encoding="utf-8")
     with pytest.raises(RuleError, match="mehr als"):
         Engine(rulesets=[Path(ruleset)])
+
+
+_SCALARS = st.one_of(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=30),
+    st.text(alphabet="ab\n\t\x00\x1b\u202e\u200b ", max_size=8),
+    st.text(alphabet="abä\n", min_size=10, max_size=14),  # around the tight length limit
+    st.sampled_from([10**20 - 1, 10**20, -(10**20), 0.5, -0.0]),
+    st.integers(min_value=-(10**25), max_value=10**25),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+)
+_TREES = st.recursive(
+    _SCALARS,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.text(alphabet="ab\n\x07\u202e ä", max_size=5), children, max_size=4),
+    ),
+    max_leaves=25,
+)
+_TIGHT = Limits(max_depth=3, max_items=3, max_text_length=12, max_integer_digits=20)
+
+
+def _walk_problem(data: object, limits: Limits) -> str | None:
+    """What the walk that names key paths finds, without the shortcut for plain data."""
+    with patch("kundenkompass.files.limits._plainly_within", return_value=False):
+        try:
+            check_tree(data, "", limits)
+        except InputLimitError as error:
+            return str(error)
+    return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TREES, st.sampled_from([DEFAULT_LIMITS, _TIGHT]))
+def test_the_shortcut_for_plain_data_accepts_only_what_the_walk_accepts(data, limits):
+    problem = _walk_problem(data, limits)
+    try:
+        check_tree(data, "", limits)
+    except InputLimitError as error:
+        assert str(error) == problem
+    else:
+        assert problem is None
