@@ -25,6 +25,7 @@ from kundenkompass.commands.report import (
     choose_format,
     write_report,
 )
+from kundenkompass.files.cache import collector_paused
 
 
 @app.command()
@@ -68,5 +69,8 @@ def run(
     )
     loaded = engine.load_profile(profile)
     warn_unknown_sector(engine, loaded)
-    result = engine.audit(loaded, audit=given)
-    write_report(result, chosen, audience, output, force=force, language=engine.language)
+    # One audit and its report: bounded work whose objects mostly live until the report is
+    # written, so the collector would walk them without finding garbage.
+    with collector_paused():
+        result = engine.audit(loaded, audit=given)
+        write_report(result, chosen, audience, output, force=force, language=engine.language)
