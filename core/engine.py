@@ -267,12 +267,7 @@ class Engine:
             )
             for entry in ranked
         ]
-        included = {
-            item.id
-            for phase_items in (self.catalog.checklist_for_phase(p) for p in PHASES)
-            for item in phase_items
-            if scope.includes(item)
-        }
+        included = self._items_in_scope(scope)
         projects = plan.projects(catalog, recommendations, self.language)
         return AuditResult(
             company=CompanyInfo(
@@ -443,6 +438,23 @@ class Engine:
                     m.id
                     for m in self.catalog.measures.values()
                     if _applies(m, wanted) and scope.includes(m)
+                ),
+            )
+        return found  # type: ignore[no-any-return]
+
+    def _items_in_scope(self, scope: SectorScope) -> AbstractSet[str]:
+        """The checklist items of the company's sector (and of every sector), per catalog."""
+        key = ("items-in-scope", scope.sector)
+        memo = result_memo(self.catalog)
+        found = memo.get(key)
+        if found is None:
+            found = memo.put(
+                key,
+                frozenset(
+                    item.id
+                    for phase in PHASES
+                    for item in self.catalog.checklist_for_phase(phase)
+                    if scope.includes(item)
                 ),
             )
         return found  # type: ignore[no-any-return]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import date
 from typing import Any, cast
 
@@ -43,7 +44,7 @@ _CATCH_ALL_OWNER: Role = "inhaber"
 
 
 def strengths(
-    catalog: Catalog, answers: Mapping[str, str | None], included: set[str], language: str
+    catalog: Catalog, answers: Mapping[str, str | None], included: AbstractSet[str], language: str
 ) -> list[Strength]:
     """Up to three fulfilled items of the highest weight, one per phase where possible."""
     fulfilled = [
