@@ -33,6 +33,7 @@ from typing import Any, TypeVar, get_args
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.errors import ProfileError, TomlFileError
 from kundenkompass.files.limits import (
+    MAX_INTEGER_DIGITS,
     InputLimitError,
     Limits,
     check_integer,
@@ -77,6 +78,32 @@ class Answer(BaseModel):
 
     value: AnswerValue | None = None
     note: str | None = None
+
+
+_NOT_A_WORD = object()
+_NOT_PLAIN = object()
+_INTEGER_LIMIT = 10**MAX_INTEGER_DIGITS
+
+
+def _plain_fact_value(raw: Any, definition: FactDefinition) -> Any:
+    """The value of a fact given plainly (a bool, a listed word, a number within its bounds),
+    or ``_NOT_PLAIN``: then the full check decides, and names what is wrong."""
+    kind = definition.type
+    if kind is FactType.BOOL:
+        return raw if raw.__class__ is bool else _NOT_PLAIN
+    if kind is FactType.ENUM:
+        plain = raw.__class__ is str and raw != UNKNOWN and raw in definition.values
+        return raw if plain else _NOT_PLAIN
+    if kind is FactType.INT or kind is FactType.FLOAT:
+        number = raw.__class__
+        if number is not int and (number is not float or kind is FactType.INT):
+            return _NOT_PLAIN
+        lowest = definition.minimum if definition.minimum is not None else -MAX_NUMBER
+        highest = definition.maximum if definition.maximum is not None else MAX_NUMBER
+        if not (lowest <= raw <= highest) or (number is int and abs(raw) >= _INTEGER_LIMIT):
+            return _NOT_PLAIN
+        return raw if kind is FactType.INT else float(raw)
+    return _NOT_PLAIN
 
 
 _PLAIN_ANSWERS: dict[AnswerValue | None, Answer] = {
@@ -328,9 +355,16 @@ class _Validator:
         allowed_words = ", ".join(
             f'"{word}"' for word in ("ja", "teilweise", "nein", "entfällt", UNKNOWN)
         )
+        checklist = self.catalog.checklist
         for item_id, raw in table.items():
+            # The common case, a plain answer word for a known item, needs no path.
+            if raw.__class__ is str and item_id in checklist:
+                value = ANSWER_SPELLINGS.get(raw.strip().lower(), _NOT_A_WORD)
+                if value is not _NOT_A_WORD:
+                    answers[item_id] = _PLAIN_ANSWERS[value]  # type: ignore[index]
+                    continue
             path = f"answers.{item_id}"
-            if item_id not in self.catalog.checklist:
+            if item_id not in checklist:
                 raise self.fail(
                     path,
                     f"unbekannter Checklistenpunkt{_did_you_mean(item_id, self.catalog.checklist)}",
@@ -361,8 +395,13 @@ class _Validator:
     def facts(self, table: Mapping[str, Any]) -> dict[str, Any]:
         facts: dict[str, Any] = {}
         for key, raw in table.items():
-            path = f"facts.{key}"
             definition = self.catalog.facts.get(key)
+            if definition is not None and definition.source != "derived":
+                value = _plain_fact_value(raw, definition)
+                if value is not _NOT_PLAIN:
+                    facts[key] = value
+                    continue
+            path = f"facts.{key}"
             if definition is None:
                 inputs = [f.key for f in self.catalog.input_facts()]
                 raise self.fail(path, f"unbekannter Fakt{_did_you_mean(key, inputs)}")
