@@ -14,7 +14,7 @@ from typing import Any
 from kundenkompass.catalog.contents import Catalog
 
 #: Entries kept before the memo starts over; each is a small frozen model.
-CAPACITY = 20_000
+CAPACITY = 5_000
 _MEMO_KEY = "result-parts"
 
 
