@@ -328,3 +328,8 @@ class AuditResult(ResultModel):
     def to_json(self) -> str:
         """Deterministic JSON: the same profile and plugins give byte-identical output."""
         return self.model_dump_json(indent=2) + "\n"
+
+    def to_json_bytes(self) -> bytes:
+        """:meth:`to_json` encoded as UTF-8, serialized straight to bytes (for files and
+        HTTP bodies: no text object in between)."""
+        return self.__pydantic_serializer__.to_json(self, indent=2) + b"\n"

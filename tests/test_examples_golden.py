@@ -172,3 +172,10 @@ def test_example_json_names_no_local_paths(engine, name):
     document = engine.audit(EXAMPLES / f"{name}.toml").to_json()
     assert str(ROOT) not in document
     assert "kundenkompass.plugins." in document
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_example_json_bytes_are_the_json_in_utf8(engine, name):
+    """The service and file writers send `to_json_bytes()`: the same document."""
+    result = engine.audit(EXAMPLES / f"{name}.toml")
+    assert result.to_json_bytes() == result.to_json().encode("utf-8")

@@ -12,9 +12,13 @@ where the input can be located. A client's mistake is always a 4xx: input is che
 against the limits of :mod:`kundenkompass.files.limits` (nesting, integer digits, text
 lengths) and the body size before its content is looked at.
 
-One engine serves all requests. Audits run in the thread pool so the event loop stays
-responsive; the engine serializes them internally (durable_rules holds the GIL anyway), so
-for more throughput run several worker processes (``audit serve --workers N``).
+One engine serves all requests, one audit at a time, on the event loop itself. An audit is
+pure CPU work under the GIL (durable_rules' C engine does not release it): in a thread
+pool it would gain nothing, and every hand-over of the GIL between the audit threads and
+the event loop (after each socket call) costs up to Python's switch interval, about a
+fifth of the requests per second. Reading and sending bodies stays asynchronous, and an
+audit of a typical profile takes milliseconds. For more throughput run several worker
+processes (``audit serve --workers N``).
 
 Connections are guarded by :class:`GuardedH11Protocol`: a request must arrive completely
 within the request timeout (idle, partial-header and partial-body connections are closed),
@@ -50,7 +54,6 @@ from kundenkompass.tools.web import WebSettings, for_bind_address, mount_web
 from kundenkompass.tools.web.security import SECRET_VARIABLE, TOKEN_VARIABLE
 from kundenkompass.vocabulary import PHASES
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -266,8 +269,7 @@ def create_app(
         """
         body = await _read_body(request, max_body_bytes)
         kind = _body_kind(request.headers.get("content-type"))
-        result = await run_in_threadpool(_audit, engine, body, kind)
-        return Response(result, media_type="application/json")
+        return Response(_audit(engine, body, kind), media_type="application/json")
 
     @app.get(
         "/checklist",
@@ -372,8 +374,8 @@ def _body_kind(content_type: str | None) -> str:
     raise _UnsupportedType(printable(media[:100]))
 
 
-def _audit(engine: Engine, body: bytes, kind: str) -> str:
-    return engine.audit(_profile(engine, body, kind)).to_json()
+def _audit(engine: Engine, body: bytes, kind: str) -> bytes:
+    return engine.audit(_profile(engine, body, kind)).to_json_bytes()
 
 
 def _profile(engine: Engine, body: bytes, kind: str) -> Profile:
