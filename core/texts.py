@@ -6,6 +6,7 @@ from functools import cache, partial
 from importlib.resources import files
 from typing import Protocol
 
+from kundenkompass.files.cache import cached, key_of
 from kundenkompass.files.toml_files import parse_toml_text
 from kundenkompass.models import DEFAULT_LANGUAGE
 
@@ -13,7 +14,9 @@ from kundenkompass.models import DEFAULT_LANGUAGE
 @cache
 def _load(language: str) -> dict[str, dict[str, str]]:
     resource = files("kundenkompass") / "locales" / f"{language}.toml"
-    return parse_toml_text(resource.read_text(encoding="utf-8"))
+    content = resource.read_text(encoding="utf-8")
+    # Parsed once per content, like the plugins' data files: every command needs texts.
+    return cached("toml", key_of(content), lambda: parse_toml_text(content), dict)
 
 
 def text(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
