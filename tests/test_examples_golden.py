@@ -22,7 +22,8 @@ GOLDEN = {
             # Two negative reviews stand unanswered: answering them is free, done in a day and
             # seen by every prospective customer; it needs no monitoring routine first.
             ("oeffentlich_professionell_antworten", "jetzt"),
-            # No Google profile: free, found by everyone searching for bike shops nearby.
+            # No Google profile of its own, yet Google shows an entry with its reviews: taking it
+            # over is free and found by everyone searching for bike shops nearby.
             ("google_business_profil_anlegen", "jetzt"),
             # Contact details are only partly findable online (answered "teilweise").
             ("unternehmensinfos_zugaenglich_machen", "jetzt"),

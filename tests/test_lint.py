@@ -479,30 +479,31 @@ def test_an_unused_threshold_is_flagged(tmp_path):
 
 
 def test_a_rule_repeating_built_in_advice_is_flagged(tmp_path):
+    # info_gbp_teilweise: a built-in rule without `unless`, so whenever a copy fires it does.
     gbp_missing = (
-        '{ answer = "google_business_profil", equals = "nein" }, '
+        '{ answer = "google_business_profil", equals = "teilweise" }, '
         '{ company = "channels", contains = "laden" }'
     )
     repeated = rule(
         "gbp_auch",
         "{ all = [" + gbp_missing + "] }",
-        'recommend = "google_business_profil_anlegen"',
+        'recommend = "google_business_profil_vervollstaendigen"',
     )
     problems = check(tmp_path, repeated + rule("basis", '{ fact = "zahl", equals = 3 }'))
     (found,) = only(problems, "repeats-advice")
     assert found.id == "gbp_auch"
-    assert "info_gbp_fehlt" in found.message and "[[measure_priority]]" in found.message
+    assert "info_gbp_teilweise" in found.message and "[[measure_priority]]" in found.message
     # a stricter condition repeats it too; a different one does not
     stricter = rule(
         "gbp_streng",
         "{ all = [" + gbp_missing + ', { fact = "zahl", gt = 1 }] }',
-        'recommend = "google_business_profil_anlegen"',
+        'recommend = "google_business_profil_vervollstaendigen"',
     )
     assert only(
         check(tmp_path, stricter + rule("basis", '{ fact = "zahl", equals = 3 }')), "repeats-advice"
     )
     other = rule(
-        "gbp_anders", '{ fact = "zahl", gt = 1 }', 'recommend = "google_business_profil_anlegen"'
+        "gbp_anders", '{ fact = "zahl", gt = 1 }', 'recommend = "google_business_profil_vervollstaendigen"'
     )
     assert not [
         p

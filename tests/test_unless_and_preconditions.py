@@ -203,6 +203,8 @@ def test_explain_groups_the_conditions_of_unless_that_hold_only_together(tmp_pat
     assert [[leaf.ref for leaf in group] for group in check.unless_alternatives] == [
         ["facts.negative_bewerter_kontaktiert"],
         ["facts.anzahl_bewertungen", "answers.social_media_praesenz"],
+        ["facts.unbeantwortete_negative_bewertungen"],
+        ["answers.negative_bewertungen_als_anlass"],
     ]
     out = StringIO()
     render_explanation(explanation, Console(file=out, width=300))
