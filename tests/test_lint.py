@@ -503,7 +503,9 @@ def test_a_rule_repeating_built_in_advice_is_flagged(tmp_path):
         check(tmp_path, stricter + rule("basis", '{ fact = "zahl", equals = 3 }')), "repeats-advice"
     )
     other = rule(
-        "gbp_anders", '{ fact = "zahl", gt = 1 }', 'recommend = "google_business_profil_vervollstaendigen"'
+        "gbp_anders",
+        '{ fact = "zahl", gt = 1 }',
+        'recommend = "google_business_profil_vervollstaendigen"',
     )
     assert not [
         p
