@@ -414,3 +414,39 @@ def test_iter_records_streams_in_order_with_a_bounded_window(folder):
     records.close()  # stops the workers early
     streamed = list(batch.iter_records(paths, jobs=2))
     assert [r.index for r in streamed] == list(range(len(paths)))
+
+
+class EngineStuckInOneProfile:
+    """An engine that never finishes the profile ``p3.toml`` (as a runaway plugin would)."""
+
+    def __init__(self) -> None:
+        self.engine = Engine()
+
+    def audit(self, path: Path):
+        if Path(path).name == "p3.toml":
+            time.sleep(3600)
+        return self.engine.audit(path)
+
+
+def test_a_worker_stuck_in_a_profile_is_ended_after_the_grace_period(folder, monkeypatch):
+    monkeypatch.setattr(batch, "STOP_GRACE_SECONDS", 1.0)
+    paths = sorted(batch.expand_profiles([folder])) * 4  # p3.toml comes early
+    stop = batch.StopRequest()
+    threads = threading.active_count()
+    timer = threading.Timer(3, stop.request, args=(signal.SIGTERM,))
+    timer.start()
+    started = time.monotonic()
+    try:
+        records = list(
+            batch.iter_records(paths, jobs=2, engine_factory=EngineStuckInOneProfile, stop=stop)
+        )
+    finally:
+        timer.cancel()
+    # Only the records before p3.toml (the fourth profile) are finished, in order; the
+    # stuck worker is terminated once the grace period is over instead of holding the
+    # batch for an hour.
+    assert [record.index for record in records] == list(range(len(records)))
+    assert len(records) < 3
+    assert time.monotonic() - started < 3 + 1 + 15
+    assert not multiprocessing.active_children()
+    assert threading.active_count() == threads

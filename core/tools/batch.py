@@ -68,6 +68,8 @@ STOP_POLL_SECONDS = 0.1
 #: Seconds a stopping batch waits for workers to end their current profile before it
 #: ends them.
 STOP_GRACE_SECONDS = 30.0
+#: Seconds to wait for the executor's thread once stuck workers were ended.
+STOP_KILL_JOIN_SECONDS = 10.0
 #: The signals that stop a batch between two records.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 #: Limits for reading an earlier output back (``--resume``).
@@ -440,6 +442,10 @@ def _stop_workers(
     # the rest of a message gets end-of-file instead of waiting forever.
     with contextlib.suppress(Exception):
         results._writer.close()  # type: ignore[union-attr]
+    # The executor's thread then finds its workers gone and ends (with its queue's feeder
+    # thread); as above, the next batch in this process must not see it.
+    if manager is not None:
+        manager.join(timeout=STOP_KILL_JOIN_SECONDS)
 
 
 def _start_method() -> str:
