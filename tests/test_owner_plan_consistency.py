@@ -92,6 +92,14 @@ def check_owner_view(result: AuditResult) -> None:
         assert card.plan.cost == _cost([r.cost for r in recs]), card.plan.project
         assert card.plan.horizon == recs[0].horizon != LATER
         assert all(HORIZONS.index(r.horizon) >= HORIZONS.index(card.plan.horizon) for r in recs)
+        # A step planned later than its card says when, and which other projects it needs.
+        for entry in card.entries:
+            start = view.step_start(card, entry)
+            assert bool(start) == (entry.recommendation.horizon != card.plan.horizon)
+            for prerequisite in entry.recommendation.prerequisites if start else ():
+                other = next((p for p in result.projects if prerequisite in p.measures), None)
+                if other and other.project != card.plan.project:
+                    assert other.title in start, (entry.recommendation.measure, other.project)
         # A project needed first has a card that starts no later and comes first.
         for other in card.plan.after:
             assert other in card_of, (card.plan.project, other)

@@ -219,14 +219,22 @@ class ReportView(NamedTuple):
 
     def step_start(self, project: ProjectView, entry: PlanEntry) -> str:
         """When a card's step starts, if later than its project (``ab Monat 4``), else ``""``:
-        a project in months 1 to 3 may hold steps planned for later."""
-        horizon = entry.recommendation.horizon
-        if horizon == project.plan.horizon:
+        a project in months 1 to 3 may hold steps planned for later. Such a step names the
+        other projects it needs, which the card's "Vorher nötig" leaves to it."""
+        rec = entry.recommendation
+        if rec.horizon == project.plan.horizon:
             return ""
-        for step in self.result.roadmap:
-            if step.horizon == horizon:
-                return self.t("owner.step_start", first=step.from_month + 1)
-        return ""
+        first = next(s.from_month for s in self.result.roadmap if s.horizon == rec.horizon)
+        shown = self.t("owner.step_start", first=first + 1)
+        owners = {m: p for p in self.result.projects for m in p.measures}
+        needed: list[str] = []
+        for prerequisite in rec.prerequisites:
+            other = owners.get(prerequisite)
+            if other and other.project != project.plan.project and other.title not in needed:
+                needed.append(other.title)
+        for title in needed:
+            shown += ", " + self.t("owner.step_after", title=title)
+        return shown
 
     def chart_alt(self) -> str:
         phases = "; ".join(
