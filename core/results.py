@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any, Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, cast
 
 from kundenkompass.vocabulary import (
     AnswerValue,
@@ -259,11 +260,44 @@ class ProjectPlan(ResultModel):
     owner: str
     #: What has to be in place first, besides the projects in ``after``.
     needs: str | None
-    #: Projects holding prerequisites of this project's measures.
+    #: Projects holding prerequisites of the measures the project starts with (those of its
+    #: first horizon); each starts no later than this project and is listed before it.
     after: list[str]
     #: When the project starts: the horizon of its first measure.
     horizon: Literal["jetzt", "als_naechstes", "spaeter"]
     reference: str | None
+
+
+_EFFORT_ORDER = ("gering", "mittel", "hoch")
+_TIME_ORDER = ("sofort", "wochen", "monate")
+#: Upper bound of each cost band in euros.
+_COST_LIMIT = {"kostenlos": 0, "unter_500": 500, "unter_5000": 5000}
+_COST_ORDER = tuple(_COST_LIMIT)
+
+
+def combined_figures(
+    recommendations: Sequence[Recommendation],
+) -> tuple[Effort, Cost, TimeToEffect]:
+    """Effort, cost band and time to effect of measures done together: the highest effort,
+    the highest cost band (raised when several share it), the slowest effect.
+
+    Shared by the project plans and the owner's project cards, which show only some of a
+    project's measures and must say what those cost.
+    """
+    effort = max((r.effort for r in recommendations), key=_EFFORT_ORDER.index)
+    time = max((r.time_to_effect for r in recommendations), key=_TIME_ORDER.index)
+    return effort, _cost_band([r.cost for r in recommendations]), time
+
+
+def _cost_band(bands: list[Cost]) -> Cost:
+    if "mehr" in bands:
+        return "mehr"
+    highest = max(bands, key=_COST_ORDER.index)
+    total = _COST_LIMIT[highest] * bands.count(highest)
+    for band, limit in _COST_LIMIT.items():
+        if total <= limit:
+            return cast(Cost, band)
+    return "mehr"
 
 
 class RoadmapStep(ResultModel):

@@ -19,12 +19,14 @@ GOLDEN = {
         # is outside the company's scope), not scored.
         "overall": (52.0, "auf_dem_weg"),
         "plan": [
+            # No Google profile of its own, yet Google shows an entry with its reviews: taking it
+            # over is free and found by everyone searching for bike shops nearby. It comes
+            # first because only the owner of the claimed entry can answer the reviews on it
+            # (a prerequisite is pulled forward, not its dependent held back).
+            ("google_business_profil_anlegen", "jetzt"),
             # Two negative reviews stand unanswered: answering them is free, done in a day and
             # seen by every prospective customer; it needs no monitoring routine first.
             ("oeffentlich_professionell_antworten", "jetzt"),
-            # No Google profile of its own, yet Google shows an entry with its reviews: taking it
-            # over is free and found by everyone searching for bike shops nearby.
-            ("google_business_profil_anlegen", "jetzt"),
             # Contact details are only partly findable online (answered "teilweise").
             ("unternehmensinfos_zugaenglich_machen", "jetzt"),
             # The shop asks nobody for feedback; a chat at the till is the cheapest start.

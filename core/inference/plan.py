@@ -7,7 +7,7 @@ follow-up date is counted from the audit's date, which the profile or the caller
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import date
 from typing import Any, cast
@@ -19,9 +19,10 @@ from kundenkompass.results import (
     Recommendation,
     RoadmapStep,
     Strength,
+    combined_figures,
 )
 from kundenkompass.texts import text
-from kundenkompass.vocabulary import PHASES, Cost, Horizon, Role
+from kundenkompass.vocabulary import PHASES, Horizon, Role
 
 STRENGTHS = 3
 #: Months after the audit when the follow-up audit is due.
@@ -32,13 +33,6 @@ ROADMAP: tuple[tuple[str, int, int], ...] = (
     ("als_naechstes", 3, 6),
     ("spaeter", 6, 12),
 )
-_EFFORT = ("gering", "mittel", "hoch")
-_TIME = ("sofort", "wochen", "monate")
-_EFFORT_ORDER = {effort: position for position, effort in enumerate(_EFFORT)}
-_TIME_ORDER = {time: position for position, time in enumerate(_TIME)}
-#: Upper bound of each cost band in euros.
-_COST_LIMIT = {"kostenlos": 0, "unter_500": 500, "unter_5000": 5000}
-_COST_ORDER = {band: position for position, band in enumerate(_COST_LIMIT)}
 #: The owner of the catch-all project of a phase.
 _CATCH_ALL_OWNER: Role = "inhaber"
 
@@ -94,24 +88,57 @@ def projects(
     plans = []
     for project_id, recs in members.items():  # dict order: by the first measure
         project = definitions[project_id]
-        after: list[str] = []
-        for rec in recs:
-            for prerequisite in rec.prerequisites:
-                other = project_of.get(prerequisite)
-                if other and other != project_id and other not in after:
-                    after.append(other)
+        effort, cost, time_to_effect = combined_figures(recs)
         plans.append(
             ProjectPlan(
                 **_project_texts(project, catalog, language),
                 measures=[r.measure for r in recs],
-                effort=max((r.effort for r in recs), key=_EFFORT_ORDER.__getitem__),
-                cost=cast(Cost, _cost_band(r.cost for r in recs)),
-                time_to_effect=max((r.time_to_effect for r in recs), key=_TIME_ORDER.__getitem__),
-                after=after,
+                effort=effort,
+                cost=cost,
+                time_to_effect=time_to_effect,
+                after=_after(project_id, recs, project_of),
                 horizon=recs[0].horizon,
             )
         )
-    return plans
+    return _needed_first(plans)
+
+
+def _after(
+    project_id: str, recs: Sequence[Recommendation], project_of: dict[str, str]
+) -> list[str]:
+    """The other projects holding prerequisites of the measures the project starts with.
+
+    A later measure's prerequisite does not hold the whole project back: the project starts
+    with its first horizon's measures (answering reviews needs no training for complaints,
+    though making amends later does), and a measure is never earlier than its prerequisites,
+    so no project starts before a project it needs.
+    """
+    after: list[str] = []
+    for rec in recs:
+        if rec.horizon != recs[0].horizon:
+            continue
+        for prerequisite in rec.prerequisites:
+            other = project_of.get(prerequisite)
+            if other and other != project_id and other not in after:
+                after.append(other)
+    return after
+
+
+def _needed_first(plans: list[ProjectPlan]) -> list[ProjectPlan]:
+    """The plans in their order, each moved behind the projects it needs (same horizon)."""
+    pending = list(plans)
+    ordered: list[ProjectPlan] = []
+    placed: set[str] = set()
+    while pending:
+        for candidate in pending:
+            if all(other in placed for other in candidate.after):
+                break
+        else:  # projects needing each other: keep the plan's order
+            candidate = pending[0]
+        pending.remove(candidate)
+        ordered.append(candidate)
+        placed.add(candidate.project)
+    return ordered
 
 
 def _project_tables(catalog: Catalog, language: str) -> tuple[dict[str, str], dict[str, Project]]:
@@ -183,16 +210,3 @@ def _catch_all(phase: str, definitions: dict[str, Project], language: str) -> st
             reference="",
         )
     return project_id
-
-
-def _cost_band(costs: Iterable[str]) -> str:
-    """The band of the measures together: the highest band, raised when several share it."""
-    bands = list(costs)
-    if "mehr" in bands:
-        return "mehr"
-    highest = max(bands, key=_COST_ORDER.__getitem__)
-    total = _COST_LIMIT[highest] * bands.count(highest)
-    for band, limit in _COST_LIMIT.items():
-        if total <= limit:
-            return band
-    return "mehr"

@@ -9,13 +9,16 @@ Each measure gets a priority score from 0 to 100 (documented in docs/scoring.md)
            + 10 × urgency         (the phase's gap: (100 − phase score) / 100; 0.5 unscored)
     score  = points / 76 × 100
 
-Measures are ordered by score, then by phase and catalog order (ties break
-deterministically), and then a measure is moved behind any recommended prerequisite.
-Horizons keep a plan doable: "jetzt" holds the first five measures of the plan that have
-at least 60 points, "als_naechstes" the following ones up to the fifteenth with at least
-40 points, "spaeter" the rest; a quick win with at least 40 points is never "spaeter" (cheap,
-fast and effective: a small company should not postpone it); a measure is never in an earlier
-horizon than its prerequisites. The plan is then read horizon by horizon (a stable sort, so
+A recommended prerequisite is as urgent as the most urgent measure needing it (directly or
+through others): it is pulled forward rather than holding that measure back. Measures are
+ordered by that urgency, then by phase and catalog order (ties break deterministically),
+and a measure always comes after its recommended prerequisites.
+Horizons keep a plan doable: "jetzt" holds the first five measures of the plan with an
+urgency of at least 60 points, "als_naechstes" the following ones up to the fifteenth with
+at least 40, "spaeter" the rest; a quick win with at least 40 points is never "spaeter" (cheap,
+fast and effective: a small company should not postpone it); a prerequisite is never in a
+later horizon than a measure needing it, nor a measure in an earlier one than its
+prerequisites. The plan is then read horizon by horizon (a stable sort, so
 prerequisites still come first). Quick wins have high impact, low effort and cost under 500 €.
 """
 
@@ -88,18 +91,23 @@ def rank(
         measure = catalog.measures[measure_id]
         scored[measure_id] = priority_score(measure, priority, phase_scores.get(measure.phase))
 
-    def key(measure_id: str) -> tuple[float, int, int]:
-        measure = catalog.measures[measure_id]
-        return (-scored[measure_id], phase_order[measure.phase], catalog_order[measure_id])
-
-    pending = sorted(scored, key=key)
-    ordered: list[str] = []
-    placed: set[str] = set()
     # Only prerequisites that are themselves recommended hold a measure back.
     waiting = {
         measure_id: [p for p in catalog.measures[measure_id].prerequisites if p in scored]
         for measure_id in scored
     }
+    # A prerequisite is as urgent as the most urgent measure that needs it: it is pulled
+    # forward to just before that measure instead of holding it back (the free Google
+    # profile before answering the reviews on it, not both behind lesser steps).
+    urgent = _pulled_forward(scored, waiting)
+
+    def key(measure_id: str) -> tuple[float, int, int]:
+        measure = catalog.measures[measure_id]
+        return (-urgent[measure_id], phase_order[measure.phase], catalog_order[measure_id])
+
+    pending = sorted(scored, key=key)
+    ordered: list[str] = []
+    placed: set[str] = set()
     while pending:
         for candidate in pending:
             if all(p in placed for p in waiting[candidate]):
@@ -111,25 +119,59 @@ def rank(
         placed.add(candidate)
 
     horizons: dict[str, str] = {}
-    ranked = []
     for plan_position, measure_id in enumerate(ordered):
         measure = catalog.measures[measure_id]
-        score = scored[measure_id]
-        if plan_position < NOW[0] and score >= NOW[1]:
-            horizon = "jetzt"
-        elif score >= NEXT[1] and (plan_position < NEXT[0] or is_quick_win(measure)):
-            horizon = "als_naechstes"
+        # A prerequisite counts with the urgency it inherits from the measures needing it.
+        if plan_position < NOW[0] and urgent[measure_id] >= NOW[1]:
+            horizons[measure_id] = "jetzt"
+        elif urgent[measure_id] >= NEXT[1] and (plan_position < NEXT[0] or is_quick_win(measure)):
+            horizons[measure_id] = "als_naechstes"
         else:
-            horizon = "spaeter"
-        for prerequisite in measure.prerequisites:
-            if prerequisite in horizons:
-                horizon = max(horizon, horizons[prerequisite], key=HORIZONS.index)
-        horizons[measure_id] = horizon
-        ranked.append(
-            Ranked(measure_id, score, priorities[measure_id], is_quick_win(measure), horizon)
+            horizons[measure_id] = "spaeter"
+    # A prerequisite is never later than a measure needing it (a quick win kept out of
+    # "spaeter" takes its prerequisites along) ...
+    for measure_id in reversed(ordered):
+        for prerequisite in waiting[measure_id]:
+            horizons[prerequisite] = min(
+                horizons[prerequisite], horizons[measure_id], key=HORIZONS.index
+            )
+    # ... and a measure never earlier than its prerequisites (which only a cycle could break).
+    for measure_id in ordered:
+        for prerequisite in waiting[measure_id]:
+            horizons[measure_id] = max(
+                horizons[measure_id], horizons[prerequisite], key=HORIZONS.index
+            )
+    ranked = [
+        Ranked(
+            measure_id,
+            scored[measure_id],
+            priorities[measure_id],
+            is_quick_win(catalog.measures[measure_id]),
+            horizons[measure_id],
         )
+        for measure_id in ordered
+    ]
     # The plan reads horizon by horizon: a quick win kept out of "spaeter" and a measure held
     # back by its prerequisite's horizon move to their horizon's place. The sort is stable and
     # a measure's horizon is never earlier than its prerequisites', so they still come first.
     ranked.sort(key=lambda entry: HORIZONS.index(entry.horizon))
     return ranked
+
+
+def _pulled_forward(
+    scored: Mapping[str, float], waiting: Mapping[str, list[str]]
+) -> dict[str, float]:
+    """Each measure's score, raised to the highest score of the measures that need it,
+    directly or through other prerequisites (a cycle stops at the first repeat)."""
+    urgent = dict(scored)
+    changed = True
+    rounds = 0
+    while changed and rounds <= len(scored):  # a fixpoint; bounded for cycles
+        changed = False
+        rounds += 1
+        for measure_id, prerequisites in waiting.items():
+            for prerequisite in prerequisites:
+                if urgent[prerequisite] < urgent[measure_id]:
+                    urgent[prerequisite] = urgent[measure_id]
+                    changed = True
+    return urgent

@@ -105,7 +105,7 @@ def _owner(view: ReportView) -> list[str]:
     add("")
     add(f"## {escape(t('owner.roadmap'))}")
     add("")
-    if not view.projects:
+    if not view.plan:
         add(escape(t("owner.no_projects"), starts_line=True))
         add("")
     else:
@@ -133,7 +133,9 @@ def _owner(view: ReportView) -> list[str]:
         add("")
         for entry in project.entries:
             rec = entry.recommendation
-            add(f"{entry.number}. **{escape(rec.title)}**: {escape(rec.description)}")
+            start = view.step_start(project, entry)
+            when = f" ({escape(start)})" if start else ""
+            add(f"{entry.number}. **{escape(rec.title)}**{when}: {escape(rec.description)}")
         add("")
     if view.later:
         add(f"### {escape(t('owner.later'))}")

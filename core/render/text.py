@@ -112,7 +112,11 @@ def _owner(view: ReportView, console: Console) -> None:
                 _indented(f"{t('owner.project_needs')}: " + "; ".join(needs), style="dim")
             )
         for entry in project.entries:
-            console.print(_indented(f"{entry.number}. {entry.recommendation.title}", indent=5))
+            start = view.step_start(project, entry)
+            when = f" ({start})" if start else ""
+            console.print(
+                _indented(f"{entry.number}. {entry.recommendation.title}{when}", indent=5)
+            )
         console.print()
     if view.later:
         _heading(console, t("owner.later"))

@@ -23,6 +23,7 @@ from kundenkompass.results import (
     OpenQuestion,
     ProjectPlan,
     Recommendation,
+    combined_figures,
 )
 from kundenkompass.texts import section, text
 from kundenkompass.vocabulary import HORIZONS, PHASES
@@ -216,6 +217,25 @@ class ReportView(NamedTuple):
                 return self.t("owner.months", first=step.from_month + 1, last=step.to_month)
         return self.t(f"horizon.{horizon}")
 
+    def step_start(self, project: ProjectView, entry: PlanEntry) -> str:
+        """When a card's step starts, if later than its project (``ab Monat 4``), else ``""``:
+        a project in months 1 to 3 may hold steps planned for later. Such a step names the
+        other projects it needs, which the card's "Vorher nötig" leaves to it."""
+        rec = entry.recommendation
+        if rec.horizon == project.plan.horizon:
+            return ""
+        first = next(s.from_month for s in self.result.roadmap if s.horizon == rec.horizon)
+        shown = self.t("owner.step_start", first=first + 1)
+        owners = {m: p for p in self.result.projects for m in p.measures}
+        needed: list[str] = []
+        for prerequisite in rec.prerequisites:
+            other = owners.get(prerequisite)
+            if other and other.project != project.plan.project and other.title not in needed:
+                needed.append(other.title)
+        for title in needed:
+            shown += ", " + self.t("owner.step_after", title=title)
+        return shown
+
     def chart_alt(self) -> str:
         phases = "; ".join(
             f"{phase.title} {self.num(phase.score)} ({self.maturity(phase.maturity)})"
@@ -256,24 +276,8 @@ def report_view(
         entry for entry in plan[:OWNER_MEASURES] if entry.recommendation.horizon != "spaeter"
     )
     detailed_ids = {entry.recommendation.measure for entry in detailed}
-    project_titles = {p.project: p.title for p in result.projects}
-    projects = tuple(
-        ProjectView(
-            plan=project,
-            entries=tuple(by_measure[m] for m in project.measures if m in detailed_ids),
-            after=tuple(project_titles[p] for p in project.after if p in project_titles),
-        )
-        for project in result.projects
-    )
-    by_project = {view.plan.project: view for view in projects}
-    roadmap = tuple(
-        RoadmapStretch(
-            horizon=step.horizon,
-            label=text("owner.months", language, first=step.from_month + 1, last=step.to_month),
-            projects=tuple(by_project[p] for p in step.projects if p in by_project),
-        )
-        for step in result.roadmap
-    )
+    projects = _project_cards(result, by_measure, detailed_ids)
+    roadmap = _owner_roadmap(result, projects, language)
     question_groups = _question_groups(result, language)
     owner_questions = tuple(
         QuestionGroup(
@@ -296,13 +300,93 @@ def report_view(
         question_groups=question_groups,
         quick_wins=sum(r.quick_win for r in result.recommendations),
         owner_steps=owner_steps,
-        projects=tuple(view for view in projects if view.entries),
+        projects=projects,
         roadmap=roadmap,
         later=later,
         owner_questions=owner_questions,
         glossary=_glossary(result, projects, owner_steps, owner_questions, language),
         website=_website_lines(result, language),
     )
+
+
+def _project_cards(
+    result: AuditResult, by_measure: dict[str, PlanEntry], shown: set[str]
+) -> tuple[ProjectView, ...]:
+    """The owner's project cards: the projects with measures among the shown ones.
+
+    A card says only what its measures give: effort, cost and time of the measures it
+    shows, and the projects needed by those it starts with (a project's later measures are
+    listed under "Später" or on the card further down and may wait for later projects). Its
+    steps are numbered in the order the cards show them.
+    """
+    project_of = {m: p.project for p in result.projects for m in p.measures}
+    titles = {p.project: p.title for p in result.projects}
+    cards = []
+    number = 0
+    for project in result.projects:
+        entries = [by_measure[m] for m in project.measures if m in shown]
+        if not entries:
+            continue
+        recs = [entry.recommendation for entry in entries]
+        effort, cost, time_to_effect = combined_figures(recs)
+        after: list[str] = []
+        for rec in recs:
+            if rec.horizon != recs[0].horizon:
+                continue
+            for prerequisite in rec.prerequisites:
+                other = project_of.get(prerequisite)
+                if other and other != project.project and other not in after:
+                    after.append(other)
+        card = project.model_copy(
+            update={
+                "measures": [r.measure for r in recs],
+                "effort": effort,
+                "cost": cost,
+                "time_to_effect": time_to_effect,
+                "after": after,
+                "horizon": recs[0].horizon,
+            }
+        )
+        numbered = []
+        for entry in entries:
+            number += 1
+            numbered.append(entry._replace(number=number))
+        cards.append(
+            ProjectView(
+                plan=card,
+                entries=tuple(numbered),
+                after=tuple(titles[p] for p in after),
+            )
+        )
+    return tuple(cards)
+
+
+def _owner_roadmap(
+    result: AuditResult, cards: tuple[ProjectView, ...], language: str
+) -> tuple[RoadmapStretch, ...]:
+    """The roadmap as the owner's report shows it: a project with a card in the stretch of
+    its card, a project whose measures are all listed under "Später" in the last stretch."""
+    carded = {card.plan.project for card in cards}
+    stretches = []
+    for step in result.roadmap:
+        if step.horizon == HORIZONS[-1]:
+            shown = tuple(
+                ProjectView(
+                    plan=p.model_copy(update={"horizon": step.horizon}), entries=(), after=()
+                )
+                for p in result.projects
+                if p.project not in carded
+            )
+        else:
+            shown = tuple(card for card in cards if card.plan.horizon == step.horizon)
+        stretches.append(
+            RoadmapStretch(
+                horizon=step.horizon,
+                label=text("owner.months", language, first=step.from_month + 1, last=step.to_month),
+                projects=shown,
+            )
+        )
+    return tuple(stretches)
 
 
 def _shown(value: object, language: str) -> str:
