@@ -67,6 +67,7 @@ from kundenkompass.results import (
     ChecklistAnswer,
     CompanyInfo,
     MeasureExplanation,
+    PhaseGain,
     PhaseResult,
     PluginUsed,
     Recommendation,
@@ -532,11 +533,19 @@ class Engine:
         for phase, fulfilled in by_phase.items():
             new_scores[phase] = scoring.with_fulfilled(phase, fulfilled)
         new_overall = overall_score(new_scores)
+        # Journey order, so that the JSON is the same whatever order the items come in.
+        gains = [
+            PhaseGain(phase=phase, gain=gain)
+            for phase in PHASES
+            if phase in by_phase
+            and (gain := round((new_scores[phase] or 0.0) - (scores.get(phase) or 0.0), 1)) > 0
+        ]
         phase_before = scores.get(measure.phase) or 0.0
         return WhatIf(
             phase_score_gain=round((new_scores.get(measure.phase) or 0.0) - phase_before, 1),
             overall_gain=round((new_overall or 0.0) - (overall or 0.0), 1),
             items=items,
+            phase_gains=gains,
         )
 
 
