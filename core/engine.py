@@ -55,6 +55,7 @@ from kundenkompass.profile.scope import (
     adjust_priorities,
     asked_in_scope,
     check_profile,
+    left_out_items,
     mark_not_applicable,
     scope_for,
     visible_questions,
@@ -66,6 +67,7 @@ from kundenkompass.results import (
     ChecklistAnswer,
     CompanyInfo,
     MeasureExplanation,
+    PhaseGain,
     PhaseResult,
     PluginUsed,
     Recommendation,
@@ -230,7 +232,10 @@ class Engine:
         taken from the profile's ``[audit]`` table. Without a date the result has none (and
         no follow-up date): it is never taken from the clock.
         """
-        profile, scope, applicability = self._in_scope(self.load_profile(profile))
+        loaded = self.load_profile(profile)
+        # Decided on the profile as written: marks and preconditions answer items too.
+        left_out = left_out_items(loaded, self.catalog)
+        profile, scope, applicability = self._in_scope(loaded)
         given = audit.model_dump(exclude_none=True) if audit else {}
         details = AuditInfo(**{**profile.audit.model_dump(exclude_none=True), **given})
         catalog = self.catalog
@@ -279,7 +284,9 @@ class Engine:
             ),
             overall_score=overall,
             overall_maturity=maturity(overall),
-            phases=[self._phase(phase, profile, scores[phase], scope) for phase in PHASES],
+            phases=[
+                self._phase(phase, profile, scores[phase], scope, left_out) for phase in PHASES
+            ],
             top_steps=[entry.measure for entry in ranked[:TOP_STEPS]],
             recommendations=recommendations,
             open_questions=visible_questions(
@@ -364,9 +371,18 @@ class Engine:
         return applied, scope, applicability
 
     def _phase(
-        self, phase: str, profile: Profile, score: float | None, scope: SectorScope
+        self,
+        phase: str,
+        profile: Profile,
+        score: float | None,
+        scope: SectorScope,
+        left_out: AbstractSet[str],
     ) -> PhaseResult:
-        items = [i for i in self.catalog.checklist_for_phase(phase) if scope.includes(i)]
+        items = [
+            i
+            for i in self.catalog.checklist_for_phase(phase)
+            if scope.includes(i) and i.id not in left_out
+        ]
         given = [profile.answers.get(item.id) for item in items]
         answers = [answer.value if answer else None for answer in given]
         memo = result_memo(self.catalog)
@@ -517,11 +533,19 @@ class Engine:
         for phase, fulfilled in by_phase.items():
             new_scores[phase] = scoring.with_fulfilled(phase, fulfilled)
         new_overall = overall_score(new_scores)
+        # Journey order, so that the JSON is the same whatever order the items come in.
+        gains = [
+            PhaseGain(phase=phase, gain=gain)
+            for phase in PHASES
+            if phase in by_phase
+            and (gain := round((new_scores[phase] or 0.0) - (scores.get(phase) or 0.0), 1)) > 0
+        ]
         phase_before = scores.get(measure.phase) or 0.0
         return WhatIf(
             phase_score_gain=round((new_scores.get(measure.phase) or 0.0) - phase_before, 1),
             overall_gain=round((new_overall or 0.0) - (overall or 0.0), 1),
             items=items,
+            phase_gains=gains,
         )
 
 

@@ -57,12 +57,23 @@ class Firing(ResultModel):
     unless: list[Evidence] = []
 
 
+class PhaseGain(ResultModel):
+    """How much one phase's score would rise."""
+
+    phase: str
+    gain: Finite
+
+
 class WhatIf(ResultModel):
     """How much the scores would rise if the measure's checklist items were fulfilled."""
 
+    #: The gain of the measure's own phase; 0 when its items belong to other phases.
     phase_score_gain: Finite
     overall_gain: Finite
     items: list[str]
+    #: Every phase whose score would rise (by at least 0.1), in journey order: the items a
+    #: measure fulfils may belong to other phases than its own.
+    phase_gains: list[PhaseGain] = []
 
 
 class Recommendation(ResultModel):

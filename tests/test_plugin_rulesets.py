@@ -178,5 +178,8 @@ def test_the_test_kit_audits_a_plugin_folder_with_its_shipped_ruleset():
     tester.assert_lint_clean()
     optician = make_profile("optiker", answers={"sehtest_termin_vereinbar": "nein"})
     assert tester.recommended(optician)[0] == "sehtest_termine_anbieten"
-    assert tester.checklist(optician)["geraetewechsel_warenkorb"] == "entfaellt"
+    # The mark concerns the online shop: a store-only optician is not asked the item at all.
+    assert "geraetewechsel_warenkorb" not in tester.checklist(optician)
+    with_shop = make_profile("optiker", channels=("laden", "onlineshop"))
+    assert tester.checklist(with_shop)["geraetewechsel_warenkorb"] == "entfaellt"
     assert "fahrradhandel" not in {info.name for info in tester.engine.catalog.plugins}

@@ -88,14 +88,14 @@ def check_profile(profile: Profile, catalog: Catalog, scope: SectorScope) -> Non
         if answer.value not in (None, "entfaellt")
     ]
     stated += [f"facts.{key}" for key in profile.facts]
-    outside = _outside_scope(catalog, profile.company)
+    outside = outside_scope(catalog, profile.company)
     for ref in stated:
         if ref in outside:
             problem = scope_problem(ref, catalog, profile.company)
             raise ProfileError(profile.source, problem or "", key_path=ref)
 
 
-def _outside_scope(catalog: Catalog, company: Company) -> frozenset[str]:
+def outside_scope(catalog: Catalog, company: Company) -> frozenset[str]:
     """The questions outside the scope of a company with this sector and these channels,
     remembered per catalog (companies of one shape share them)."""
     key = ("outside-scope", company.sector, company.channels)
@@ -242,6 +242,23 @@ def visible_questions(
         q if q.rank == ranks[q.ref] else q.model_copy(update={"rank": ranks[q.ref]})
         for q in visible
     ]
+
+
+def left_out_items(profile: Profile, catalog: Catalog) -> frozenset[str]:
+    """Checklist items outside the company's scope that its profile does not answer.
+
+    A store-only item is no gap of an online shop: unless the profile itself answers it
+    (only "entfällt" is accepted there), it is neither an item of the company's checklist
+    nor unanswered. The "entfällt" a precondition on ``[company]`` fields gives is not the
+    profile's answer either.
+    """
+    left_out = []
+    for ref in outside_scope(catalog, profile.company):
+        table, _, key = ref.partition(".")
+        answer = profile.answers.get(key)
+        if table == "answers" and (answer is None or answer.value != "entfaellt"):
+            left_out.append(key)
+    return frozenset(left_out)
 
 
 def asked_in_scope(ref: str, scope: SectorScope, catalog: Catalog) -> bool:

@@ -168,11 +168,27 @@ class ReportView(NamedTuple):
 
     def what_if(self, recommendation: Recommendation) -> str:
         gain = recommendation.what_if
-        return self.t(
-            "report.what_if",
-            phase=self.num(gain.phase_score_gain, 1),
-            overall=self.num(gain.overall_gain, 1),
-        )
+        overall = self.num(gain.overall_gain, 1)
+        gains = gain.phase_gains
+        if [g.phase for g in gains] == [recommendation.phase] or (
+            not gains and gain.phase_score_gain > 0
+        ):
+            return self.t(
+                "report.what_if", phase=self.num(gain.phase_score_gain, 1), overall=overall
+            )
+        if gains:
+            # The items lie (also) in other phases: "Phase" alone would name the wrong one.
+            phases = ", ".join(
+                self.t(
+                    "report.what_if_phase",
+                    title=self.t(f"phase.{g.phase}"),
+                    gain=self.num(g.gain, 1),
+                )
+                for g in gains
+            )
+            return self.t("report.what_if_phases", phases=phases, overall=overall)
+        # A result written before phase gains were recorded: only the index is known.
+        return self.t("report.what_if_overall", overall=overall)
 
     def sector(self) -> str | None:
         company = self.result.company
