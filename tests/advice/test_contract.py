@@ -25,6 +25,8 @@ NEVER_IN_A_REASON = (
     "Ein Drittel der Onlineshopper",
     "ein Drittel der Onlineshopper",
     "Kundenbewertungen oder keine Beschreibung",
+    # The owner has no copy of the guide: its figures are named by their source instead.
+    "Abbildung",
 )
 
 KNOWN_KEYS = {
