@@ -1,4 +1,4 @@
-"""The owner's roadmap, project cards and "Später" list agree with each other and with the plan.
+"""The owner's roadmap, project cards and further steps agree with each other and with the plan.
 
 A senior consultant's review found a roadmap placing projects in months 4 to 6 whose
 measures were only listed under "Später", card numbers taken from the worksheet's ranking,
@@ -73,7 +73,7 @@ def check_owner_view(result: AuditResult) -> None:
     shown = [entry for card in cards for entry in card.entries]
     later = [entry.recommendation.measure for entry in view.later]
 
-    # Every measure is either on a card or under "Später", once; at most ten on cards.
+    # Every measure is either on a card or among the further steps, once; at most ten on cards.
     assert len(shown) <= OWNER_MEASURES
     assert sorted([e.recommendation.measure for e in shown] + later) == sorted(
         r.measure for r in result.recommendations
@@ -108,16 +108,25 @@ def check_owner_view(result: AuditResult) -> None:
             assert card_order.index(other) < card_order.index(card.plan.project)
 
     # The roadmap puts each project once: a carded one in its card's stretch, the others
-    # (all their measures under "Später") in the last stretch.
+    # (all their measures among the further steps) in the stretch of the plan's horizon of
+    # their first measure, where the further steps list that measure too.
     placed = [p.plan.project for stretch in view.roadmap for p in stretch.projects]
     assert sorted(placed) == sorted(p.project for p in result.projects)
+    listed_under = {
+        entry.recommendation.measure: group.horizon
+        for group in view.later_groups
+        for entry in group.entries
+    }
+    assert sorted(listed_under) == sorted(later)
+    for group in view.later_groups:
+        assert all(e.recommendation.horizon == group.horizon for e in group.entries)
     for stretch in view.roadmap:
         for project in stretch.projects:
-            if stretch.horizon == LATER:
-                assert project.plan.project not in card_of
-                assert set(project.plan.measures) <= set(later), project.plan.project
-            else:
+            if project.plan.project in card_of:
                 assert card_of[project.plan.project].plan.horizon == stretch.horizon
+            else:
+                assert set(project.plan.measures) <= set(later), project.plan.project
+                assert listed_under[project.plan.measures[0]] == stretch.horizon
 
 
 def check_owner_markdown(result: AuditResult) -> None:
@@ -134,8 +143,14 @@ def check_owner_markdown(result: AuditResult) -> None:
         for title, heading in headings.items():
             if title in names:
                 assert heading == months, (title, heading, months)
-    last = list(roadmap)[-1] if roadmap else None
-    assert last not in headings.values()
+    # Every stretch that holds a project without a card lists its steps under the same
+    # months among the further steps.
+    groups = re.findall(r"^\*\*(?:.+) · (Monat \d+ bis \d+)\*\*$", markdown, re.MULTILINE)
+    titles = [p.title for p in result.projects]
+    for months, names in roadmap.items():
+        # Titles may hold commas themselves ("Ein Geschäft, das einlädt").
+        if any(title in names and title not in headings for title in titles):
+            assert months in groups, months
     numbers = [
         int(n)
         for n in re.findall(r"^(\d+)\. \*\*", markdown.split("## Ihr Fahrplan")[-1], re.MULTILINE)

@@ -142,9 +142,12 @@ def _owner(view: ReportView) -> list[str]:
         add("")
         add(escape(t("owner.later_hint"), starts_line=True))
         add("")
-        for entry in view.later:
-            add(f"- {escape(entry.recommendation.title)}")
-        add("")
+        for further in view.later_groups:
+            add(f"**{escape(further.label)}**")
+            add("")
+            for entry in further.entries:
+                add(f"- {escape(entry.recommendation.title)}")
+            add("")
     lines += _website(view)
     lines += _ignored(view)
     add(f"## {escape(t('owner.open_questions'))}")

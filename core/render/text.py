@@ -120,8 +120,11 @@ def _owner(view: ReportView, console: Console) -> None:
         console.print()
     if view.later:
         _heading(console, t("owner.later"))
-        for entry in view.later:
-            console.print(_indented(f"• {entry.recommendation.title}", indent=2))
+        console.print(t("owner.later_hint"))
+        for further in view.later_groups:
+            console.print(Text(further.label, style="bold"))
+            for entry in further.entries:
+                console.print(_indented(f"• {entry.recommendation.title}", indent=2))
         console.print()
 
     _ignored(view, console)

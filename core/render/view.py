@@ -5,7 +5,7 @@ projects and questions, and format numbers with the same function; keeping that 
 means the documents never disagree. Two audiences read them:
 
 * ``owner``: the shop owner's report in plain German: strengths, three steps, projects on
-  a roadmap, at most :data:`OWNER_MEASURES` measures before "Später"; no rule ids.
+  a roadmap, at most :data:`OWNER_MEASURES` measures before "Weitere Schritte"; no rule ids.
 * ``advisor``: the advisor's worksheet with the whole trace: every measure, its rules and
   the answers they relied on (each once), the checklist and the rules' fingerprint.
 """
@@ -39,7 +39,8 @@ __all__ = [
 
 Audience = Literal["owner", "advisor"]
 AUDIENCES: tuple[Audience, ...] = ("owner", "advisor")
-#: Measures the owner's report shows in detail; the others are listed under "Später".
+#: Measures the owner's report shows in detail; the others are listed under "Weitere
+#: Schritte", by horizon.
 OWNER_MEASURES = 10
 #: Steps the owner's report opens with.
 OWNER_STEPS = 3
@@ -110,6 +111,15 @@ class RoadmapStretch(NamedTuple):
     projects: tuple[ProjectView, ...]
 
 
+class LaterGroup(NamedTuple):
+    """The owner's further steps of one horizon, headed like the worksheet's horizon and
+    the roadmap's stretch (``Als Nächstes · Monat 4 bis 6``)."""
+
+    horizon: str
+    label: str
+    entries: tuple[PlanEntry, ...]
+
+
 class WebsiteLine(NamedTuple):
     """One piece of website evidence beside the self-assessment, worded for the reader."""
 
@@ -135,6 +145,8 @@ class ReportView(NamedTuple):
     projects: tuple[ProjectView, ...]
     roadmap: tuple[RoadmapStretch, ...]
     later: tuple[PlanEntry, ...]
+    #: ``later`` by horizon, in plan order within each.
+    later_groups: tuple[LaterGroup, ...]
     owner_questions: tuple[QuestionGroup, ...]
     #: (term, explanation) of the guide's glossary terms the owner's report uses.
     glossary: tuple[tuple[str, str], ...]
@@ -306,6 +318,15 @@ def report_view(
     )
     owner_steps = top_steps[:OWNER_STEPS]
     later = tuple(entry for entry in plan if entry.recommendation.measure not in detailed_ids)
+    later_groups = tuple(
+        LaterGroup(
+            horizon=stretch.horizon,
+            label=f"{text(f'horizon.{stretch.horizon}', language)} · {stretch.label}",
+            entries=group,
+        )
+        for stretch in roadmap
+        if (group := tuple(e for e in later if e.recommendation.horizon == stretch.horizon))
+    )
     return ReportView(
         result=result,
         language=language,
@@ -319,6 +340,7 @@ def report_view(
         projects=projects,
         roadmap=roadmap,
         later=later,
+        later_groups=later_groups,
         owner_questions=owner_questions,
         glossary=_glossary(result, projects, owner_steps, owner_questions, language),
         website=_website_lines(result, language),
@@ -332,7 +354,7 @@ def _project_cards(
 
     A card says only what its measures give: effort, cost and time of the measures it
     shows, and the projects needed by those it starts with (a project's later measures are
-    listed under "Später" or on the card further down and may wait for later projects). Its
+    listed among the further steps or on the card further down and may wait for later projects). Its
     steps are numbered in the order the cards show them.
     """
     project_of = {m: p.project for p in result.projects for m in p.measures}
@@ -381,20 +403,17 @@ def _owner_roadmap(
     result: AuditResult, cards: tuple[ProjectView, ...], language: str
 ) -> tuple[RoadmapStretch, ...]:
     """The roadmap as the owner's report shows it: a project with a card in the stretch of
-    its card, a project whose measures are all listed under "Später" in the last stretch."""
-    carded = {card.plan.project for card in cards}
+    its card, a project without one in the stretch of its first measure, where the further
+    steps list it under the same horizon (the plan's own horizons, as the JSON has them)."""
+    carded = {card.plan.project: card for card in cards}
     stretches = []
     for step in result.roadmap:
-        if step.horizon == HORIZONS[-1]:
-            shown = tuple(
-                ProjectView(
-                    plan=p.model_copy(update={"horizon": step.horizon}), entries=(), after=()
-                )
-                for p in result.projects
-                if p.project not in carded
-            )
-        else:
-            shown = tuple(card for card in cards if card.plan.horizon == step.horizon)
+        shown = tuple(
+            carded.get(p.project) or ProjectView(plan=p, entries=(), after=())
+            for p in result.projects
+            if (carded[p.project].plan.horizon if p.project in carded else p.horizon)
+            == step.horizon
+        )
         stretches.append(
             RoadmapStretch(
                 horizon=step.horizon,
