@@ -1,0 +1,125 @@
+"""Texts shown to every company do not presume channels the company may not have.
+
+A measure with ``channels = []`` is recommended to a store-only shop and to an online-only
+shop alike, so its description may name a store, an online shop, a website, a marketplace,
+social media or a newsletter only as something the company may have: in the same sentence
+as a conditional word ("soweit vorhanden", "wo Sie … haben", "je nachdem, …"). A measure may
+speak of a channel as given when it is limited to that channel, when it builds that channel
+up, or when it needs the measure that builds it up first. The same holds for the goal and
+the needs of a project, which may speak of a channel one of its measures may speak of.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import tomllib
+
+from .conftest import ROOT
+
+PLUGINS = ROOT / "plugins"
+
+# Words that name a channel, by the channel they presume.
+CHANNEL_WORDS = {
+    "laden": r"\b(Geschäfts?|Laden|Kasse|Schaufenster|Verkaufsfläche)\b",
+    "onlineshop": r"Onlineshops?\b(?!-)",
+    "marktplatz": r"Marktpl(atz|ätze)",
+    "website": r"\bWebsite\b",
+    "social_media": r"sozialen? (Netzwerk|Medien)|Social-Media",
+    "newsletter": r"Newsletter",
+}
+# A channel named as what the company is not ("kein Onlineshop") is not presumed.
+NOT_NEGATED = r"(?<!kein )(?<!keine )(?<!keinen )"
+# Words that make a channel optional in the sentence they stand in.
+CONDITIONAL = re.compile(r"soweit|sofern|falls|je nach|\bwo Sie\b|\bwenn Sie\b")
+# Measures that build a channel up, and the channels they build.
+BUILDS = {
+    "eigene_website_erstellen": {"website"},
+    "social_media_praesenz_aufbauen": {"social_media"},
+    "newsletter_einfuehren": {"newsletter"},
+    "produkte_online_anbieten": {"onlineshop", "marktplatz"},
+}
+# Abbreviations whose full stop does not end a sentence.
+ABBREVIATIONS = ("z. B.", "bzw.", "u. a.", "ggf.", "etc.")
+
+
+def _load(kind: str) -> list[dict]:
+    items = []
+    for path in sorted(PLUGINS.glob(f"*/{kind}s.toml")):
+        with path.open("rb") as handle:
+            items.extend(tomllib.load(handle).get(kind, []))
+    return items
+
+
+MEASURES = {measure["id"]: measure for measure in _load("measure")}
+PROJECTS = _load("project")
+
+
+def _sentences(text: str) -> list[str]:
+    for number, abbreviation in enumerate(ABBREVIATIONS):
+        text = text.replace(abbreviation, f"\x00{number}\x00")
+    sentences = [part for part in re.split(r"(?<=[.!?])\s+", text) if part]
+    for number, abbreviation in enumerate(ABBREVIATIONS):
+        sentences = [part.replace(f"\x00{number}\x00", abbreviation) for part in sentences]
+    return sentences
+
+
+def _channels_presumed(text: str) -> set[tuple[str, str]]:
+    """(channel, sentence) for each channel a sentence names without a conditional word."""
+    found = set()
+    for sentence in _sentences(text):
+        if CONDITIONAL.search(sentence):
+            continue
+        for channel, words in CHANNEL_WORDS.items():
+            if re.search(NOT_NEGATED + words, sentence):
+                found.add((channel, sentence))
+    return found
+
+
+def _may_presume(measure: dict) -> set[str]:
+    allowed = set(measure.get("channels", []))
+    for builder, built in BUILDS.items():
+        if measure["id"] == builder or builder in measure.get("prerequisites", []):
+            allowed |= built
+    return allowed
+
+
+def _for_everyone(measure: dict) -> bool:
+    return not measure.get("channels")
+
+
+@pytest.mark.parametrize(
+    "measure", [m for m in MEASURES.values() if _for_everyone(m)], ids=lambda m: m["id"]
+)
+def test_a_measure_for_every_company_names_channels_only_as_optional(measure):
+    allowed = _may_presume(measure)
+    presumed = {
+        (channel, sentence)
+        for channel, sentence in _channels_presumed(measure["description"]["de"])
+        if channel not in allowed
+    }
+    assert not presumed, f"{measure['id']} setzt Kanäle voraus: {sorted(presumed)}"
+
+
+@pytest.mark.parametrize(
+    ("project", "field"),
+    [(p, field) for p in PROJECTS for field in ("goal", "needs") if field in p],
+    ids=lambda value: value["id"] if isinstance(value, dict) else value,
+)
+def test_a_project_names_only_channels_its_measures_may_name(project, field):
+    allowed = set().union(*(_may_presume(MEASURES[m]) for m in project["measures"]))
+    presumed = {
+        (channel, sentence)
+        for channel, sentence in _channels_presumed(project[field]["de"])
+        if channel not in allowed
+    }
+    assert not presumed, f"{project['id']} setzt Kanäle voraus: {sorted(presumed)}"
+
+
+def test_the_check_catches_a_channel_stated_as_given():
+    said_as_given = "Nennen Sie den Kontakt auf Rechnung, Bestellbestätigung und Website."
+    said_as_optional = "Nennen Sie den Kontakt, soweit vorhanden, auf Ihrer Website."
+    assert {channel for channel, _ in _channels_presumed(said_as_given)} == {"website"}
+    assert not _channels_presumed(said_as_optional)
+    assert _sentences("Etwa z. B. im Geschäft. Dann wo Sie eines haben.")[0].endswith("Geschäft.")
