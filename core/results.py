@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, cast
 
 from kundenkompass.vocabulary import (
@@ -298,6 +298,28 @@ def combined_figures(
     effort = max((r.effort for r in recommendations), key=_EFFORT_ORDER.index)
     time = max((r.time_to_effect for r in recommendations), key=_TIME_ORDER.index)
     return effort, _cost_band([r.cost for r in recommendations]), time
+
+
+def projects_needed_first(
+    project_id: str, recommendations: Sequence[Recommendation], project_of: Mapping[str, str]
+) -> list[str]:
+    """The other projects holding prerequisites of the measures a project starts with.
+
+    A later measure's prerequisite does not hold the whole project back: the project starts
+    with its first horizon's measures (answering reviews needs no training for complaints,
+    though making amends later does), and a measure is never earlier than its prerequisites,
+    so no project starts before a project it needs. Shared by the project plans and the
+    owner's project cards, like :func:`combined_figures`.
+    """
+    after: list[str] = []
+    for rec in recommendations:
+        if rec.horizon != recommendations[0].horizon:
+            continue
+        for prerequisite in rec.prerequisites:
+            other = project_of.get(prerequisite)
+            if other and other != project_id and other not in after:
+                after.append(other)
+    return after
 
 
 def _cost_band(bands: list[Cost]) -> Cost:

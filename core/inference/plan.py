@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, cast
 
 from kundenkompass.catalog.catalog import Catalog
+from kundenkompass.inference.prioritize import after_what_they_need
 from kundenkompass.models import Project, text_in
 from kundenkompass.results import (
     ProjectPlan,
@@ -20,6 +21,7 @@ from kundenkompass.results import (
     RoadmapStep,
     Strength,
     combined_figures,
+    projects_needed_first,
 )
 from kundenkompass.texts import text
 from kundenkompass.vocabulary import PHASES, Horizon, Role
@@ -96,49 +98,12 @@ def projects(
                 effort=effort,
                 cost=cost,
                 time_to_effect=time_to_effect,
-                after=_after(project_id, recs, project_of),
+                after=projects_needed_first(project_id, recs, project_of),
                 horizon=recs[0].horizon,
             )
         )
-    return _needed_first(plans)
-
-
-def _after(
-    project_id: str, recs: Sequence[Recommendation], project_of: dict[str, str]
-) -> list[str]:
-    """The other projects holding prerequisites of the measures the project starts with.
-
-    A later measure's prerequisite does not hold the whole project back: the project starts
-    with its first horizon's measures (answering reviews needs no training for complaints,
-    though making amends later does), and a measure is never earlier than its prerequisites,
-    so no project starts before a project it needs.
-    """
-    after: list[str] = []
-    for rec in recs:
-        if rec.horizon != recs[0].horizon:
-            continue
-        for prerequisite in rec.prerequisites:
-            other = project_of.get(prerequisite)
-            if other and other != project_id and other not in after:
-                after.append(other)
-    return after
-
-
-def _needed_first(plans: list[ProjectPlan]) -> list[ProjectPlan]:
-    """The plans in their order, each moved behind the projects it needs (same horizon)."""
-    pending = list(plans)
-    ordered: list[ProjectPlan] = []
-    placed: set[str] = set()
-    while pending:
-        for candidate in pending:
-            if all(other in placed for other in candidate.after):
-                break
-        else:  # projects needing each other: keep the plan's order
-            candidate = pending[0]
-        pending.remove(candidate)
-        ordered.append(candidate)
-        placed.add(candidate.project)
-    return ordered
+    # Each project behind the projects it needs (within a horizon, as measures are).
+    return after_what_they_need(plans, lambda plan: plan.project, lambda plan: plan.after)
 
 
 def _project_tables(catalog: Catalog, language: str) -> tuple[dict[str, str], dict[str, Project]]:

@@ -24,12 +24,15 @@ prerequisites still come first). Quick wins have high impact, low effort and cos
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.models import Measure
 from kundenkompass.vocabulary import HORIZONS, PHASES
+
+T = TypeVar("T")
 
 RULE_PRIORITY = {"hoch": 3, "mittel": 2, "niedrig": 1}
 IMPACT = {"hoch": 3, "mittel": 2, "gering": 1}
@@ -105,18 +108,7 @@ def rank(
         measure = catalog.measures[measure_id]
         return (-urgent[measure_id], phase_order[measure.phase], catalog_order[measure_id])
 
-    pending = sorted(scored, key=key)
-    ordered: list[str] = []
-    placed: set[str] = set()
-    while pending:
-        for candidate in pending:
-            if all(p in placed for p in waiting[candidate]):
-                break
-        else:  # a prerequisite cycle (reported by lint); keep the score order
-            candidate = pending[0]
-        pending.remove(candidate)
-        ordered.append(candidate)
-        placed.add(candidate)
+    ordered = after_what_they_need(sorted(scored, key=key), str, waiting.__getitem__)
 
     horizons: dict[str, str] = {}
     for plan_position, measure_id in enumerate(ordered):
@@ -175,3 +167,26 @@ def _pulled_forward(
                     urgent[prerequisite] = urgent[measure_id]
                     changed = True
     return urgent
+
+
+def after_what_they_need(
+    items: Iterable[T], name: Callable[[T], str], needs: Callable[[T], Iterable[str]]
+) -> list[T]:
+    """``items`` in their order, each moved just behind the items it needs (by name).
+
+    Items needing each other (a cycle, which ``audit lint`` reports) keep their order.
+    Shared by the plan's measures and its projects.
+    """
+    pending = list(items)
+    ordered: list[T] = []
+    placed: set[str] = set()
+    while pending:
+        for candidate in pending:
+            if all(other in placed for other in needs(candidate)):
+                break
+        else:
+            candidate = pending[0]
+        pending.remove(candidate)
+        ordered.append(candidate)
+        placed.add(name(candidate))
+    return ordered

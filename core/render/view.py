@@ -24,6 +24,7 @@ from kundenkompass.results import (
     ProjectPlan,
     Recommendation,
     combined_figures,
+    projects_needed_first,
 )
 from kundenkompass.texts import section, text
 from kundenkompass.vocabulary import HORIZONS, PHASES
@@ -254,14 +255,10 @@ class ReportView(NamedTuple):
             return ""
         first = next(s.from_month for s in self.result.roadmap if s.horizon == rec.horizon)
         shown = self.t("owner.step_start", first=first + 1)
-        owners = {m: p for p in self.result.projects for m in p.measures}
-        needed: list[str] = []
-        for prerequisite in rec.prerequisites:
-            other = owners.get(prerequisite)
-            if other and other.project != project.plan.project and other.title not in needed:
-                needed.append(other.title)
-        for title in needed:
-            shown += ", " + self.t("owner.step_after", title=title)
+        project_of = {m: p.project for p in self.result.projects for m in p.measures}
+        titles = {p.project: p.title for p in self.result.projects}
+        for other in projects_needed_first(project.plan.project, [rec], project_of):
+            shown += ", " + self.t("owner.step_after", title=titles[other])
         return shown
 
     def chart_alt(self) -> str:
@@ -354,8 +351,8 @@ def _project_cards(
 
     A card says only what its measures give: effort, cost and time of the measures it
     shows, and the projects needed by those it starts with (a project's later measures are
-    listed among the further steps or on the card further down and may wait for later projects). Its
-    steps are numbered in the order the cards show them.
+    listed among the further steps or on the card further down and may wait for later
+    projects). Its steps are numbered in the order the cards show them.
     """
     project_of = {m: p.project for p in result.projects for m in p.measures}
     titles = {p.project: p.title for p in result.projects}
@@ -367,14 +364,7 @@ def _project_cards(
             continue
         recs = [entry.recommendation for entry in entries]
         effort, cost, time_to_effect = combined_figures(recs)
-        after: list[str] = []
-        for rec in recs:
-            if rec.horizon != recs[0].horizon:
-                continue
-            for prerequisite in rec.prerequisites:
-                other = project_of.get(prerequisite)
-                if other and other != project.project and other not in after:
-                    after.append(other)
+        after = projects_needed_first(project.project, recs, project_of)
         card = project.model_copy(
             update={
                 "measures": [r.measure for r in recs],
