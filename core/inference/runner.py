@@ -7,9 +7,13 @@ What this module guards against (see the durable_rules field notes in the docs):
 * The stock dispatch of fired actions is mostly Python glue (a JSON round trip and a
   wrapper object per action); :class:`DirectHost` runs actions in a plain loop over the
   same C engine calls, in the same order (tests/reliability/test_direct_host.py).
-* One ruleset per partition and one state (``sid``) per audit, deleted in ``finally``;
-  audits are serialized by a lock, so there is never more than one live state per ruleset
-  (durable_rules allows at most 1,024 and crashes beyond).
+* One ruleset per partition and one state (``sid``) per audit; audits are serialized by a
+  lock, so there is never more than one state per ruleset (durable_rules allows at most
+  1,024 and crashes beyond).
+* Creating a state costs more than the audit's matching (durable_rules clears its node
+  memory for every new state): after an audit that ended normally, its facts are retracted
+  and the emptied state is kept for the next audit. A state that does not come out empty,
+  and the state of an audit that failed, is deleted (in ``finally``).
 * durable_rules swallows exceptions raised in actions: every action is wrapped, failures
   are recorded with the rule id and raised after the audit as :class:`AuditError`.
 * Asserting an identical fact twice raises inside durable_rules; derived facts are
@@ -169,6 +173,22 @@ class DirectHost(QuietHost):
     def delete_state(self, ruleset_name: str, sid: str | None = None) -> None:
         durable_rules_engine.delete_state(self._handles[ruleset_name], sid)
 
+    def empty_state(self, ruleset_name: str, sid: str, fact_type: str) -> bool:
+        """Retract every fact of ``fact_type`` from a state; whether it then holds none of
+        them and no action waits, so that the state can serve the next audit."""
+        handle = self._handles[ruleset_name]
+        facts = _facts_of_type(durable_rules_engine.get_facts(handle, sid), fact_type)
+        if facts:
+            retracted = durable_rules_engine.retract_facts(
+                handle, _dumps(facts, ensure_ascii=False)
+            )
+            state_handle = _state_handle(retracted, facts)
+            # Rules test only facts that are present, so a retraction cannot start one.
+            if durable_rules_engine.start_action_for_state(handle, state_handle):
+                durable_rules_engine.abandon_action(handle, state_handle)
+                return False
+        return not _facts_of_type(durable_rules_engine.get_facts(handle, sid), fact_type)
+
     def _dispatch(
         self, name: str, assert_: Callable[[int, str], Any], payload: Any, sid: str
     ) -> None:
@@ -211,6 +231,10 @@ class ActionContext:
         _state_handle(
             durable_rules_engine.assert_fact(self._handle, _dumps(fact, ensure_ascii=False)), fact
         )
+
+
+def _facts_of_type(facts_text: str, fact_type: str) -> list[dict[str, Any]]:
+    return [fact for fact in json.loads(facts_text) if fact.get("t") == fact_type]
 
 
 def _state_handle(result: Any, payload: Any) -> int:
@@ -264,6 +288,10 @@ class RuleRunner:
         self._lock = threading.Lock()
         self._states: dict[str, _AuditState] = {}
         self._sids = itertools.count(1)
+        #: The state id kept, emptied, from the last audit, and the rulesets in which the
+        #: state of the current or kept id exists.
+        self._idle_sid: str | None = None
+        self._created: set[str] = set()
         self._host = DirectHost()
         #: Key path → durable_rules property, for the key paths audits have given.
         self._property_names: dict[str, str] = {}
@@ -314,9 +342,11 @@ class RuleRunner:
 
     def _run_once(self, known: Mapping[str, Any]) -> _AuditState:
         with self._lock:
-            state = _AuditState(sid=str(next(self._sids)))
+            state = _AuditState(sid=self._idle_sid or str(next(self._sids)))
+            self._idle_sid = None
             self._states[state.sid] = state
             touched: list[str] = []
+            completed = False
             try:
                 batches: list[list[dict[str, Any]]] = [[] for _ in self._names]
                 consumers = self.compiled.consumers
@@ -336,13 +366,29 @@ class RuleRunner:
                                 self._open(name, state.sid, touched)
                             fact = {"t": FACT_TYPE, prop: value, "sid": state.sid}
                             self._assert(name, [fact])
+                completed = True
             except durable_engine.MessageObservedException as error:
                 state.failures.append((DURABLE_RULES, f"MessageObservedException: {error}"))
             finally:
-                for name in touched:
-                    self._host.delete_state(name, state.sid)
+                self._release(state, touched, completed and not state.failures)
                 del self._states[state.sid]
         return state
+
+    def _release(self, state: _AuditState, touched: list[str], keep: bool) -> None:
+        """Empty the audit's states and keep them for the next audit, or delete them."""
+        if keep:
+            try:
+                emptied = all(
+                    self._host.empty_state(name, state.sid, FACT_TYPE) for name in touched
+                )
+            except Exception:  # durable_rules reports only an error number: start afresh
+                emptied = False
+            if emptied:
+                self._idle_sid = state.sid
+                return
+        for name in sorted(self._created):
+            self._host.delete_state(name, state.sid)
+        self._created.clear()
 
     def _assert(self, name: str, facts: list[dict[str, Any]]) -> None:
         try:
@@ -395,8 +441,11 @@ class RuleRunner:
         return f"Plugin {rule.plugin!r}, Regel {rule_id!r} ({rule.origin})"
 
     def _open(self, name: str, sid: str, touched: list[str]) -> None:
-        """Create the audit's state in ruleset ``name`` and run the start action in it."""
-        self._host.assert_fact(name, {"t": START_FACT_TYPE, "sid": sid})
+        """Create the audit's state in ruleset ``name`` and run the start action in it,
+        unless the state is one kept from the last audit."""
+        if name not in self._created:
+            self._host.assert_fact(name, {"t": START_FACT_TYPE, "sid": sid})
+            self._created.add(name)
         touched.append(name)
 
     def _input_facts(self, known: Mapping[str, Any]) -> list[tuple[str, Any]]:
