@@ -173,21 +173,24 @@ class DirectHost(QuietHost):
     def delete_state(self, ruleset_name: str, sid: str | None = None) -> None:
         durable_rules_engine.delete_state(self._handles[ruleset_name], sid)
 
-    def empty_state(self, ruleset_name: str, sid: str, fact_type: str) -> bool:
-        """Retract every fact of ``fact_type`` from a state; whether it then holds none of
-        them and no action waits, so that the state can serve the next audit."""
+    def empty_state(self, ruleset_name: str, sid: str) -> bool:
+        """Retract every fact of a state; whether it then holds none and no action waits,
+        so that the state can serve the next audit.
+
+        The start fact goes too: it is needed only until the first action has run in the
+        state (see the module docstring).
+        """
         handle = self._handles[ruleset_name]
-        facts = _facts_of_type(durable_rules_engine.get_facts(handle, sid), fact_type)
-        if facts:
-            retracted = durable_rules_engine.retract_facts(
-                handle, _dumps(facts, ensure_ascii=False)
-            )
-            state_handle = _state_handle(retracted, facts)
+        stored = durable_rules_engine.get_facts(handle, sid)
+        if stored != "[]":
+            # durable_rules' own JSON of the facts, read back by the same parser.
+            retracted = durable_rules_engine.retract_facts(handle, stored)
+            state_handle = _state_handle(retracted, stored)
             # Rules test only facts that are present, so a retraction cannot start one.
             if durable_rules_engine.start_action_for_state(handle, state_handle):
                 durable_rules_engine.abandon_action(handle, state_handle)
                 return False
-        return not _facts_of_type(durable_rules_engine.get_facts(handle, sid), fact_type)
+        return durable_rules_engine.get_facts(handle, sid) == "[]"  # type: ignore[no-any-return]
 
     def _dispatch(
         self, name: str, assert_: Callable[[int, str], Any], payload: Any, sid: str
@@ -231,10 +234,6 @@ class ActionContext:
         _state_handle(
             durable_rules_engine.assert_fact(self._handle, _dumps(fact, ensure_ascii=False)), fact
         )
-
-
-def _facts_of_type(facts_text: str, fact_type: str) -> list[dict[str, Any]]:
-    return [fact for fact in json.loads(facts_text) if fact.get("t") == fact_type]
 
 
 def _state_handle(result: Any, payload: Any) -> int:
@@ -378,9 +377,7 @@ class RuleRunner:
         """Empty the audit's states and keep them for the next audit, or delete them."""
         if keep:
             try:
-                emptied = all(
-                    self._host.empty_state(name, state.sid, FACT_TYPE) for name in touched
-                )
+                emptied = all(self._host.empty_state(name, state.sid) for name in touched)
             except Exception:  # durable_rules reports only an error number: start afresh
                 emptied = False
             if emptied:
