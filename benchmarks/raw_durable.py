@@ -8,7 +8,9 @@ as JSON. Imports nothing of Kundenkompass, so durable_rules runs exactly as ship
 
 With ``--direct`` the same loop runs on the engine's ``DirectHost`` (its plain action loop
 over durable_rules' C engine instead of the stock per-action dispatch), to show what the
-engine's inference costs against durable_rules driven the same way.
+engine's inference costs against durable_rules driven the same way. Both loops create and
+delete a state per audit, as the stock usage does; the engine instead empties its states
+after an audit and keeps them for the next one (creating a state costs more than matching).
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 
 Many audits share a reason, its evidence or a checklist row: the same rule fired on the
 same values. Such parts are frozen result models, so one instance can stand in every result
-that has it. The memo is bounded (emptied when full) so that a long-running service that
-sees ever new values keeps a steady footprint.
+that has it. The memo is bounded so that a long-running service that sees ever new values
+keeps a steady footprint: it keeps two generations, and when the newer one is full the
+older one is forgotten. What audits keep using moves to the newer generation and stays;
+emptying the whole memo instead would also drop the parts nearly every audit needs.
 """
 
 from __future__ import annotations
@@ -19,23 +21,35 @@ _MEMO_KEY = "result-parts"
 
 
 class BoundedMemo:
-    """A dict that forgets everything when it holds ``capacity`` entries."""
+    """A dict of at most ``capacity`` entries in two generations of half that size."""
 
     def __init__(self, capacity: int = CAPACITY) -> None:
         self.capacity = capacity
+        self._generation = max(1, capacity // 2)
         self._entries: dict[Hashable, Any] = {}
+        self._older: dict[Hashable, Any] = {}
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._entries) + len(self._older)
 
     def get(self, key: Hashable) -> Any:
-        return self._entries.get(key)
+        found = self._entries.get(key)
+        if found is None and self._older:
+            found = self._older.pop(key, None)
+            if found is not None:  # still in use: into the newer generation
+                self.put(key, found)
+        return found
 
     def put(self, key: Hashable, value: Any) -> Any:
-        if len(self._entries) >= self.capacity:
-            self._entries.clear()
+        if len(self._entries) >= self._generation:
+            self._older = self._entries
+            self._entries = {}
         self._entries[key] = value
         return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._older.clear()
 
 
 def result_memo(catalog: Catalog) -> BoundedMemo:

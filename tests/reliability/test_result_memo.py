@@ -23,7 +23,7 @@ ENGINE = Engine()
 
 def forgetting(profile: dict[str, Any]) -> str:
     """The result of ``profile`` from an empty memo."""
-    result_memo(ENGINE.catalog)._entries.clear()
+    result_memo(ENGINE.catalog).clear()
     return ENGINE.audit(profile).to_json()
 
 
@@ -48,17 +48,22 @@ def test_values_that_compare_equal_keep_their_own_evidence(first: float, second:
 
     audit(first)
     warm = audit(second)
-    result_memo(engine.catalog)._entries.clear()
+    result_memo(engine.catalog).clear()
     assert warm == audit(second)
     assert f'"value": {second!r}' in warm
 
 
-def test_the_memo_starts_over_when_full() -> None:
-    memo = BoundedMemo(capacity=3)
-    for number in range(3):
+def test_the_memo_forgets_its_older_generation_when_the_newer_is_full() -> None:
+    memo = BoundedMemo(capacity=4)  # two generations of two entries
+    for number in range(4):
         memo.put(number, str(number))
-    assert len(memo) == 3
-    memo.put("neu", "x")
-    assert len(memo) == 1
-    assert memo.get("neu") == "x"
-    assert memo.get(0) is None
+    assert len(memo) == 4  # older generation 0, 1; newer 2, 3
+    memo.put(4, "4")  # the newer generation is full: 2, 3 become the older, 0, 1 go
+    assert memo.get(0) is None and memo.get(1) is None
+    assert memo.get(2) == "2"  # used again: moves into the newer generation (4, 2)
+    memo.put(5, "5")  # 4, 2 become the older generation, 3 goes
+    assert memo.get(3) is None
+    assert memo.get(2) == "2" and memo.get(5) == "5"
+    for number in range(100):
+        memo.put(("more", number), number)
+        assert len(memo) <= 4
