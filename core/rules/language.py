@@ -99,7 +99,8 @@ Scalar = bool | int | float | str
 
 
 class _Node(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first validation: a start from the cached catalog validates no rule.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Leaf(_Node):
@@ -144,9 +145,6 @@ class Not(_Node):
 
 
 Condition = Leaf | AllOf | AnyOf | Not
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-Not.model_rebuild()
 
 _TABLE = {"answer": "answers", "fact": "facts", "company": "company"}
 
