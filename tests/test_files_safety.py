@@ -105,9 +105,11 @@ _SLOW_WRITER = textwrap.dedent(
     """
     import os, signal, sys, time
     from kundenkompass.files import atomic
-    # A test run started with nohup passes SIGHUP on as ignored; the write under test
-    # runs in a terminal session, where SIGHUP ends it.
+    # A test run started with nohup passes SIGHUP on as ignored, one started in the
+    # background of a script SIGINT; the write under test runs in a terminal session,
+    # where SIGHUP ends it and SIGINT interrupts it.
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     def slow_fsync(fd):
         print("writing", flush=True)
         time.sleep(60)

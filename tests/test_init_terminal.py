@@ -26,6 +26,12 @@ UP = "\x1b[A"
 CHECKLIST_KEYS = {"ja": "j", "teilweise": "t", "nein": "n", "entfaellt": "e"}
 
 
+def _interruptible() -> None:
+    # A test run started in the background of a script passes SIGINT on as ignored, and
+    # Python then leaves Ctrl-C ignored; in a terminal session it interrupts.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Terminal:
     """``audit init`` in a pseudo-terminal wide enough that no prompt wraps."""
 
@@ -42,6 +48,7 @@ class Terminal:
             encoding="utf-8",
             dimensions=(60, 500),
             timeout=60,
+            preexec_fn=_interruptible,
         )
         self.child.delaybeforesend = None
         self.transcript: list[str] = []
