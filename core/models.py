@@ -6,7 +6,8 @@ a table of language code to text that must contain German (``de``); another lang
 be added next to it without touching the structure.
 """
 
-from __future__ import annotations
+# Annotations here are evaluated when defined (no `from __future__ import annotations`):
+# pydantic and typer read them on every start, and as strings each would be compiled.
 
 import math
 import re
@@ -108,7 +109,7 @@ class FactDefinition(Contribution):
     reference: str | None = None
 
     @model_validator(mode="after")
-    def _values_match_type(self) -> FactDefinition:
+    def _values_match_type(self) -> "FactDefinition":
         if self.source == "input" and not self.question:
             raise ValueError(
                 f'Fakt {self.key!r}: ein Eingabe-Fakt braucht eine Frage (question.de = "…"); '

@@ -38,7 +38,8 @@ Rulesets come from three places, and each applies to the audits of companies who
   ``Engine(rulesets_all_sectors=True)``) do they apply to every audit, whatever the sector.
 """
 
-from __future__ import annotations
+# Annotations here are evaluated when defined (no `from __future__ import annotations`):
+# pydantic and typer read them on every start, and as strings each would be compiled.
 
 import os
 from collections.abc import Iterable, Sequence
@@ -120,7 +121,7 @@ class PriorityChange(_Entry):
     reason: LocalizedText
 
     @model_validator(mode="after")
-    def _one_way(self) -> PriorityChange:
+    def _one_way(self) -> "PriorityChange":
         if (self.change is None) == (self.priority is None):
             raise ValueError(
                 'entweder change = "raise" | "lower" oder priority = "hoch" | "mittel" | "niedrig" '
@@ -186,7 +187,7 @@ class Ruleset:
         """Whether the ruleset takes part in the audit of a company of ``sector``."""
         return self.all_sectors or sector == self.header.sector
 
-    def plugin(self) -> RulesetPlugin:
+    def plugin(self) -> "RulesetPlugin":
         """The ruleset as a plugin object, its content scoped when selected by sector."""
         return RulesetPlugin(self)
 

@@ -8,7 +8,8 @@ Errors become one line on stderr and an exit code: 2 for bad input (profile, usa
 3 for a plugin or rule error, 4 for an audit that failed while inferring. Never a traceback.
 """
 
-from __future__ import annotations
+# Annotations here are evaluated when defined (no `from __future__ import annotations`):
+# pydantic and typer read them on every start, and as strings each would be compiled.
 
 import sys
 from collections.abc import Callable, Sequence

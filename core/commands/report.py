@@ -1,6 +1,7 @@
 """`audit diff`, and what `audit run` and `audit diff` share: formats and output files."""
 
-from __future__ import annotations
+# Annotations here are evaluated when defined (no `from __future__ import annotations`):
+# pydantic and typer read them on every start, and as strings each would be compiled.
 
 import sys
 from enum import Enum
@@ -123,7 +124,7 @@ def write_output(content: str | bytes, output: Path | None, *, force: bool) -> N
 
 
 def write_report(
-    result: AuditResult,
+    result: "AuditResult",
     chosen: ReportFormat,
     audience: Audience | None,
     output: Path | None,

@@ -1,6 +1,7 @@
 """`audit run`: the audit of one profile, on the terminal or as a report file."""
 
-from __future__ import annotations
+# Annotations here are evaluated when defined (no `from __future__ import annotations`):
+# pydantic and typer read them on every start, and as strings each would be compiled.
 
 from datetime import datetime
 from pathlib import Path

@@ -20,7 +20,8 @@ a mapping. Nothing here guesses whether a string is a path or a profile; only
 :func:`load_profile` touches the file system.
 """
 
-from __future__ import annotations
+# Annotations here are evaluated when defined (no `from __future__ import annotations`):
+# pydantic and typer read them on every start, and as strings each would be compiled.
 
 import datetime
 import difflib

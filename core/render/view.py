@@ -10,7 +10,8 @@ means the documents never disagree. Two audiences read them:
   the answers they relied on (each once), the checklist and the rules' fingerprint.
 """
 
-from __future__ import annotations
+# Annotations here are evaluated when defined (no `from __future__ import annotations`):
+# typing.NamedTuple would compile each annotation string on every start.
 
 import re
 from typing import Any, Literal, NamedTuple

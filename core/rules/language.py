@@ -27,7 +27,8 @@ unknown, the rule fires as without it (an unknown input must not silence advice)
     unless = { fact = "schaufenster_ansprechend", equals = true }
 """
 
-from __future__ import annotations
+# Annotations here are evaluated when defined (no `from __future__ import annotations`):
+# pydantic and typer read them on every start, and as strings each would be compiled.
 
 import math
 from collections.abc import Iterator, Mapping
@@ -115,7 +116,7 @@ class Leaf(_Node):
         """The key path of the value this leaf tests, as it appears in a profile."""
         return f"{_TABLE[self.subject]}.{self.key}"
 
-    def negated(self) -> Leaf:
+    def negated(self) -> "Leaf":
         if self.operator == "is_unknown":
             return self.model_copy(update={"value": not self.value})
         return self.model_copy(update={"operator": NEGATED_OPERATOR[self.operator]})
@@ -131,17 +132,17 @@ class Leaf(_Node):
 
 class AllOf(_Node):
     kind: Literal["all"] = "all"
-    conditions: tuple[Condition, ...]
+    conditions: tuple["Condition", ...]
 
 
 class AnyOf(_Node):
     kind: Literal["any"] = "any"
-    conditions: tuple[Condition, ...]
+    conditions: tuple["Condition", ...]
 
 
 class Not(_Node):
     kind: Literal["not"] = "not"
-    condition: Condition
+    condition: "Condition"
 
 
 Condition = Leaf | AllOf | AnyOf | Not
