@@ -7,6 +7,11 @@ as a conditional word ("soweit vorhanden", "wo Sie … haben", "je nachdem, …"
 speak of a channel as given when it is limited to that channel, when it builds that channel
 up, or when it needs the measure that builds it up first. The same holds for the goal and
 the needs of a project, which may speak of a channel one of its measures may speak of.
+
+A checklist statement is what the owner's report quotes back (as a strength or a checklist
+row), so it may speak of a channel as given only when every company asked the item has it:
+the item is limited to that one channel, its precondition asks for the channel, or the item
+asks whether the company has it.
 """
 
 from __future__ import annotations
@@ -54,6 +59,13 @@ def _load(kind: str) -> list[dict]:
 
 MEASURES = {measure["id"]: measure for measure in _load("measure")}
 PROJECTS = _load("project")
+ITEMS = [
+    item
+    for path in sorted(PLUGINS.glob("*/checklist.toml"))
+    for item in tomllib.loads(path.read_text(encoding="utf-8")).get("item", [])
+]
+# Items that ask whether the company has a channel, and that channel.
+ASKS_FOR_CHANNEL = {"eigene_website": "website", "social_media_praesenz": "social_media"}
 
 
 def _sentences(text: str) -> list[str]:
@@ -115,6 +127,48 @@ def test_a_project_names_only_channels_its_measures_may_name(project, field):
         if channel not in allowed
     }
     assert not presumed, f"{project['id']} setzt Kanäle voraus: {sorted(presumed)}"
+
+
+def _asked_only_with(item: dict) -> set[str]:
+    """The channels every company asked ``item`` has."""
+    channels = item.get("channels", [])
+    found = set(channels) if len(channels) == 1 else set()
+    if item["id"] in ASKS_FOR_CHANNEL:
+        found.add(ASKS_FOR_CHANNEL[item["id"]])
+    condition = item.get("applies_when", {})
+    for part in condition.get("all", [condition]):
+        if part.get("company") == "channels" and "contains" in part:
+            found.add(part["contains"])
+        if part.get("answer") in ASKS_FOR_CHANNEL and set(part.get("in", [])) <= {
+            "ja",
+            "teilweise",
+        }:
+            found.add(ASKS_FOR_CHANNEL[part["answer"]])
+    # Not asked when the company said it has no such channel: answering it says it has one.
+    for part in condition.get("not", {}).get("any", []):
+        if part.get("answer") in ASKS_FOR_CHANNEL and part.get("equals") == "nein":
+            found.add(ASKS_FOR_CHANNEL[part["answer"]])
+    return found
+
+
+@pytest.mark.parametrize("item", ITEMS, ids=lambda item: item["id"])
+def test_a_checklist_statement_names_only_channels_of_every_company_asked(item):
+    allowed = _asked_only_with(item)
+    presumed = {
+        (channel, sentence)
+        for channel, sentence in _channels_presumed(item["statement"]["de"])
+        if channel not in allowed
+    }
+    assert not presumed, f"{item['id']} setzt Kanäle voraus: {sorted(presumed)}"
+
+
+def test_the_statement_check_knows_who_is_asked():
+    shop_and_store = {"id": "x", "channels": ["laden", "onlineshop"]}
+    with_website = {"id": "y", "applies_when": {"answer": "eigene_website", "in": ["ja"]}}
+    assert _asked_only_with(shop_and_store) == set()
+    assert _asked_only_with({"id": "z", "channels": ["laden"]}) == {"laden"}
+    assert _asked_only_with(with_website) == {"website"}
+    assert _asked_only_with({"id": "eigene_website"}) == {"website"}
 
 
 def test_the_check_catches_a_channel_stated_as_given():
