@@ -172,6 +172,80 @@ def test_owner_html_shows_at_most_ten_measures_before_later(results, name):
     assert result.rules_fingerprint not in html
 
 
+#: An online-only tea shop whose projects all start within six months; one later step of
+#: a project starting in months 4 to 6 falls into months 7 to 12.
+TEA_SHOP = """
+[company]
+name = "Teekontor Nord"
+channels = ["onlineshop"]
+location = "Kiel"
+
+[answers]
+zielgruppe_beduerfnisse_bekannt = "teilweise"
+kundenwuensche_aktiv_erfragen = "nein"
+betreuung_nach_kauf = "teilweise"
+angebote_an_kundenwuensche_anpassen = "ja"
+google_business_profil = "nein"
+eigene_website = "ja"
+infos_zwei_klicks = "ja"
+social_media_praesenz = "nein"
+zielgruppe_mehrere_kanaele = "nein"
+positive_bewertungen_sichtbar = "nein"
+bezahlvielfalt = "ja"
+gute_erreichbarkeit = "teilweise"
+kontaktinfos_auffindbar = "ja"
+zufriedenheit_oberstes_gebot = "ja"
+services_nach_kauf = "nein"
+kundenstimmen_pruefen_reagieren = "nein"
+gezieltes_feedback = "nein"
+zufriedenheitsbefragung = "nein"
+feedback_ernst_nehmen = "ja"
+negative_bewertungen_als_anlass = "teilweise"
+
+[facts]
+zielgruppe_alter = "von_30_bis_49"
+newsletter = true
+antwortzeit_stunden = 36
+klicks_bis_wichtige_infos = 2
+kundendaten_erfasst = ["kontaktdaten", "kaufhistorie"]
+daten_anwendungsfall = false
+sortiment_online_sichtbar = true
+"""
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "text"])
+def test_a_roadmap_stretch_without_a_new_project_points_to_its_later_steps(engine, fmt):
+    result = engine.audit(TEA_SHOP)
+    view = report_view(result, "de", "owner")
+    later = {group.horizon for group in view.later_groups}
+    for stretch in view.roadmap:
+        assert stretch.continues == (stretch.horizon in later)
+    quiet = [s for s in view.roadmap if not s.projects]
+    assert quiet and all(s.continues for s in quiet), "the example lost its case"
+    if fmt == "text":
+        report = run_cli_text(engine, result)
+    else:
+        report = render_report(result, fmt, "de", "owner")
+        report = visible_text(report) if fmt == "html" else report
+    for stretch in quiet:
+        shown = re.search(re.escape(stretch.label) + r"\W*(.*)", report)
+        assert shown, stretch.label
+        assert shown.group(1).lstrip("*: ").startswith("weitere Schritte"), shown.group(1)
+
+
+def run_cli_text(engine: Engine, result: AuditResult) -> str:
+    import io
+
+    from kundenkompass.commands.app import stdout_console
+    from kundenkompass.render.text import render
+
+    buffer = io.StringIO()
+    console = stdout_console()
+    console.file = buffer
+    render(result, console, "de", "owner")
+    return buffer.getvalue()
+
+
 def test_owner_questions_are_a_short_list_per_phase(results):
     view = report_view(results["radhaus"])
     assert view.owner_questions

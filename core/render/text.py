@@ -91,7 +91,9 @@ def _owner(view: ReportView, console: Console) -> None:
 
     _heading(console, t("owner.roadmap"))
     for stretch in view.roadmap:
-        names = ", ".join(p.plan.title for p in stretch.projects) or "–"
+        names = ", ".join(p.plan.title for p in stretch.projects) or stretch.without_projects(
+            view.language
+        )
         console.print(_indented(f"{stretch.label}: {names}", indent=2))
     console.print()
     for project in view.projects:

@@ -111,6 +111,12 @@ class RoadmapStretch(NamedTuple):
     horizon: str
     label: str
     projects: tuple[ProjectView, ...]
+    #: Whether further steps of projects that start earlier fall into the stretch.
+    continues: bool = False
+
+    def without_projects(self, language: str) -> str:
+        """What the stretch shows when no project starts in it."""
+        return text("owner.roadmap_continues", language) if self.continues else "–"
 
 
 class LaterGroup(NamedTuple):
@@ -325,6 +331,9 @@ def report_view(
         for stretch in roadmap
         if (group := tuple(e for e in later if e.recommendation.horizon == stretch.horizon))
     )
+    # A stretch that no project starts in may still hold further steps of earlier projects.
+    continued = {group.horizon for group in later_groups}
+    roadmap = tuple(stretch._replace(continues=stretch.horizon in continued) for stretch in roadmap)
     return ReportView(
         result=result,
         language=language,
