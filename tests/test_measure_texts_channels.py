@@ -27,7 +27,7 @@ PLUGINS = ROOT / "plugins"
 
 # Words that name a channel, by the channel they presume.
 CHANNEL_WORDS = {
-    "laden": r"\b(Geschäfts?|Laden|Kasse|Schaufenster|Verkaufsfläche)\b",
+    "laden": r"\b(Geschäfts?|Laden|Kasse|Schaufenster|Verkaufsfläche|Öffnungszeiten|Anfahrt)\b",
     "onlineshop": r"Onlineshops?\b(?!-)",
     "marktplatz": r"Marktpl(atz|ätze)",
     "website": r"\bWebsite\b",
