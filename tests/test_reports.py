@@ -176,7 +176,7 @@ def test_reports_without_measures_or_open_questions_say_so(results):
     markdown = render_markdown(empty)
     for content in (html, markdown):
         assert "Keine Maßnahmen empfohlen." in content
-        assert "Keine offenen Fragen." in content
+        assert "Keine offenen Fragen, deren Antwort den Plan noch ändern könnte." in content
     assert 'class="measure"' not in html
 
 
