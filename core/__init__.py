@@ -2,10 +2,12 @@
 
 The public API, for programs that embed the engine and for plugin authors::
 
+    from pathlib import Path
+
     from kundenkompass import Engine, AuditResult, KundenkompassError
 
     engine = Engine()
-    result: AuditResult = engine.audit("profil.toml")
+    result: AuditResult = engine.audit(Path("profil.toml"))  # a str is TOML text
 
 Everything listed in ``__all__`` is importable from here and stays where it is; the
 modules behind it (``kundenkompass.engine``, ``kundenkompass.results`` …) are laid out by
@@ -52,18 +54,27 @@ if TYPE_CHECKING:
     from kundenkompass.profile.schemas import profile_model, profile_schema, result_schema
     from kundenkompass.results import (
         SCHEMA_VERSION,
+        AuditInfo,
         AuditResult,
         ChecklistAnswer,
         CompanyInfo,
+        DerivationStep,
         DerivedFact,
         Evidence,
         Firing,
+        IgnoredInput,
+        LeafCheck,
         MeasureExplanation,
         OpenQuestion,
+        PhaseGain,
         PhaseResult,
         PluginUsed,
+        ProjectPlan,
         Recommendation,
+        RoadmapStep,
         RuleCheck,
+        Strength,
+        WebsiteCheck,
         WhatIf,
     )
 
@@ -81,18 +92,27 @@ _EXPORTS: dict[str, str] = {
     "result_schema": "kundenkompass.profile.schemas",
     # results
     "SCHEMA_VERSION": "kundenkompass.results",
+    "AuditInfo": "kundenkompass.results",
     "AuditResult": "kundenkompass.results",
     "ChecklistAnswer": "kundenkompass.results",
     "CompanyInfo": "kundenkompass.results",
+    "DerivationStep": "kundenkompass.results",
     "DerivedFact": "kundenkompass.results",
     "Evidence": "kundenkompass.results",
     "Firing": "kundenkompass.results",
+    "IgnoredInput": "kundenkompass.results",
+    "LeafCheck": "kundenkompass.results",
     "MeasureExplanation": "kundenkompass.results",
     "OpenQuestion": "kundenkompass.results",
+    "PhaseGain": "kundenkompass.results",
     "PhaseResult": "kundenkompass.results",
     "PluginUsed": "kundenkompass.results",
+    "ProjectPlan": "kundenkompass.results",
     "Recommendation": "kundenkompass.results",
+    "RoadmapStep": "kundenkompass.results",
     "RuleCheck": "kundenkompass.results",
+    "Strength": "kundenkompass.results",
+    "WebsiteCheck": "kundenkompass.results",
     "WhatIf": "kundenkompass.results",
     # plugins
     "HOOKSPEC_VERSION": "kundenkompass.catalog.hookspecs",
@@ -128,6 +148,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Answer",
     "AuditError",
+    "AuditInfo",
     "AuditResult",
     "ChecklistAnswer",
     "ChecklistItem",
@@ -135,20 +156,24 @@ __all__ = [
     "CompanyInfo",
     "DataFileError",
     "Derivation",
+    "DerivationStep",
     "DerivedFact",
     "Engine",
     "Evidence",
     "FactDefinition",
     "FactType",
     "Firing",
+    "IgnoredInput",
     "InputFileError",
     "InvalidInput",
     "KundenkompassError",
+    "LeafCheck",
     "Measure",
     "MeasureExplanation",
     "MissingDependencyError",
     "OpenQuestion",
     "OutputError",
+    "PhaseGain",
     "PhaseResult",
     "PluginData",
     "PluginError",
@@ -156,14 +181,18 @@ __all__ = [
     "Profile",
     "ProfileError",
     "ProfileInput",
+    "ProjectPlan",
     "Recommendation",
     "ResultFileError",
+    "RoadmapStep",
     "RuleCheck",
     "RuleError",
     "Ruleset",
     "SkippedPlugin",
+    "Strength",
     "Threshold",
     "TomlFileError",
+    "WebsiteCheck",
     "WhatIf",
     "__version__",
     "hookimpl",

@@ -29,6 +29,39 @@ def test_the_root_names_are_the_objects_of_their_modules():
     assert kundenkompass.AuditResult is AuditResult
 
 
+def _models_within(model: type, found: set[type]) -> set[type]:
+    """``model`` and every pydantic model its fields hold, however nested."""
+    import typing
+
+    from pydantic import BaseModel
+
+    def walk(annotation: object) -> None:
+        known = isinstance(annotation, type) and annotation in found
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and not known:
+            found.add(annotation)
+            for field in annotation.model_fields.values():
+                walk(field.annotation)
+        for argument in typing.get_args(annotation):
+            walk(argument)
+
+    walk(model)
+    return found
+
+
+def test_every_model_a_result_holds_is_public():
+    """An integrator can name the type of every part of a result (and the audit options)."""
+    from kundenkompass.results import AuditInfo, AuditResult, MeasureExplanation
+
+    models: set[type] = set()
+    for root in (AuditResult, MeasureExplanation, AuditInfo):
+        _models_within(root, models)
+    missing = sorted(
+        model.__name__ for model in models if model.__name__ not in kundenkompass.__all__
+    )
+    assert not missing
+    assert all(getattr(kundenkompass, model.__name__) is model for model in models)
+
+
 def test_an_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'Engin'"):
         kundenkompass.Engin  # noqa: B018
