@@ -7,7 +7,7 @@ be added next to it without touching the structure.
 """
 
 # Annotations here are evaluated when defined (no `from __future__ import annotations`):
-# pydantic and typer read them on every start, and as strings each would be compiled.
+# pydantic reads them on every start, and as strings each would be compiled.
 
 import math
 import re

@@ -1,7 +1,7 @@
 """The typed result of an audit. Its JSON form is the documented, versioned output."""
 
 # Annotations here are evaluated when defined (no `from __future__ import annotations`):
-# pydantic and typer read them on every start, and as strings each would be compiled.
+# pydantic reads them on every start, and as strings each would be compiled.
 
 import datetime
 from collections.abc import Mapping, Sequence

@@ -49,9 +49,9 @@ BUILDS = {
 ABBREVIATIONS = ("z. B.", "bzw.", "u. a.", "ggf.", "etc.")
 
 
-def _load(kind: str) -> list[dict]:
+def _load(kind: str, file: str | None = None) -> list[dict]:
     items = []
-    for path in sorted(PLUGINS.glob(f"*/{kind}s.toml")):
+    for path in sorted(PLUGINS.glob(f"*/{file or kind + 's'}.toml")):
         with path.open("rb") as handle:
             items.extend(tomllib.load(handle).get(kind, []))
     return items
@@ -59,11 +59,7 @@ def _load(kind: str) -> list[dict]:
 
 MEASURES = {measure["id"]: measure for measure in _load("measure")}
 PROJECTS = _load("project")
-ITEMS = [
-    item
-    for path in sorted(PLUGINS.glob("*/checklist.toml"))
-    for item in tomllib.loads(path.read_text(encoding="utf-8")).get("item", [])
-]
+ITEMS = _load("item", "checklist")
 # Items that ask whether the company has a channel, and that channel.
 ASKS_FOR_CHANNEL = {"eigene_website": "website", "social_media_praesenz": "social_media"}
 
@@ -89,6 +85,11 @@ def _channels_presumed(text: str) -> set[tuple[str, str]]:
     return found
 
 
+def _presumed_beyond(text: str, allowed: set[str]) -> list[tuple[str, str]]:
+    """(channel, sentence) for each channel ``text`` presumes that is not in ``allowed``."""
+    return sorted((channel, s) for channel, s in _channels_presumed(text) if channel not in allowed)
+
+
 def _may_presume(measure: dict) -> set[str]:
     allowed = set(measure.get("channels", []))
     for builder, built in BUILDS.items():
@@ -106,12 +107,8 @@ def _for_everyone(measure: dict) -> bool:
 )
 def test_a_measure_for_every_company_names_channels_only_as_optional(measure):
     allowed = _may_presume(measure)
-    presumed = {
-        (channel, sentence)
-        for channel, sentence in _channels_presumed(measure["description"]["de"])
-        if channel not in allowed
-    }
-    assert not presumed, f"{measure['id']} setzt Kanäle voraus: {sorted(presumed)}"
+    presumed = _presumed_beyond(measure["description"]["de"], allowed)
+    assert not presumed, f"{measure['id']} setzt Kanäle voraus: {presumed}"
 
 
 @pytest.mark.parametrize(
@@ -121,12 +118,8 @@ def test_a_measure_for_every_company_names_channels_only_as_optional(measure):
 )
 def test_a_project_names_only_channels_its_measures_may_name(project, field):
     allowed = set().union(*(_may_presume(MEASURES[m]) for m in project["measures"]))
-    presumed = {
-        (channel, sentence)
-        for channel, sentence in _channels_presumed(project[field]["de"])
-        if channel not in allowed
-    }
-    assert not presumed, f"{project['id']} setzt Kanäle voraus: {sorted(presumed)}"
+    presumed = _presumed_beyond(project[field]["de"], allowed)
+    assert not presumed, f"{project['id']} setzt Kanäle voraus: {presumed}"
 
 
 def _asked_only_with(item: dict) -> set[str]:
@@ -154,12 +147,8 @@ def _asked_only_with(item: dict) -> set[str]:
 @pytest.mark.parametrize("item", ITEMS, ids=lambda item: item["id"])
 def test_a_checklist_statement_names_only_channels_of_every_company_asked(item):
     allowed = _asked_only_with(item)
-    presumed = {
-        (channel, sentence)
-        for channel, sentence in _channels_presumed(item["statement"]["de"])
-        if channel not in allowed
-    }
-    assert not presumed, f"{item['id']} setzt Kanäle voraus: {sorted(presumed)}"
+    presumed = _presumed_beyond(item["statement"]["de"], allowed)
+    assert not presumed, f"{item['id']} setzt Kanäle voraus: {presumed}"
 
 
 def test_the_statement_check_knows_who_is_asked():

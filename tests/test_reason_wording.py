@@ -9,11 +9,10 @@ assessment ("nach eigener Einschätzung"), never as if nothing were done at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import tomllib
+from kundenkompass.rules.language import Rule, iter_leaves, parse_rules
 
 from .conftest import ROOT
 
@@ -26,28 +25,19 @@ DEGREE = re.compile(
 )
 
 
-def _leaves(condition: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for key in ("all", "any"):
-        if key in condition:
-            for part in condition[key]:
-                yield from _leaves(part)
-            return
-    if "not" in condition:
-        yield from _leaves(condition["not"])
-        return
-    yield condition
-
-
-def _shared_by_nein_and_teilweise() -> list[dict[str, Any]]:
+def _shared_by_nein_and_teilweise() -> list[Rule]:
     found = []
     for path in sorted((ROOT / "plugins").glob("*/rules.toml")):
-        for rule in tomllib.loads(path.read_text(encoding="utf-8")).get("rule", []):
-            leaves = list(_leaves(rule.get("when", {})))
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for rule in parse_rules(data, str(path)):
+            leaves = list(iter_leaves(rule.when))
             shared = any(
-                "answer" in leaf and {"nein", "teilweise"} <= set(leaf.get("in", []))
+                leaf.subject == "answer"
+                and isinstance(leaf.value, tuple)
+                and {"nein", "teilweise"} <= set(leaf.value)
                 for leaf in leaves
             )
-            if shared and "reason" in rule and not any("fact" in leaf for leaf in leaves):
+            if shared and rule.reason and not any(leaf.subject == "fact" for leaf in leaves):
                 found.append(rule)
     return found
 
@@ -59,10 +49,11 @@ def test_there_are_rules_to_check():
     assert len(RULES) > 20
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule["id"])
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
 def test_a_reason_for_nein_and_teilweise_speaks_in_degrees(rule):
-    reason = rule["reason"]["de"]
-    assert DEGREE.search(reason), f"{rule['id']}: klingt nach „nein“, gilt auch für „teilweise“"
+    assert rule.reason is not None
+    reason = rule.reason["de"]
+    assert DEGREE.search(reason), f"{rule.id}: klingt nach „nein“, gilt auch für „teilweise“"
 
 
 def test_the_check_tells_degrees_from_absolutes():

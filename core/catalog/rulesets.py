@@ -39,7 +39,7 @@ Rulesets come from three places, and each applies to the audits of companies who
 """
 
 # Annotations here are evaluated when defined (no `from __future__ import annotations`):
-# pydantic and typer read them on every start, and as strings each would be compiled.
+# pydantic reads them on every start, and as strings each would be compiled.
 
 import os
 from collections.abc import Iterable, Sequence

@@ -9,7 +9,7 @@ Errors become one line on stderr and an exit code: 2 for bad input (profile, usa
 """
 
 # Annotations here are evaluated when defined (no `from __future__ import annotations`):
-# pydantic and typer read them on every start, and as strings each would be compiled.
+# typer reads them on every start, and as strings each would be compiled.
 
 import sys
 from collections.abc import Callable, Sequence

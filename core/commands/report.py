@@ -1,7 +1,7 @@
 """`audit diff`, and what `audit run` and `audit diff` share: formats and output files."""
 
 # Annotations here are evaluated when defined (no `from __future__ import annotations`):
-# pydantic and typer read them on every start, and as strings each would be compiled.
+# typer reads them on every start, and as strings each would be compiled.
 
 import sys
 from enum import Enum

@@ -1,7 +1,7 @@
 """`audit run`: the audit of one profile, on the terminal or as a report file."""
 
 # Annotations here are evaluated when defined (no `from __future__ import annotations`):
-# pydantic and typer read them on every start, and as strings each would be compiled.
+# typer reads them on every start, and as strings each would be compiled.
 
 from datetime import datetime
 from pathlib import Path

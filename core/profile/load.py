@@ -21,7 +21,7 @@ a mapping. Nothing here guesses whether a string is a path or a profile; only
 """
 
 # Annotations here are evaluated when defined (no `from __future__ import annotations`):
-# pydantic and typer read them on every start, and as strings each would be compiled.
+# pydantic reads them on every start, and as strings each would be compiled.
 
 import datetime
 import difflib

@@ -28,7 +28,7 @@ unknown, the rule fires as without it (an unknown input must not silence advice)
 """
 
 # Annotations here are evaluated when defined (no `from __future__ import annotations`):
-# pydantic and typer read them on every start, and as strings each would be compiled.
+# pydantic reads them on every start, and as strings each would be compiled.
 
 import math
 from collections.abc import Iterator, Mapping
