@@ -30,7 +30,7 @@ Count = Annotated[int, Field(ge=0)]
 
 
 class ResultModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Evidence(ResultModel):

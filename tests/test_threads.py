@@ -99,13 +99,13 @@ def test_live_durable_rules_states_stay_bounded_under_threads(profiles, monkeypa
     engine = Engine()
     runner = engine._runner
     seen: list[int] = []
-    host_assert = runner._host.assert_facts
+    host_assert = runner._host.assert_encoded
 
     def watching_assert(*args, **kwargs):
         seen.append(runner.live_states)
         return host_assert(*args, **kwargs)
 
-    monkeypatch.setattr(runner._host, "assert_facts", watching_assert)
+    monkeypatch.setattr(runner._host, "assert_encoded", watching_assert)
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(engine.audit, profiles * 2))
     assert seen, "no audit reached durable_rules"
@@ -263,16 +263,16 @@ def test_a_fact_identity_collision_is_retried_under_a_new_state(engine, monkeypa
     profile = ROOT / "examples" / "radhaus.toml"
     expected = engine.audit(profile).to_json()
     runner = engine._runner
-    host_assert = runner._host.assert_facts
+    host_assert = runner._host.assert_encoded
     sids: list[str] = []
 
-    def colliding_once(name, facts, *args, **kwargs):
-        sids.append(facts[0]["sid"])
+    def colliding_once(name, facts, sid, **kwargs):
+        sids.append(sid)
         if len(sids) == 1:
-            raise durable_engine.MessageObservedException(facts[0])
-        return host_assert(name, facts, *args, **kwargs)
+            raise durable_engine.MessageObservedException(facts)
+        return host_assert(name, facts, sid, **kwargs)
 
-    monkeypatch.setattr(runner._host, "assert_facts", colliding_once)
+    monkeypatch.setattr(runner._host, "assert_encoded", colliding_once)
     assert engine.audit(profile).to_json() == expected
     assert len(set(sids)) == 2  # the second run had its own state id
     assert runner.live_states == 0
@@ -287,9 +287,9 @@ def test_a_collision_that_keeps_coming_back_is_an_audit_error(engine, monkeypatc
 
     def always_colliding(name, facts, *args, **kwargs):
         calls.append(1)
-        raise durable_engine.MessageObservedException(facts[0])
+        raise durable_engine.MessageObservedException(facts)
 
-    monkeypatch.setattr(runner._host, "assert_facts", always_colliding)
+    monkeypatch.setattr(runner._host, "assert_encoded", always_colliding)
     with pytest.raises(AuditError, match="MessageObservedException"):
         engine.audit(ROOT / "examples" / "radhaus.toml")
     assert len(calls) == MAX_RUNS

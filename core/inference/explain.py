@@ -315,14 +315,32 @@ def asked_of(
 
     Derived facts are never asked, nor questions whose precondition the profile rules out.
     """
-    kind, key = ref.split(".", 1)
     if ref in ruled_out:
         return False
+    asked = _channels_asked(catalog)
+    wanted = asked.get(ref)
+    if wanted is None:
+        wanted = asked[ref] = _channels_asking(ref, catalog)
+    return wanted if isinstance(wanted, bool) else not wanted.isdisjoint(channels)
+
+
+def _channels_asked(catalog: Catalog) -> dict[str, bool | frozenset[str]]:
+    """:func:`_channels_asking` per key path, remembered per catalog."""
+    found: dict[str, bool | frozenset[str]] | None = catalog.memo.get("channels-asked")
+    if found is None:
+        found = catalog.memo["channels-asked"] = {}
+    return found
+
+
+def _channels_asking(ref: str, catalog: Catalog) -> bool | frozenset[str]:
+    """The channels of which the question behind ``ref`` is asked; True for every
+    company, False for none (a derived fact)."""
+    kind, key = ref.split(".", 1)
     if kind == "facts" and key in catalog.facts and catalog.facts[key].source == "derived":
         return False
     source = catalog.checklist.get(key) if kind == "answers" else catalog.facts.get(key)
-    wanted = set(getattr(source, "channels", ()) or ())
-    return not wanted or bool(wanted & channels)
+    wanted = frozenset(getattr(source, "channels", ()) or ())
+    return wanted or True
 
 
 _RANK = {"hoch": 0, "mittel": 1, "niedrig": 2}

@@ -41,9 +41,10 @@ import json
 import math
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from json.encoder import encode_basestring
+from typing import Any, NamedTuple
 
 import durable_rules_engine  # type: ignore[import-not-found]  # durable_rules' C engine
 from durable import engine as durable_engine
@@ -108,6 +109,21 @@ def _dumps_exactly(value: Any, **options: Any) -> str:
     return json.dumps(value, **options)
 
 
+_TRUE_FALSE = ("false", "true")
+
+
+def _value_json(value: Any) -> str:
+    """One fact value as :func:`_dumps` writes it."""
+    kind = value.__class__
+    if kind is bool:
+        return _TRUE_FALSE[value]
+    if kind is str:
+        return encode_basestring(value)
+    if kind is int:
+        return int.__repr__(value)
+    return _dumps(value, ensure_ascii=False)
+
+
 class _DurableJson:
     """Stands in for the ``json`` module inside ``durable.engine``."""
 
@@ -163,12 +179,24 @@ class DirectHost(QuietHost):
         return names
 
     def assert_fact(self, ruleset_name: str, fact: dict[str, Any], complete: Any = None) -> None:
-        self._dispatch(ruleset_name, durable_rules_engine.assert_fact, fact, fact["sid"])
+        text = _dumps(fact, ensure_ascii=False)
+        self._dispatch(ruleset_name, durable_rules_engine.assert_fact, text, fact["sid"], fact)
 
     def assert_facts(
         self, ruleset_name: str, facts: list[dict[str, Any]], complete: Any = None
     ) -> None:
-        self._dispatch(ruleset_name, durable_rules_engine.assert_facts, facts, facts[0]["sid"])
+        text = _dumps(facts, ensure_ascii=False)
+        self._dispatch(
+            ruleset_name, durable_rules_engine.assert_facts, text, facts[0]["sid"], facts
+        )
+
+    def assert_encoded(
+        self, ruleset_name: str, facts: str, sid: str, *, single: bool = False
+    ) -> None:
+        """Assert facts already written as JSON: an array, or one object when ``single``
+        (the audit's input facts, which :class:`RuleRunner` writes without a dict each)."""
+        assert_ = durable_rules_engine.assert_fact if single else durable_rules_engine.assert_facts
+        self._dispatch(ruleset_name, assert_, facts, sid, facts)
 
     def delete_state(self, ruleset_name: str, sid: str | None = None) -> None:
         durable_rules_engine.delete_state(self._handles[ruleset_name], sid)
@@ -193,10 +221,10 @@ class DirectHost(QuietHost):
         return durable_rules_engine.get_facts(handle, sid) == "[]"  # type: ignore[no-any-return]
 
     def _dispatch(
-        self, name: str, assert_: Callable[[int, str], Any], payload: Any, sid: str
+        self, name: str, assert_: Callable[[int, str], Any], text: str, sid: str, payload: Any
     ) -> None:
         handle = self._handles[name]
-        state_handle = _state_handle(assert_(handle, _dumps(payload, ensure_ascii=False)), payload)
+        state_handle = _state_handle(assert_(handle, text), payload)
         started = durable_rules_engine.start_action_for_state(handle, state_handle)
         if not started:
             return
@@ -277,6 +305,15 @@ class _AuditState:
     outbox: list[tuple[str, Any, int]] = field(default_factory=list)
 
 
+class _FactPlan(NamedTuple):
+    """How the value of one key path becomes facts: the start of its fact's JSON and the
+    partitions that read it, or for a list, per member the rules test (in order) the same."""
+
+    opening: str
+    positions: Sequence[int]
+    members: tuple[tuple[str, str, Sequence[int]], ...] | None
+
+
 class RuleRunner:
     """Owns one durable_rules host with the compiled rulesets; runs audits one at a time."""
 
@@ -294,8 +331,15 @@ class RuleRunner:
         self._host = DirectHost()
         #: Key path → durable_rules property, for the key paths audits have given.
         self._property_names: dict[str, str] = {}
+        #: Key path → how its value becomes facts, for the key paths audits have given.
+        self._fact_plans: dict[str, _FactPlan] = {}
         self._unknown_markers = [
             (ref, unknown_property(ref)) for ref in sorted(compiled.unknown_markers)
+        ]
+        self._unknown_marker_plans = [
+            (ref, self._opening(prop), positions)
+            for ref, prop in self._unknown_markers
+            if (positions := compiled.consumers.get(prop))
         ]
         self._names: list[str] = []
         definitions: dict[str, dict[str, Any]] = {}
@@ -347,15 +391,11 @@ class RuleRunner:
             touched: list[str] = []
             completed = False
             try:
-                batches: list[list[dict[str, Any]]] = [[] for _ in self._names]
-                consumers = self.compiled.consumers
-                for prop, value in self._input_facts(known):
-                    for position in consumers.get(prop, ()):
-                        batches[position].append({"t": FACT_TYPE, prop: value, "sid": state.sid})
+                batches = self._fact_batches(known, state.sid)
                 for name, batch in zip(self._names, batches, strict=True):
                     if batch:
                         self._open(name, state.sid, touched)
-                        self._assert(name, batch)
+                        self._assert_encoded(name, batch, state.sid)
                 while state.outbox:
                     prop, value, origin = state.outbox.pop(0)
                     for position in self.compiled.consumers.get(prop, ()):
@@ -363,8 +403,7 @@ class RuleRunner:
                             name = self._names[position]
                             if name not in touched:
                                 self._open(name, state.sid, touched)
-                            fact = {"t": FACT_TYPE, prop: value, "sid": state.sid}
-                            self._assert(name, [fact])
+                            self._assert(name, [{"t": FACT_TYPE, prop: value, "sid": state.sid}])
                 completed = True
             except durable_engine.MessageObservedException as error:
                 state.failures.append((DURABLE_RULES, f"MessageObservedException: {error}"))
@@ -399,6 +438,20 @@ class RuleRunner:
             position = self._names.index(name)
             properties = {prop for fact in facts for prop in fact if prop not in ("t", "sid")}
             raise self._capacity_error(error, position, properties) from None
+
+    def _assert_encoded(self, name: str, facts: list[str], sid: str) -> None:
+        """:meth:`_assert` for facts already written as JSON objects."""
+        try:
+            if len(facts) == 1:
+                self._host.assert_encoded(name, facts[0], sid, single=True)
+            else:
+                self._host.assert_encoded(name, "[" + ", ".join(facts) + "]", sid)
+        except durable_engine.MessageObservedException:
+            raise
+        except Exception as error:  # durable_rules reports only an error number
+            position = self._names.index(name)
+            properties = {prop for fact in facts for prop in json.loads(fact)}
+            raise self._capacity_error(error, position, properties - {"t", "sid"}) from None
 
     def _capacity_error(self, error: Exception, position: int, properties: set[str]) -> RuleError:
         """durable_rules failed while matching facts with these properties in a partition:
@@ -444,6 +497,54 @@ class RuleRunner:
             self._host.assert_fact(name, {"t": START_FACT_TYPE, "sid": sid})
             self._created.add(name)
         touched.append(name)
+
+    def _fact_batches(self, known: Mapping[str, Any], sid: str) -> list[list[str]]:
+        """Per partition, the JSON of the input facts it reads (:meth:`_input_facts`, in
+        that order), each written once exactly as json.dumps writes
+        ``{"t": …, property: value, "sid": …}``."""
+        batches: list[list[str]] = [[] for _ in self._names]
+        closing = f', "sid": {encode_basestring(sid)}}}'
+        plans = self._fact_plans
+        for ref, value in known.items():
+            if value is None:
+                continue
+            plan = plans.get(ref)
+            if plan is None:
+                plan = plans[ref] = self._fact_plan(ref)
+            if plan.members is not None:  # a list: one fact per member the rules test
+                present = set(value)
+                for member, opening, positions in plan.members:
+                    fact = opening + _TRUE_FALSE[member in present] + closing
+                    for position in positions:
+                        batches[position].append(fact)
+            elif plan.positions:
+                fact = plan.opening + _value_json(value) + closing
+                for position in plan.positions:
+                    batches[position].append(fact)
+        for ref, opening, positions in self._unknown_marker_plans:
+            fact = opening + _TRUE_FALSE[known.get(ref) is None] + closing
+            for position in positions:
+                batches[position].append(fact)
+        return batches
+
+    def _fact_plan(self, ref: str) -> _FactPlan:
+        members = self.compiled.members.get(ref)
+        if members is None:
+            prop = property_name(ref)
+            return _FactPlan(self._opening(prop), self.compiled.consumers.get(prop, ()), None)
+        return _FactPlan(
+            "",
+            (),
+            tuple(
+                (member, self._opening(prop), positions)
+                for member in sorted(members)
+                if (positions := self.compiled.consumers.get(prop := member_property(ref, member)))
+            ),
+        )
+
+    @staticmethod
+    def _opening(prop: str) -> str:
+        return f'{{"t": {encode_basestring(FACT_TYPE)}, {encode_basestring(prop)}: '
 
     def _input_facts(self, known: Mapping[str, Any]) -> list[tuple[str, Any]]:
         facts: list[tuple[str, Any]] = []

@@ -32,6 +32,7 @@ unknown, the rule fires as without it (an unknown input must not silence advice)
 
 import math
 from collections.abc import Iterator, Mapping
+from functools import cached_property
 from itertools import product
 from typing import Annotated, Any, Literal
 
@@ -111,10 +112,17 @@ class Leaf(_Node):
     operator: Operator
     value: Annotated[Scalar | tuple[Scalar, ...], AfterValidator(_check_scalar)]
 
-    @property
+    # Cached: audits read it for every leaf they explain; pydantic compares and hashes a
+    # model by its fields alone, so the cached value changes neither.
+    @cached_property
     def ref(self) -> str:
         """The key path of the value this leaf tests, as it appears in a profile."""
         return f"{_TABLE[self.subject]}.{self.key}"
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> "Leaf":
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("ref", None)  # an update may change what it is computed from
+        return copied
 
     def negated(self) -> "Leaf":
         if self.operator == "is_unknown":

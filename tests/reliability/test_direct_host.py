@@ -20,6 +20,7 @@ from kundenkompass.inference.runner import (
     START_RULE,
     DirectHost,
     QuietHost,
+    _dumps,
 )
 from kundenkompass.profile.known_values import known_values
 
@@ -95,3 +96,19 @@ def test_direct_dispatch_fires_what_the_stock_dispatch_fires(profile: dict[str, 
     stock = STOCK.run(facts)
     assert stock.count(START_RULE) == len(ENGINE.compiled.partitions)
     assert DIRECT.run(facts) == stock
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles(ENGINE.catalog))
+def test_the_facts_written_as_json_are_the_input_facts(profile: dict[str, Any]) -> None:
+    """The runner writes each audit's facts as JSON text without a dict per fact: the
+    text is what durable_rules' JSON (``_dumps``) gives for the input facts, in order."""
+    runner = ENGINE._runner
+    scoped = ENGINE._in_scope(ENGINE.load_profile(profile))[0]
+    known = known_values(scoped, ENGINE.catalog)
+    expected: list[list[str]] = [[] for _ in runner._names]
+    for prop, value in runner._input_facts(known):
+        for position in ENGINE.compiled.consumers.get(prop, ()):
+            fact = {"t": FACT_TYPE, prop: value, "sid": "7"}
+            expected[position].append(_dumps(fact, ensure_ascii=False))
+    assert runner._fact_batches(known, "7") == expected

@@ -102,15 +102,15 @@ def test_the_state_of_a_failed_audit_is_not_kept(engine, monkeypatch):
     runner = engine._runner
     profile = engine.load_profile(EXAMPLE)
     expected = engine.audit(profile).to_json()
-    host_assert = runner._host.assert_facts
+    host_assert = runner._host.assert_encoded
 
     def failing(name, facts, *args, **kwargs):
         raise RuntimeError("error 303")
 
-    monkeypatch.setattr(runner._host, "assert_facts", failing)
+    monkeypatch.setattr(runner._host, "assert_encoded", failing)
     with pytest.raises(RuleError):
         engine.audit(profile)
     assert runner._idle_sid is None and runner._created == set()
     assert runner.live_states == 0
-    monkeypatch.setattr(runner._host, "assert_facts", host_assert)
+    monkeypatch.setattr(runner._host, "assert_encoded", host_assert)
     assert engine.audit(profile).to_json() == expected
