@@ -26,7 +26,7 @@ from kundenkompass.catalog.memo import result_memo, typed
 from kundenkompass.profile.load import Answer, Profile
 from kundenkompass.results import IgnoredInput
 from kundenkompass.rules.evaluate import evaluate
-from kundenkompass.rules.language import AllOf, Condition, Leaf, Not
+from kundenkompass.rules.language import AllOf, Condition, Leaf, Not, iter_leaves
 from kundenkompass.texts import text
 
 
@@ -54,6 +54,34 @@ def profile_values(profile: Profile) -> dict[str, Any]:
 
 def ruled_out(catalog: Catalog, values: Mapping[str, Any]) -> dict[str, tuple[Leaf, ...]]:
     """Key paths whose precondition is known false, with the inputs that decide it."""
+    # What is ruled out depends only on the values the preconditions read and on which of
+    # their own key paths are given: the same values (and types) give the same answer.
+    read = tuple(map(values.get, _precondition_inputs(catalog)))
+    try:
+        key: Hashable | None = ("ruled-out", read, tuple(map(type, read)))
+        memo = result_memo(catalog)
+        found = memo.get(key)
+    except TypeError:  # an unhashable value: not remembered
+        key, found = None, None
+    if found is None:
+        found = _ruled_out(catalog, values)
+        if key is not None:
+            memo.put(key, found)
+    return dict(found)
+
+
+def _precondition_inputs(catalog: Catalog) -> tuple[str, ...]:
+    """The key paths preconditions test, and those they apply to, per catalog."""
+    found = catalog.memo.get("precondition-inputs")
+    if found is None or found[0] is not catalog.preconditions:
+        refs = dict.fromkeys(catalog.preconditions)
+        for condition in catalog.preconditions.values():
+            refs.update(dict.fromkeys(leaf.ref for leaf in iter_leaves(condition)))
+        found = catalog.memo["precondition-inputs"] = (catalog.preconditions, tuple(refs))
+    return found[1]
+
+
+def _ruled_out(catalog: Catalog, values: Mapping[str, Any]) -> dict[str, tuple[Leaf, ...]]:
     current = dict(values)
     found: dict[str, tuple[Leaf, ...]] = {}
     for ref, condition in catalog.preconditions.items():

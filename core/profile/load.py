@@ -465,9 +465,14 @@ class _Validator:
         self, raw: Any, allowed: Iterable[Word], path: str, *, forgiving: bool = False
     ) -> tuple[Word, ...]:
         allowed = tuple(allowed)
-        choices = ", ".join(f'"{v}"' for v in allowed)
+
+        def choices() -> str:  # only for a message: most lists are fine
+            return ", ".join(f'"{v}"' for v in allowed)
+
         if not isinstance(raw, list):
-            raise self.fail(path, f"erwartet: eine Liste aus {choices}; erhalten: {describe(raw)}")
+            raise self.fail(
+                path, f"erwartet: eine Liste aus {choices()}; erhalten: {describe(raw)}"
+            )
         seen: list[str] = []
         for index, member in enumerate(raw):
             # Channels are read as forgivingly as answers: case and spaces do not matter.
@@ -477,7 +482,7 @@ class _Validator:
                 hint = _did_you_mean(member, allowed) if isinstance(member, str) else ""
                 raise self.fail(
                     f"{path}[{index}]",
-                    f"{describe(member)} ist nicht erlaubt{hint}; erwartet: eines von {choices}",
+                    f"{describe(member)} ist nicht erlaubt{hint}; erwartet: eines von {choices()}",
                 )
             if member in seen:
                 raise self.fail(f"{path}[{index}]", f'"{member}" ist doppelt aufgeführt')
