@@ -221,10 +221,19 @@ def test_output_extension_must_fit_the_format(tmp_path, arguments, name):
 
 def test_pdf_extension_is_the_pdf_format_or_refused(tmp_path):
     from kundenkompass.commands.report import ReportFormat
+    from kundenkompass.render.pdf import chromium_path
 
     target = tmp_path / "bericht.pdf"
     done = run_cli("run", str(RADHAUS), "-o", str(target))
-    if "pdf" in ReportFormat.__members__:
+    if "pdf" in ReportFormat.__members__ and chromium_path() is None and done.returncode:
+        # No browser to print with (CI installs chromium): one clear message, no file.
+        assert not os.environ.get("CI"), done.stderr
+        assert done.returncode == 3
+        assert "Chromium konnte das PDF nicht drucken" in done.stderr
+        assert "apt install chromium" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert not target.exists()
+    elif "pdf" in ReportFormat.__members__:
         assert done.returncode == 0, done.stderr
         assert target.read_bytes().startswith(b"%PDF")
     else:
