@@ -27,8 +27,9 @@ PLUGINS = ROOT / "plugins"
 
 # Words that name a channel, by the channel they presume.
 CHANNEL_WORDS = {
-    "laden": r"\b(Geschäfts?|Laden|Kasse|Schaufenster|Verkaufsfläche|Öffnungszeiten|Anfahrt)\b",
-    "onlineshop": r"Onlineshops?\b(?!-)",
+    # "Laden Sie … ein" is the verb, not the store.
+    "laden": r"\b(Geschäfts?|Laden(?! Sie)|Kasse|Schaufenster|Verkaufsfläche|Öffnungszeiten|Anfahrt)\b",
+    "onlineshop": r"Onlineshops?\b(?!-)|Produktseiten?\b|Konfigurator|Warenkorb|Checkout",
     "marktplatz": r"Marktpl(atz|ätze)",
     "website": r"\bWebsite\b",
     "social_media": r"sozialen? (Netzwerk|Medien)|Social-Media",
@@ -37,7 +38,8 @@ CHANNEL_WORDS = {
 # A channel named as what the company is not ("kein Onlineshop") is not presumed.
 NOT_NEGATED = r"(?<!kein )(?<!keine )(?<!keinen )"
 # Words that make a channel optional in the sentence they stand in.
-CONDITIONAL = re.compile(r"soweit|sofern|falls|je nach|\bwo Sie\b|\bwenn Sie\b")
+# (also at the start of a sentence: "Wo Sie ein Geschäft haben, …")
+CONDITIONAL = re.compile(r"soweit|sofern|falls|je nach|\b[Ww]o Sie\b|\b[Ww]enn Sie\b")
 # Measures that build a channel up, and the channels they build.
 BUILDS = {
     "eigene_website_erstellen": {"website"},
@@ -57,7 +59,17 @@ def _load(kind: str, file: str | None = None) -> list[dict]:
     return items
 
 
-MEASURES = {measure["id"]: measure for measure in _load("measure")}
+def _ruleset_measures() -> list[dict]:
+    """The measures the bundled sector rulesets add (offered to every company of the sector,
+    whatever its channels)."""
+    measures = []
+    for path in sorted((ROOT / "rulesets").glob("*.toml")):
+        with path.open("rb") as handle:
+            measures.extend(tomllib.load(handle).get("measure", []))
+    return measures
+
+
+MEASURES = {measure["id"]: measure for measure in [*_load("measure"), *_ruleset_measures()]}
 PROJECTS = _load("project")
 ITEMS = _load("item", "checklist")
 # Items that ask whether the company has a channel, and that channel.
