@@ -11,7 +11,7 @@ from kundenkompass.errors import PluginError, RuleError
 from kundenkompass.rules.evaluate import rule_truth
 from kundenkompass.rules.language import iter_leaves, not_known_true, parse_rule, to_alternatives
 
-from .conftest import run_cli, write
+from .conftest import ROOT, run_cli, write
 
 FACTS = """
 phase = "informationssuche"
@@ -445,3 +445,15 @@ def test_the_template_states_the_precondition(small):
         "#   Nur wenn: „Hat das Unternehmen eine eigene Website“ ist nicht nein\n# website_mobil"
         in written
     )
+
+
+def test_a_ruled_out_question_names_each_deciding_input_once(engine):
+    """Two tests of one input decide ("neither online shop nor marketplace"): the listing of
+    the ignored answer names the input once, not once per test."""
+    profile = ROOT / "tests" / "advice" / "profiles" / "gartencenter_ohne_website.toml"
+    ignored = engine.audit(profile).ignored_inputs
+    assert ignored
+    for entry in ignored:
+        labels = [part.split(":")[0] for part in entry.because.split("; ")]
+        assert len(labels) == len(set(labels)), entry.because
+    assert any("Über welche Kanäle" in entry.because for entry in ignored)

@@ -107,11 +107,12 @@ def _why(condition: Condition, values: Mapping[str, Any], truth: bool) -> list[L
 def because(
     leaves: tuple[Leaf, ...], values: Mapping[str, Any], catalog: Catalog, language: str = "de"
 ) -> str:
-    """``Hat das Unternehmen eine eigene Website: nein`` for the deciding inputs."""
+    """``Hat das Unternehmen eine eigene Website: nein`` for the deciding inputs (each input
+    once, though several of its tests may decide)."""
     return "; ".join(
-        f"{label_of(leaf.ref, catalog, language).rstrip('.?')}: "
-        f"{show_value(leaf.ref, values.get(leaf.ref), catalog, language)}"
-        for leaf in leaves
+        f"{label_of(ref, catalog, language).rstrip('.?')}: "
+        f"{show_value(ref, values.get(ref), catalog, language)}"
+        for ref in dict.fromkeys(leaf.ref for leaf in leaves)
     )
 
 
