@@ -23,8 +23,6 @@ import tomllib
 
 from .conftest import ROOT
 
-PLUGINS = ROOT / "plugins"
-
 # Words that name a channel, by the channel they presume.
 CHANNEL_WORDS = {
     # "Laden Sie … ein" is the verb, not the store.
@@ -51,27 +49,26 @@ BUILDS = {
 ABBREVIATIONS = ("z. B.", "bzw.", "u. a.", "ggf.", "etc.")
 
 
-def _load(kind: str, file: str | None = None) -> list[dict]:
+def _load(kind: str, pattern: str) -> list[dict]:
+    """The ``kind`` tables of the files ``pattern`` matches below the project root."""
     items = []
-    for path in sorted(PLUGINS.glob(f"*/{file or kind + 's'}.toml")):
+    for path in sorted(ROOT.glob(pattern)):
         with path.open("rb") as handle:
             items.extend(tomllib.load(handle).get(kind, []))
     return items
 
 
-def _ruleset_measures() -> list[dict]:
-    """The measures the bundled sector rulesets add (offered to every company of the sector,
-    whatever its channels)."""
-    measures = []
-    for path in sorted((ROOT / "rulesets").glob("*.toml")):
-        with path.open("rb") as handle:
-            measures.extend(tomllib.load(handle).get("measure", []))
-    return measures
-
-
-MEASURES = {measure["id"]: measure for measure in [*_load("measure"), *_ruleset_measures()]}
-PROJECTS = _load("project")
-ITEMS = _load("item", "checklist")
+# The bundled sector rulesets' measures are offered to every company of the sector, whatever
+# its channels.
+MEASURES = {
+    measure["id"]: measure
+    for measure in [
+        *_load("measure", "plugins/*/measures.toml"),
+        *_load("measure", "rulesets/*.toml"),
+    ]
+}
+PROJECTS = _load("project", "plugins/*/projects.toml")
+ITEMS = _load("item", "plugins/*/checklist.toml")
 # Items that ask whether the company has a channel, and that channel.
 ASKS_FOR_CHANNEL = {"eigene_website": "website", "social_media_praesenz": "social_media"}
 

@@ -329,8 +329,6 @@ class RuleRunner:
         self._idle_sid: str | None = None
         self._created: set[str] = set()
         self._host = DirectHost()
-        #: Key path → durable_rules property, for the key paths audits have given.
-        self._property_names: dict[str, str] = {}
         #: Key path → how its value becomes facts, for the key paths audits have given.
         self._fact_plans: dict[str, _FactPlan] = {}
         self._unknown_markers = [
@@ -395,7 +393,7 @@ class RuleRunner:
                 for name, batch in zip(self._names, batches, strict=True):
                     if batch:
                         self._open(name, state.sid, touched)
-                        self._assert_encoded(name, batch, state.sid)
+                        self._assert(name, batch, state.sid)
                 while state.outbox:
                     prop, value, origin = state.outbox.pop(0)
                     for position in self.compiled.consumers.get(prop, ()):
@@ -403,7 +401,8 @@ class RuleRunner:
                             name = self._names[position]
                             if name not in touched:
                                 self._open(name, state.sid, touched)
-                            self._assert(name, [{"t": FACT_TYPE, prop: value, "sid": state.sid}])
+                            fact = {"t": FACT_TYPE, prop: value, "sid": state.sid}
+                            self._assert(name, [_dumps(fact, ensure_ascii=False)], state.sid)
                 completed = True
             except durable_engine.MessageObservedException as error:
                 state.failures.append((DURABLE_RULES, f"MessageObservedException: {error}"))
@@ -426,21 +425,8 @@ class RuleRunner:
             self._host.delete_state(name, state.sid)
         self._created.clear()
 
-    def _assert(self, name: str, facts: list[dict[str, Any]]) -> None:
-        try:
-            if len(facts) == 1:
-                self._host.assert_fact(name, facts[0])
-            else:
-                self._host.assert_facts(name, facts)
-        except durable_engine.MessageObservedException:
-            raise
-        except Exception as error:  # durable_rules reports only an error number
-            position = self._names.index(name)
-            properties = {prop for fact in facts for prop in fact if prop not in ("t", "sid")}
-            raise self._capacity_error(error, position, properties) from None
-
-    def _assert_encoded(self, name: str, facts: list[str], sid: str) -> None:
-        """:meth:`_assert` for facts already written as JSON objects."""
+    def _assert(self, name: str, facts: list[str], sid: str) -> None:
+        """Assert facts written as JSON objects; a refusal by durable_rules names a rule."""
         try:
             if len(facts) == 1:
                 self._host.assert_encoded(name, facts[0], sid, single=True)
@@ -547,9 +533,11 @@ class RuleRunner:
         return f'{{"t": {encode_basestring(FACT_TYPE)}, {encode_basestring(prop)}: '
 
     def _input_facts(self, known: Mapping[str, Any]) -> list[tuple[str, Any]]:
+        """The audit's input facts as (property, value), every property whether a rule reads
+        it or not: what :meth:`_fact_batches` writes as JSON (the raw benchmark and the tests
+        take the facts from here)."""
         facts: list[tuple[str, Any]] = []
         members = self.compiled.members
-        names = self._property_names
         for ref, value in known.items():
             if value is None:
                 continue
@@ -558,10 +546,7 @@ class RuleRunner:
                 present = set(value)
                 facts.extend((member_property(ref, m), m in present) for m in sorted(wanted))
             else:
-                prop = names.get(ref)
-                if prop is None:
-                    prop = names[ref] = property_name(ref)
-                facts.append((prop, value))
+                facts.append((property_name(ref), value))
         for ref, prop in self._unknown_markers:
             facts.append((prop, known.get(ref) is None))
         return facts

@@ -15,52 +15,35 @@ import tomllib
 HERE = Path(__file__).parent
 
 
-def _profile(name: str, answers: dict[str, str], facts: dict[str, object]) -> dict:
+def _measures_citing_the_answer(engine, name: str, answer: str, **facts: object) -> set[str]:
+    """The measures whose reasons cite the answer on comprehensive advice, for the contract
+    profile ``name`` with that answer, an expert reachable after the sale and ``facts``."""
     with (HERE / "profiles" / f"{name}.toml").open("rb") as handle:
         profile = tomllib.load(handle)
-    profile["answers"].update(answers)
-    profile["facts"].update(facts)
-    return profile
-
-
-def _measures_citing(result, ref: str) -> set[str]:
+    profile["answers"]["umfassende_beratung"] = answer
+    profile["facts"].update({"expertenkontakt_nach_kauf": True, **facts})
     return {
         recommendation.measure
-        for recommendation in result.recommendations
+        for recommendation in engine.audit(profile).recommendations
         for firing in recommendation.reasons
-        if any(evidence.ref == ref for evidence in firing.evidence)
+        if any(evidence.ref == "answers.umfassende_beratung" for evidence in firing.evidence)
     }
 
 
 @pytest.mark.parametrize("answer", ["nein", "teilweise"])
 def test_a_store_gets_staff_training(engine, answer):
-    profile = _profile(
-        "moebelhaus_ausstellung",
-        {"umfassende_beratung": answer},
-        {"expertenkontakt_nach_kauf": True},
-    )
-    cited = _measures_citing(engine.audit(profile), "answers.umfassende_beratung")
+    cited = _measures_citing_the_answer(engine, "moebelhaus_ausstellung", answer)
     assert cited == {"mitarbeiter_produktwissen_staerken"}
 
 
 def test_an_online_shop_gets_named_contacts(engine):
-    profile = _profile(
-        "outdoor_online_marktplatz",
-        {"umfassende_beratung": "nein"},
-        {"expertenkontakt_nach_kauf": True},
-    )
-    cited = _measures_citing(engine.audit(profile), "answers.umfassende_beratung")
+    cited = _measures_citing_the_answer(engine, "outdoor_online_marktplatz", "nein")
     assert cited == {"ansprechpartner_bereitstellen"}
 
 
 def test_named_contacts_already_online_are_not_recommended_again(engine):
-    profile = _profile(
-        "outdoor_online_marktplatz",
-        {"umfassende_beratung": "nein"},
-        {
-            "expertenkontakt_nach_kauf": True,
-            "unternehmensinfos_online": ["adresse", "telefon", "email", "ansprechpartner"],
-        },
+    named = ["adresse", "telefon", "email", "ansprechpartner"]
+    cited = _measures_citing_the_answer(
+        engine, "outdoor_online_marktplatz", "nein", unternehmensinfos_online=named
     )
-    cited = _measures_citing(engine.audit(profile), "answers.umfassende_beratung")
     assert "ansprechpartner_bereitstellen" not in cited
