@@ -273,7 +273,7 @@ class Engine:
             for entry in ranked
         ]
         included = self._items_in_scope(scope)
-        projects = plan.projects(catalog, recommendations, self.language)
+        projects = plan.projects(catalog, recommendations, self.language, values)
         return AuditResult(
             company=CompanyInfo(
                 name=profile.company.name,

@@ -209,7 +209,17 @@ class Project(Contribution):
     owner: Role
     #: What has to be in place before the project starts (beyond other projects).
     needs: LocalizedText | None = None
+    #: A condition in the rule language's syntax: where the company's answers and facts
+    #: show it true, what ``needs`` names is already in place and the plan leaves it out.
+    #: The catalog parses and checks it.
+    needs_unless: dict[str, Any] | None = None
     reference: str
+
+    @model_validator(mode="after")
+    def _needs_unless_has_needs(self) -> "Project":
+        if self.needs_unless is not None and self.needs is None:
+            raise ValueError("needs_unless ohne needs: es gibt keine Voraussetzung, die entfiele")
+        return self
 
 
 class Derivation(Contribution):

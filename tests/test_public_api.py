@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import inspect
 import subprocess
 import sys
@@ -10,7 +11,9 @@ import sys
 import kundenkompass
 import pytest
 from kundenkompass.errors import KundenkompassError
+from kundenkompass.files.toml_files import tomllib
 
+from .conftest import ROOT
 from .test_architecture import MODULES
 
 
@@ -19,6 +22,13 @@ def test_every_public_name_is_importable_from_the_root():
         assert getattr(kundenkompass, name) is not None, name
     assert sorted(kundenkompass.__all__) == sorted({*kundenkompass.__all__})
     assert set(dir(kundenkompass)) >= set(kundenkompass.__all__)
+
+
+def test_the_version_is_the_one_the_package_is_built_and_installed_with():
+    with (ROOT / "pyproject.toml").open("rb") as stream:
+        built = tomllib.load(stream)["project"]["version"]
+    assert kundenkompass.__version__ == built
+    assert importlib.metadata.version("kundenkompass") == built
 
 
 def test_the_root_names_are_the_objects_of_their_modules():

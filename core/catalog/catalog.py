@@ -109,6 +109,7 @@ def collect(
     catalog.subjects = subjects_of(catalog)
     catalog.preconditions = _preconditions(catalog)
     validate(catalog)
+    catalog.needs_unless = _needs_unless(catalog)
     return catalog
 
 
@@ -385,6 +386,29 @@ def _preconditions(catalog: Catalog) -> dict[str, Condition]:
     for ref in found:
         place(ref)
     return ordered
+
+
+def _needs_unless(catalog: Catalog) -> dict[str, Condition]:
+    """Parse and check every project's ``needs_unless``; raise naming the plugin on the
+    first problem. It may test whatever a rule may test."""
+    from kundenkompass.catalog.checks import leaf_problem
+
+    found: dict[str, Condition] = {}
+    for project in catalog.projects.values():
+        if project.needs_unless is None:
+            continue
+        owner = catalog.owners.get(("project", project.id), "?")
+        label = f"Projekt {project.id!r}"
+        try:
+            condition = parse_condition(project.needs_unless, owner, label, "needs_unless")
+        except RuleError as error:
+            raise PluginError(owner, f"{label}: {error.message}") from None
+        for leaf in iter_leaves(condition):
+            problem = leaf_problem(leaf, catalog, catalog.rule_derived_facts)
+            if problem:
+                raise PluginError(owner, f"{label}: needs_unless: {problem}")
+        found[project.id] = condition
+    return found
 
 
 def _circle(depends: dict[str, set[str]]) -> list[str]:

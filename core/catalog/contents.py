@@ -42,6 +42,8 @@ class Catalog:
     #: Key path of a checklist item or fact (``answers.x``, ``facts.y``) → its parsed
     #: ``applies_when``; a precondition comes after those of the inputs it tests.
     preconditions: dict[str, Condition] = field(default_factory=dict)
+    #: Project id → its parsed ``needs_unless``.
+    needs_unless: dict[str, Condition] = field(default_factory=dict)
     #: Loaded rulesets, by name; their content is among the contributions above.
     rulesets: list[Ruleset] = field(default_factory=list)
     _rule_derived: tuple[dict[str, Rule], frozenset[str]] | None = field(

@@ -153,6 +153,14 @@ def register_projects() -> list[Project]:
     built-in measures differently from the phase plugins only for measures no other
     project lists: a measure belongs to at most one project, and an unknown measure
     id stops the run with the plugin's name.
+
+    What a project needs first (``needs``) may be in place already: ``needs_unless`` is a
+    condition in the rule language's syntax (like a rule's ``unless``); where the
+    company's answers and facts show it true, the plan leaves the line out (unknown keeps
+    it). The catalog checks it like a rule's condition::
+
+        needs.de = "Ein klares Bild der Zielgruppe (Projekt „Ihre Kunden kennen“)."
+        needs_unless = { answer = "zielgruppe_beduerfnisse_bekannt", equals = "ja" }
     """
 
 

@@ -23,6 +23,7 @@ from kundenkompass.results import (
     combined_figures,
     projects_needed_first,
 )
+from kundenkompass.rules.evaluate import evaluate
 from kundenkompass.texts import text
 from kundenkompass.vocabulary import PHASES, Horizon, Role
 
@@ -73,11 +74,16 @@ def strengths(
 
 
 def projects(
-    catalog: Catalog, recommendations: Sequence[Recommendation], language: str
+    catalog: Catalog,
+    recommendations: Sequence[Recommendation],
+    language: str,
+    values: Mapping[str, Any],
 ) -> list[ProjectPlan]:
     """The projects that hold recommended measures, ordered by their first measure.
 
-    A recommended measure that no project lists joins its phase's "Weitere Schritte".
+    A recommended measure that no project lists joins its phase's "Weitere Schritte". What
+    a project needs first is left out where its ``needs_unless`` is known to be true of the
+    company (``values``, the known answers and facts): it is in place already.
     """
     owner_of, definitions = _project_tables(catalog, language)
     members: dict[str, list[Recommendation]] = {}
@@ -91,9 +97,13 @@ def projects(
     for project_id, recs in members.items():  # dict order: by the first measure
         project = definitions[project_id]
         effort, cost, time_to_effect = combined_figures(recs)
+        texts = _project_texts(project, catalog, language)
+        in_place = catalog.needs_unless.get(project_id)
+        if in_place is not None and evaluate(in_place, values) is True:
+            texts = {**texts, "needs": None}
         plans.append(
             ProjectPlan(
-                **_project_texts(project, catalog, language),
+                **texts,
                 measures=[r.measure for r in recs],
                 effort=effort,
                 cost=cost,

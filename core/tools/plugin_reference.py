@@ -23,7 +23,7 @@ from kundenkompass.catalog import hookspecs
 from kundenkompass.catalog.plugin_manager import hook_names
 from kundenkompass.catalog.rulesets import NotApplicable, PriorityChange, RulesetHeader
 from kundenkompass.files.atomic import write_atomically
-from kundenkompass.models import ChecklistItem, FactDefinition, Measure, Threshold
+from kundenkompass.models import ChecklistItem, FactDefinition, Measure, Project, Threshold
 from kundenkompass.rules.language import Rule
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
@@ -35,6 +35,7 @@ TABLES: tuple[tuple[str, str, type[BaseModel]], ...] = (
     ("checklist.toml", "[[item]]", ChecklistItem),
     ("measures.toml", "[[measure]]", Measure),
     ("rules.toml", "[[rule]]", Rule),
+    ("projects.toml", "[[project]]", Project),
     ("ruleset file", "[ruleset]", RulesetHeader),
     ("ruleset file", "[[measure_priority]]", PriorityChange),
     ("ruleset file", "[[not_applicable]]", NotApplicable),
