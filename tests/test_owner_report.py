@@ -130,6 +130,22 @@ def test_follow_up_keeps_the_day_where_the_month_has_it():
 # ------------------------------------------------------------------ the owner's report
 
 
+@pytest.mark.parametrize("format", ["markdown", "text"])
+def test_the_roadmap_names_each_project_whole(results, format):
+    """Titles may hold commas ("Ein Geschäft, das einlädt"): each is quoted, so that the
+    owner sees where one ends."""
+    result = results["radhaus"]
+    assert any("," in plan.title for plan in result.projects)
+    content = render_report(result, format, audience="owner")
+    roadmap = content.split("Ihr Fahrplan", 1)[1].split(result.projects[0].goal, 1)[0]
+    lines = [line for line in roadmap.splitlines() if "Monat " in line and ":" in line]
+    named = [title for line in lines for title in re.findall(r"„([^“]+)“", line)]
+    assert sorted(named) == sorted(plan.title for plan in result.projects)
+    for line in lines:
+        names = line.split(":", 1)[1].replace("*", "").strip()
+        assert re.fullmatch(r"„[^“]+“(, „[^“]+“)*", names), line
+
+
 @pytest.mark.parametrize("name", [p.stem for p in OWNER_EXAMPLES])
 @pytest.mark.parametrize("format", ["html", "markdown", "text"])
 def test_owner_report_is_plain_and_short(results, name, format):

@@ -112,7 +112,8 @@ def _owner(view: ReportView) -> list[str]:
         add(escape(t("owner.roadmap_hint"), starts_line=True))
         add("")
         for stretch in view.roadmap:
-            names = ", ".join(escape(p.plan.title) for p in stretch.projects) or escape(
+            # Quoted: titles may hold commas themselves ("Ein Geschäft, das einlädt").
+            names = ", ".join(f"„{escape(p.plan.title)}“" for p in stretch.projects) or escape(
                 stretch.without_projects(view.language)
             )
             add(f"- **{escape(stretch.label)}:** {names}")

@@ -91,9 +91,10 @@ def _owner(view: ReportView, console: Console) -> None:
 
     _heading(console, t("owner.roadmap"))
     for stretch in view.roadmap:
-        names = ", ".join(p.plan.title for p in stretch.projects) or stretch.without_projects(
-            view.language
-        )
+        # Quoted: titles may hold commas themselves ("Ein Geschäft, das einlädt").
+        names = ", ".join(
+            f"„{p.plan.title}“" for p in stretch.projects
+        ) or stretch.without_projects(view.language)
         console.print(_indented(f"{stretch.label}: {names}", indent=2))
     console.print()
     for project in view.projects:
