@@ -8,8 +8,9 @@ import pytest
 from kundenkompass.catalog.plugin_data import PluginData
 from kundenkompass.engine import Engine
 from kundenkompass.errors import PluginError
+from kundenkompass.tools.lint import lint
 
-from .conftest import ROOT
+from .conftest import ROOT, run_cli
 from .test_unless_and_preconditions import plugin_folder, profile
 
 PROJECTS = """
@@ -84,3 +85,43 @@ def test_needs_unless_without_needs_is_refused(tmp_path):
     projects = PROJECTS.replace('needs.de = "Eine eigene Website."\n', "")
     with pytest.raises(PluginError, match="needs_unless ohne needs"):
         Engine([PluginData(with_projects(tmp_path, projects))], discover=False)
+
+
+# ------------------------------------------------------------------ audit lint
+
+
+def test_lint_checks_a_plugin_folders_projects(tmp_path):
+    projects = PROJECTS.replace(
+        'measures = ["website_mobil_machen"]',
+        'measures = ["website_mobil_machen", "gibt_es_nicht"]',
+    ).replace('fact = "eigene_website"', 'fact = "gibt_es_auch_nicht"')
+    folder = with_projects(tmp_path, projects)
+    problems = lint([folder]).problems
+    found = {(p.code, p.kind, p.id) for p in problems if p.kind == "project"}
+    assert found == {
+        ("unknown-reference", "project", "website_mobil"),
+        ("invalid-needs-unless", "project", "website_mobil"),
+    }
+    for problem in problems:
+        if problem.kind == "project":
+            assert problem.file.endswith("projects.toml")
+            assert problem.line == 5  # the project's `id = "…"` line
+    (condition,) = [p for p in problems if p.code == "invalid-needs-unless"]
+    assert "unbekannt: Fakt 'gibt_es_auch_nicht'" in condition.message
+
+
+def test_lint_finds_nothing_wrong_with_good_projects(tmp_path):
+    problems = lint([with_projects(tmp_path)]).problems
+    assert [p for p in problems if p.kind == "project"] == []
+
+
+def test_cli_lint_names_the_project_file_and_line(tmp_path):
+    projects = PROJECTS.replace('fact = "eigene_website"', 'fact = "gibt_es_nicht"')
+    done = run_cli("lint", str(with_projects(tmp_path, projects)), cwd=tmp_path)
+    assert done.returncode == 1
+    assert (
+        "testplugin/projects.toml:5:1: Projekt 'website_mobil': needs_unless: unbekannt: "
+        "Fakt 'gibt_es_nicht'" in done.stdout
+    )
+    assert "[invalid-needs-unless]" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr

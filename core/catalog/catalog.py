@@ -390,25 +390,33 @@ def _preconditions(catalog: Catalog) -> dict[str, Condition]:
 
 def _needs_unless(catalog: Catalog) -> dict[str, Condition]:
     """Parse and check every project's ``needs_unless``; raise naming the plugin on the
-    first problem. It may test whatever a rule may test."""
-    from kundenkompass.catalog.checks import leaf_problem
-
+    first problem."""
     found: dict[str, Condition] = {}
     for project in catalog.projects.values():
         if project.needs_unless is None:
             continue
-        owner = catalog.owners.get(("project", project.id), "?")
-        label = f"Projekt {project.id!r}"
-        try:
-            condition = parse_condition(project.needs_unless, owner, label, "needs_unless")
-        except RuleError as error:
-            raise PluginError(owner, f"{label}: {error.message}") from None
-        for leaf in iter_leaves(condition):
-            problem = leaf_problem(leaf, catalog, catalog.rule_derived_facts)
-            if problem:
-                raise PluginError(owner, f"{label}: needs_unless: {problem}")
+        condition, problem = needs_unless_of(project, catalog)
+        if condition is None:
+            owner = catalog.owners.get(("project", project.id), "?")
+            raise PluginError(owner, f"Projekt {project.id!r}: needs_unless: {problem}")
         found[project.id] = condition
     return found
+
+
+def needs_unless_of(project: Project, catalog: Catalog) -> tuple[Condition | None, str]:
+    """A project's parsed ``needs_unless``, or None and what is wrong with it. It may test
+    whatever a rule may test."""
+    from kundenkompass.catalog.checks import leaf_problem
+
+    try:
+        condition = parse_condition(project.needs_unless, "", "", "needs_unless")
+    except RuleError as error:
+        return None, error.message.removeprefix("needs_unless: ")
+    for leaf in iter_leaves(condition):
+        problem = leaf_problem(leaf, catalog, catalog.rule_derived_facts)
+        if problem:
+            return None, problem
+    return condition, ""
 
 
 def _circle(depends: dict[str, set[str]]) -> list[str]:

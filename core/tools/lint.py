@@ -38,7 +38,8 @@ ids against installed ones, plugins against rulesets. Problem classes (the ``cod
     a threshold whose fact no rule tests and no derivation reads;
 ``repeats-advice``
     a rule that recommends a built-in measure whenever a built-in rule already does;
-``uncovered-answer``, ``untested-mention``, ``invalid-precondition``
+``uncovered-answer``, ``untested-mention``, ``invalid-precondition``,
+``invalid-needs-unless``
     gaps in the advice itself (see :mod:`kundenkompass.tools.lint_advice`).
 """
 
@@ -167,6 +168,7 @@ def _entries(source: Source) -> dict[str, list[tuple[str, str, Any]]]:
         "rule": [("rule", r.id, r) for r in source.rules]
         + [("measure priority", c.id, c) for c in source.priority_changes],
         "derivation": [("derivation", d.fact, d) for d in source.derivations],
+        "project": [("project", p.id, p) for p in source.projects],
     }
 
 
@@ -226,6 +228,7 @@ def _merge(
         if isinstance(e, Rule)
     }
     catalog.derivations = kept["derivation"]
+    catalog.projects = kept["project"]
     catalog.rulesets = [s.ruleset for s in sources if s.ruleset is not None]
     catalog.owners = {
         (kind, identifier): source.name for (_, identifier), (source, kind) in first.items()

@@ -14,6 +14,9 @@
 ``invalid-precondition``
     an ``applies_when`` that names something nothing declares, tests a derived fact or
     depends on itself.
+``invalid-needs-unless``
+    a project's ``needs_unless`` that names something nothing declares or does not fit
+    the tested value's type.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kundenkompass.catalog.catalog import Catalog, _preconditions
+from kundenkompass.catalog.catalog import Catalog, _preconditions, needs_unless_of
 from kundenkompass.errors import PluginError
 from kundenkompass.models import ChecklistItem
 from kundenkompass.rules.evaluate import evaluate, rule_truth
@@ -44,6 +47,19 @@ def advice_problems(sources: list[Source], catalog: Catalog) -> list[Problem]:
     for source in sources:
         if not source.linted:
             continue
+        for project in source.projects:
+            if project.needs_unless is None:
+                continue
+            _, problem = needs_unless_of(project, catalog)
+            if problem:
+                problems.append(
+                    source.problem(
+                        "invalid-needs-unless",
+                        f"needs_unless: {problem}",
+                        "project",
+                        project.id,
+                    )
+                )
         for item in source.checklist:
             for channels in uncovered(item, catalog):
                 shown = " und ".join(channels)

@@ -36,11 +36,18 @@ from kundenkompass.errors import (
 )
 from kundenkompass.files.reasons import validation_reason
 from kundenkompass.files.toml_files import load_toml_file
-from kundenkompass.models import ChecklistItem, Derivation, FactDefinition, Measure, Threshold
+from kundenkompass.models import (
+    ChecklistItem,
+    Derivation,
+    FactDefinition,
+    Measure,
+    Project,
+    Threshold,
+)
 from kundenkompass.rules.language import Rule
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-PLUGIN_FILES = ("facts.toml", "checklist.toml", "measures.toml", "rules.toml")
+PLUGIN_FILES = ("facts.toml", "checklist.toml", "measures.toml", "rules.toml", "projects.toml")
 
 #: Hook → (kind of contribution, data file of a plugin folder).
 HOOKS = {
@@ -50,6 +57,7 @@ HOOKS = {
     "register_measures": ("measure", "measures.toml"),
     "register_rules": ("rule", "rules.toml"),
     "register_derivations": ("derivation", None),
+    "register_projects": ("project", "projects.toml"),
 }
 
 
@@ -104,6 +112,7 @@ class Source:
     measures: list[Measure] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     derivations: list[Derivation] = field(default_factory=list)
+    projects: list[Project] = field(default_factory=list)
     priority_changes: list[PriorityChange] = field(default_factory=list)
     not_applicable: list[NotApplicable] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -152,6 +161,7 @@ TABLE_OF_KIND = {
     "checklist item": "item",
     "measure": "measure",
     "rule": "rule",
+    "project": "project",
     "measure priority": "measure_priority",
     "not applicable": "not_applicable",
 }
@@ -164,6 +174,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "register_measures": Measure,
     "register_rules": Rule,
     "register_derivations": Derivation,
+    "register_projects": Project,
 }
 
 
@@ -219,6 +230,7 @@ def plugin_source(
         "measure": source.measures,
         "rule": source.rules,
         "derivation": source.derivations,
+        "project": source.projects,
     }
     for hook, (kind, _) in HOOKS.items():
         try:
