@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from kundenkompass.profile.schemas import profile_model, profile_schema, result_schema
     from kundenkompass.results import (
         SCHEMA_VERSION,
+        AnswerWithoutMeasure,
         AuditInfo,
         AuditResult,
         ChecklistAnswer,
@@ -92,6 +93,7 @@ _EXPORTS: dict[str, str] = {
     "result_schema": "kundenkompass.profile.schemas",
     # results
     "SCHEMA_VERSION": "kundenkompass.results",
+    "AnswerWithoutMeasure": "kundenkompass.results",
     "AuditInfo": "kundenkompass.results",
     "AuditResult": "kundenkompass.results",
     "ChecklistAnswer": "kundenkompass.results",
@@ -147,6 +149,7 @@ __all__ = [
     "HOOKSPEC_VERSION",
     "SCHEMA_VERSION",
     "Answer",
+    "AnswerWithoutMeasure",
     "AuditError",
     "AuditInfo",
     "AuditResult",

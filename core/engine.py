@@ -33,6 +33,7 @@ from kundenkompass.inference.applicability import Applicability, apply_precondit
 from kundenkompass.inference.compile import CompiledRules, compile_rules
 from kundenkompass.inference.explain import (
     all_known,
+    answers_without_measure,
     derived_facts,
     explain_measure,
     firings,
@@ -274,6 +275,7 @@ class Engine:
         ]
         included = self._items_in_scope(scope)
         projects = plan.projects(catalog, recommendations, self.language, values)
+        phases = [self._phase(phase, profile, scores[phase], scope, left_out) for phase in PHASES]
         return AuditResult(
             company=CompanyInfo(
                 name=profile.company.name,
@@ -284,9 +286,7 @@ class Engine:
             ),
             overall_score=overall,
             overall_maturity=maturity(overall),
-            phases=[
-                self._phase(phase, profile, scores[phase], scope, left_out) for phase in PHASES
-            ],
+            phases=phases,
             top_steps=[entry.measure for entry in ranked[:TOP_STEPS]],
             recommendations=recommendations,
             open_questions=visible_questions(
@@ -302,6 +302,14 @@ class Engine:
                 catalog,
             ),
             ignored_inputs=list(applicability.ignored),
+            answers_without_measure=answers_without_measure(
+                catalog,
+                [(phase.phase, row) for phase in phases for row in phase.checklist],
+                recommendations,
+                applicable,
+                values,
+                inference,
+            ),
             derived_facts=derived_facts(self.compiled, inference, values, catalog),
             facts={
                 key.split(".", 1)[1]: list(v) if isinstance(v, tuple) else v

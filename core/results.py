@@ -20,7 +20,7 @@ from kundenkompass.vocabulary import (
 )
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 #: A score from 0 to 100 (a saved result with NaN, infinity or a negative score is refused).
 Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
@@ -152,6 +152,24 @@ class IgnoredInput(ResultModel):
     shown: str
     #: The answers that rule the question out, e.g. "Eigene Website: nein".
     because: str
+
+
+class AnswerWithoutMeasure(ResultModel):
+    """A checklist item answered "nein" or "teilweise" that no recommended measure takes up.
+
+    Mostly other answers or facts speak against the gap: the rules that test the item then
+    stand back (their ``unless`` holds). The advisor clarifies these with the company.
+    """
+
+    item: str
+    phase: str
+    statement: str
+    answer: Literal["nein", "teilweise"]
+    #: The answers and facts, known to hold, that made the rules testing the item stand
+    #: back (each once); empty when no rule asks for a measure at these inputs.
+    because: list[Evidence] = []
+    #: Those rules, by id.
+    rules: list[str] = []
 
 
 class DerivationStep(ResultModel):
@@ -375,6 +393,9 @@ class AuditResult(ResultModel):
     open_questions: list[OpenQuestion]
     #: Values given for questions that other answers rule out (``applies_when``): not used.
     ignored_inputs: list[IgnoredInput] = []
+    #: Items answered "nein" or "teilweise" that no recommended measure takes up, and why
+    #: (since 1.2).
+    answers_without_measure: list[AnswerWithoutMeasure] = []
     derived_facts: list[DerivedFact]
     facts: dict[str, Any]
     plugins: list[PluginUsed]

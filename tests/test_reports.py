@@ -257,7 +257,7 @@ def test_markdown_worksheet_structure(results):
 
 def test_json_holds_what_integrators_need(results):
     data = json.loads(results[RADHAUS.stem].to_json())
-    assert data["schema_version"] == "1.1"
+    assert data["schema_version"] == "1.2"
     assert {"overall_score", "overall_maturity", "phases", "recommendations"} <= set(data)
     assert data["recommendations"][0]["reasons"][0]["evidence"]
     assert data["open_questions"][0]["could_recommend_titles"]
@@ -315,7 +315,7 @@ def test_run_prints_html_to_stdout(tmp_path):
     [
         ("bericht.html", "<!DOCTYPE html>"),
         ("bericht.md", "# Kundenzentrierungs-Audit: Radhaus Beispiel"),
-        ("bericht.json", '{\n  "schema_version": "1.1",'),
+        ("bericht.json", '{\n  "schema_version": "1.2",'),
         ("bericht.txt", "Arbeitsblatt zum Audit: Radhaus Beispiel"),
     ],
 )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Any
+from typing import Any, Literal
 
 from kundenkompass.catalog.catalog import Catalog
 from kundenkompass.catalog.labels import label_of, show_value
@@ -14,6 +14,8 @@ from kundenkompass.inference.compile import Alternative, CompiledRules
 from kundenkompass.inference.runner import Inference
 from kundenkompass.models import text_in
 from kundenkompass.results import (
+    AnswerWithoutMeasure,
+    ChecklistAnswer,
     DerivationStep,
     DerivedFact,
     Evidence,
@@ -21,6 +23,7 @@ from kundenkompass.results import (
     LeafCheck,
     MeasureExplanation,
     OpenQuestion,
+    Recommendation,
     RuleCheck,
     RuleOutcome,
 )
@@ -459,6 +462,94 @@ def _question_of(ref: str, catalog: Catalog) -> tuple[str | None, str]:
             phase = catalog.facts[name].phase
         found = catalog.memo[key] = (phase, label_of(ref, catalog))
     return found
+
+
+def answers_without_measure(
+    catalog: Catalog,
+    rows: Sequence[tuple[str, ChecklistAnswer]],
+    recommendations: Sequence[Recommendation],
+    applicable: AbstractSet[str],
+    values: Mapping[str, Any],
+    inference: Inference,
+) -> list[AnswerWithoutMeasure]:
+    """The items answered "nein" or "teilweise" that no recommended measure takes up.
+
+    ``rows`` are the checklist rows the audit shows, each with its phase. A measure takes
+    an item up when it addresses the item or one of its reasons rests on the answer. For
+    each item left: the rules whose condition tests it and holds, but whose ``unless`` is
+    known to be true (for a measure the company could be recommended), and the answers
+    and facts that make it true. Those are what the advisor clarifies with the company.
+    """
+    measures = catalog.measures
+    addressed = {item for r in recommendations for item in measures[r.measure].addresses}
+    left: list[tuple[str, ChecklistAnswer, Literal["nein", "teilweise"]]] = []
+    for phase, row in rows:
+        answer = row.answer
+        if (answer == "nein" or answer == "teilweise") and row.item not in addressed:
+            left.append((phase, row, answer))
+    if not left:
+        return []
+    wanted = {f"answers.{row.item}" for _, row, _ in left}
+    rested = {
+        evidence.ref
+        for r in recommendations
+        for firing in r.reasons
+        for evidence in firing.evidence
+        if evidence.ref in wanted
+    }
+    found = []
+    for phase, row, answer in left:
+        if f"answers.{row.item}" in rested:
+            continue
+        standing_back: list[str] = []
+        holding: dict[Leaf, None] = {}
+        for rule, unless_alternatives in _rules_testing(catalog).get(row.item, ()):
+            if rule.recommend not in applicable or evaluate(rule.when, values) is not True:
+                continue
+            held = [
+                leaves
+                for leaves in unless_alternatives
+                if all(evaluate_leaf(leaf, values) is True for leaf in leaves)
+            ]
+            if held:
+                standing_back.append(rule.id)
+                holding.update(dict.fromkeys(leaf for leaves in held for leaf in leaves))
+        because: dict[str, Evidence] = {}
+        for evidence in evidence_for(tuple(holding), values, inference, catalog):
+            because.setdefault(evidence.ref, evidence)  # a list tested twice is shown once
+        found.append(
+            AnswerWithoutMeasure(
+                item=row.item,
+                phase=phase,
+                statement=row.statement,
+                answer=answer,
+                because=list(because.values()),
+                rules=sorted(standing_back),
+            )
+        )
+    return found
+
+
+def _rules_testing(
+    catalog: Catalog,
+) -> dict[str, tuple[tuple[Rule, list[tuple[Leaf, ...]]], ...]]:
+    """Checklist item → the recommending rules with ``unless`` whose condition tests its
+    answer, each with its ``unless`` as alternatives, per catalog."""
+    found = catalog.memo.get("rules-testing-answers")
+    if found is None or found[0] is not catalog.rules:
+        by_item: dict[str, list[tuple[Rule, list[tuple[Leaf, ...]]]]] = {}
+        for rule in catalog.rules.values():
+            if rule.recommend is None or rule.unless is None:
+                continue
+            alternatives = to_alternatives(rule.unless)
+            items = {leaf.key for leaf in iter_leaves(rule.when) if leaf.subject == "answer"}
+            for item in sorted(items):
+                by_item.setdefault(item, []).append((rule, alternatives))
+        found = catalog.memo["rules-testing-answers"] = (
+            catalog.rules,
+            {item: tuple(rules) for item, rules in by_item.items()},
+        )
+    return found[1]
 
 
 def derived_facts(

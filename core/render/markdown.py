@@ -234,6 +234,7 @@ def _worksheet(view: ReportView) -> list[str]:
             lines.extend(_measure(entry, view))
     lines += _website(view)
     lines += _ignored(view)
+    lines += _gaps(view)
     add(f"## {escape(t('report.open_questions'))}")
     add("")
     if not result.open_questions:
@@ -313,6 +314,19 @@ def _ignored(view: ReportView) -> list[str]:
         )
         for item in ignored
     ]
+    return [*lines, ""]
+
+
+def _gaps(view: ReportView) -> list[str]:
+    """„Antworten ohne Maßnahme“ (the worksheet): a "nein" the plan does not take up."""
+    if not view.gaps:
+        return []
+    t = view.t
+    lines = [f"## {escape(t('report.gaps'))}", ""]
+    lines += [escape(t("report.gaps_hint"), starts_line=True), ""]
+    for gap in view.gaps:
+        line = t("report.gap", statement=gap.statement, answer=gap.answer)
+        lines.append("- " + escape(f"{line} {gap.why}"))
     return [*lines, ""]
 
 

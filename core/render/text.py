@@ -176,6 +176,7 @@ def _worksheet(view: ReportView, console: Console) -> None:
             )
         console.print()
     _ignored(view, console)
+    _gaps(view, console)
     _heading(console, t("report.open_questions"))
     if not result.open_questions:
         console.print(t("report.no_open_questions"))
@@ -205,6 +206,19 @@ def _ignored(view: ReportView, console: Console) -> None:
     for item in ignored:
         line = t("report.ignored_input", label=item.label, shown=item.shown, because=item.because)
         console.print(_indented(f"• {line}", indent=2))
+    console.print()
+
+
+def _gaps(view: ReportView, console: Console) -> None:
+    """„Antworten ohne Maßnahme“: a "nein" the plan does not take up is never silent."""
+    if not view.gaps:
+        return
+    t = view.t
+    _heading(console, t("report.gaps"))
+    console.print(t("report.gaps_hint"))
+    for gap in view.gaps:
+        line = t("report.gap", statement=gap.statement, answer=gap.answer)
+        console.print(_indented(f"• {line} {gap.why}", indent=2))
     console.print()
 
 

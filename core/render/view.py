@@ -18,6 +18,7 @@ from typing import Any, Literal, NamedTuple
 
 from kundenkompass.render.numbers import NO_VALUE, long_date, number, signed
 from kundenkompass.results import (
+    AnswerWithoutMeasure,
     AuditResult,
     Evidence,
     Firing,
@@ -138,6 +139,17 @@ class WebsiteLine(NamedTuple):
     agrees: bool | None
 
 
+class GapLine(NamedTuple):
+    """An item answered "nein" or "teilweise" that no measure of the plan takes up."""
+
+    statement: str
+    answer: str
+    #: What speaks against the gap: the answers and facts behind the rules that stand back.
+    because: tuple[EvidenceLine, ...]
+    #: ``because`` in one sentence (or that no rule asks for a measure here).
+    why: str
+
+
 class ReportView(NamedTuple):
     result: AuditResult
     language: str
@@ -160,6 +172,8 @@ class ReportView(NamedTuple):
     glossary: tuple[tuple[str, str], ...]
     #: „Selbsteinschätzung und Website“: what ``audit collect`` saw beside the profile.
     website: tuple[WebsiteLine, ...] = ()
+    #: „Antworten ohne Maßnahme“ (the worksheet): what the advisor clarifies.
+    gaps: tuple[GapLine, ...] = ()
 
     def t(self, key: str, **values: object) -> str:
         return text(key, self.language, **values)
@@ -351,6 +365,20 @@ def report_view(
         owner_questions=owner_questions,
         glossary=_glossary(result, projects, owner_steps, owner_questions, language),
         website=_website_lines(result, language),
+        gaps=tuple(_gap_line(gap, derived, language) for gap in result.answers_without_measure),
+    )
+
+
+def _gap_line(gap: AnswerWithoutMeasure, derived: set[str], language: str) -> GapLine:
+    because = tuple(_evidence_line(e, derived, language) for e in gap.because)
+    shown = "; ".join(dict.fromkeys(f"{e.label}: {e.shown}" for e in because))
+    return GapLine(
+        statement=gap.statement,
+        answer=text(f"answer.{gap.answer}", language),
+        because=because,
+        why=text("report.gap_because", language, because=shown)
+        if because
+        else text("report.gap_no_rule", language),
     )
 
 
