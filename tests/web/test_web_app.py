@@ -158,6 +158,30 @@ def test_an_uploaded_result_continues_the_audit(client, engine):
     assert json.loads(again.text)["recommendations"] == json.loads(result)["recommendations"]
 
 
+def test_the_result_page_names_answers_without_measure(client, engine):
+    result = engine.audit(ROOT / "examples" / "moebelwerkstatt.toml")
+    assert len(result.answers_without_measure) == 1
+    page = client.get("/").text
+    response = client.post(
+        "/laden",
+        data={**hidden_fields(page), "ziel": "ergebnis"},
+        files={"datei": ("moebel.json", result.to_json().encode(), "application/json")},
+    )
+    assert response.status_code == 200
+    assert (
+        "Einen mit „nein“ oder „teilweise“ beantworteten Punkt greift der Plan nicht auf; das "
+        "Arbeitsblatt nennt ihn unter „Antworten ohne Maßnahme“" in response.text
+    )
+    radhaus = engine.audit(RADHAUS)
+    assert radhaus.answers_without_measure == []
+    response = client.post(
+        "/laden",
+        data={**hidden_fields(page), "ziel": "ergebnis"},
+        files={"datei": ("radhaus.json", radhaus.to_json().encode(), "application/json")},
+    )
+    assert "Antworten ohne Maßnahme" not in response.text
+
+
 def test_questions_follow_the_answers(client):
     page = submit(client, start(client), "informationssuche").text
     assert "answers.website_modern" in question_names(page)
