@@ -398,24 +398,24 @@ def _needs_unless(catalog: Catalog) -> dict[str, Condition]:
         condition, problem = needs_unless_of(project, catalog)
         if condition is None:
             owner = catalog.owners.get(("project", project.id), "?")
-            raise PluginError(owner, f"Projekt {project.id!r}: needs_unless: {problem}")
+            raise PluginError(owner, f"Projekt {project.id!r}: {problem}")
         found[project.id] = condition
     return found
 
 
 def needs_unless_of(project: Project, catalog: Catalog) -> tuple[Condition | None, str]:
-    """A project's parsed ``needs_unless``, or None and what is wrong with it. It may test
-    whatever a rule may test."""
+    """A project's parsed ``needs_unless``, or None and what is wrong with it (``needs_unless:
+    …``). It may test whatever a rule may test."""
     from kundenkompass.catalog.checks import leaf_problem
 
     try:
         condition = parse_condition(project.needs_unless, "", "", "needs_unless")
     except RuleError as error:
-        return None, error.message.removeprefix("needs_unless: ")
+        return None, error.message
     for leaf in iter_leaves(condition):
         problem = leaf_problem(leaf, catalog, catalog.rule_derived_facts)
         if problem:
-            return None, problem
+            return None, f"needs_unless: {problem}"
     return condition, ""
 
 

@@ -324,9 +324,7 @@ def _gaps(view: ReportView) -> list[str]:
     t = view.t
     lines = [f"## {escape(t('report.gaps'))}", ""]
     lines += [escape(t("report.gaps_hint"), starts_line=True), ""]
-    for gap in view.gaps:
-        line = t("report.gap", statement=gap.statement, answer=gap.answer)
-        lines.append("- " + escape(f"{line} {gap.why}"))
+    lines += ["- " + escape(gap) for gap in view.gaps]
     return [*lines, ""]
 
 

@@ -7,11 +7,16 @@ Every value from the result is data: it reaches rich only through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from kundenkompass.render.terminal import data_text, escape, visible
-from kundenkompass.render.view import Audience, PlanEntry, ReportView, report_view
+from kundenkompass.render.view import (
+    Audience,
+    PlanEntry,
+    ReportView,
+    evidence_text,
+    report_view,
+)
 from kundenkompass.results import AuditResult, MeasureExplanation
 from kundenkompass.texts import texts_for
 from rich.console import Console, Group
@@ -217,8 +222,7 @@ def _gaps(view: ReportView, console: Console) -> None:
     _heading(console, t("report.gaps"))
     console.print(t("report.gaps_hint"))
     for gap in view.gaps:
-        line = t("report.gap", statement=gap.statement, answer=gap.answer)
-        console.print(_indented(f"• {line} {gap.why}", indent=2))
+        console.print(_indented(f"• {gap}", indent=2))
     console.print()
 
 
@@ -238,7 +242,7 @@ def _recommendation(entry: PlanEntry, view: ReportView) -> Group:
         heading.append(f"  ★ {t('report.quick_win')}", style="green")
     lines = [heading]
     for reason in entry.reasons:
-        because = _because(reason.evidence)
+        because = evidence_text(reason.evidence)
         behind = f"{t('report.because')} {because}; " if because else ""
         lines.append(
             _indented(
@@ -267,12 +271,6 @@ def _shown(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value) or "–"
     return str(value)
-
-
-def _because(evidence: Iterable[Any]) -> str:
-    """The evidence as ``label: value; …``, each pair once (a rule may test one input in
-    several ways)."""
-    return "; ".join(dict.fromkeys(f"{e.label}: {e.shown}" for e in evidence))
 
 
 _TRUTH_MARK = {"true": "✓", "false": "✗", "unknown": "?"}
@@ -342,7 +340,7 @@ def render_explanation(
         for fact in explanation.derived_facts:
             console.print(_indented(f"{fact.label} = {_shown(fact.value)}", indent=2))
             for step in fact.steps:
-                because = _because(step.evidence)
+                because = evidence_text(step.evidence)
                 console.print(_indented(f"{t('report.rule')} {step.rule}: {because}", indent=4))
     if explanation.open_inputs:
         console.print()

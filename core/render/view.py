@@ -14,6 +14,7 @@ means the documents never disagree. Two audiences read them:
 # typing.NamedTuple would compile each annotation string on every start.
 
 import re
+from collections.abc import Iterable
 from typing import Any, Literal, NamedTuple
 
 from kundenkompass.render.numbers import NO_VALUE, long_date, number, signed
@@ -139,17 +140,6 @@ class WebsiteLine(NamedTuple):
     agrees: bool | None
 
 
-class GapLine(NamedTuple):
-    """An item answered "nein" or "teilweise" that no measure of the plan takes up."""
-
-    statement: str
-    answer: str
-    #: What speaks against the gap: the answers and facts behind the rules that stand back.
-    because: tuple[EvidenceLine, ...]
-    #: ``because`` in one sentence (or that no rule asks for a measure here).
-    why: str
-
-
 class ReportView(NamedTuple):
     result: AuditResult
     language: str
@@ -172,8 +162,9 @@ class ReportView(NamedTuple):
     glossary: tuple[tuple[str, str], ...]
     #: „Selbsteinschätzung und Website“: what ``audit collect`` saw beside the profile.
     website: tuple[WebsiteLine, ...] = ()
-    #: „Antworten ohne Maßnahme“ (the worksheet): what the advisor clarifies.
-    gaps: tuple[GapLine, ...] = ()
+    #: „Antworten ohne Maßnahme“ (the worksheet), one sentence each: what the advisor
+    #: clarifies.
+    gaps: tuple[str, ...] = ()
 
     def t(self, key: str, **values: object) -> str:
         return text(key, self.language, **values)
@@ -369,17 +360,21 @@ def report_view(
     )
 
 
-def _gap_line(gap: AnswerWithoutMeasure, derived: set[str], language: str) -> GapLine:
-    because = tuple(_evidence_line(e, derived, language) for e in gap.because)
-    shown = "; ".join(dict.fromkeys(f"{e.label}: {e.shown}" for e in because))
-    return GapLine(
-        statement=gap.statement,
-        answer=text(f"answer.{gap.answer}", language),
-        because=because,
-        why=text("report.gap_because", language, because=shown)
+def _gap_line(gap: AnswerWithoutMeasure, derived: set[str], language: str) -> str:
+    because = [_evidence_line(e, derived, language) for e in gap.because]
+    why = (
+        text("report.gap_because", language, because=evidence_text(because))
         if because
-        else text("report.gap_no_rule", language),
+        else text("report.gap_no_rule", language)
     )
+    answer = text(f"answer.{gap.answer}", language)
+    return f"{text('report.gap', language, statement=gap.statement, answer=answer)} {why}"
+
+
+def evidence_text(evidence: Iterable[EvidenceLine | Evidence]) -> str:
+    """The evidence as ``label: value; …``, each pair once (a rule may test one input in
+    several ways)."""
+    return "; ".join(dict.fromkeys(f"{e.label}: {e.shown}" for e in evidence))
 
 
 def _project_cards(

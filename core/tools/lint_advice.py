@@ -53,12 +53,7 @@ def advice_problems(sources: list[Source], catalog: Catalog) -> list[Problem]:
             _, problem = needs_unless_of(project, catalog)
             if problem:
                 problems.append(
-                    source.problem(
-                        "invalid-needs-unless",
-                        f"needs_unless: {problem}",
-                        "project",
-                        project.id,
-                    )
+                    source.problem("invalid-needs-unless", problem, "project", project.id)
                 )
         for item in source.checklist:
             for channels in uncovered(item, catalog):
