@@ -8,7 +8,8 @@ Measures, in one run:
 
 * `audit run` on the example profile, median wall time of cold runs, against the floor
   (`floor.py`: a bare Python importing durable_rules, pluggy and pydantic, defining one
-  model and compiling the same rulesets);
+  model and compiling the same rulesets), and against the floor with the other libraries
+  `audit run` uses (`floor_libraries.py`: typer, platformdirs, Babel, rich);
 * in-process audits per second on generated profiles, against raw durable_rules on the
   same compiled rules and facts (`raw_durable.py`), best of three alternate rounds each;
 * `audit batch` audits per second with one worker and with all cores;
@@ -157,6 +158,7 @@ def cold_start(rules_file: Path, runs: int) -> list[Row]:
     progress(f"cold start: {runs} runs each of `audit run` and the floor")
     audit = [sys.executable, "-m", "kundenkompass", "run", str(EXAMPLE)]
     floor = [sys.executable, str(HERE / "floor.py"), str(rules_file)]
+    libraries = [sys.executable, str(HERE / "floor_libraries.py"), str(rules_file)]
     # Both sides run from compiled bytecode, as every installed module does (pip compiles
     # it at install time; the floor's libraries come compiled). With PYTHONDONTWRITEBYTECODE
     # set, an editable install would compile Kundenkompass from source on every run.
@@ -164,12 +166,14 @@ def cold_start(rules_file: Path, runs: int) -> list[Row]:
     # The first runs warm the file system cache and fill the start-up caches (bytecode,
     # parsed data files, compiled catalog), as any earlier run of the same installation
     # does; the timed runs are warm starts of a new process.
-    wall(audit), wall(floor)
-    audit_times, floor_times = [], []
-    for _ in range(runs):  # interleaved, so that load changes hit both alike
+    wall(audit), wall(floor), wall(libraries)
+    audit_times, floor_times, library_times = [], [], []
+    for _ in range(runs):  # interleaved, so that load changes hit all alike
         audit_times.append(wall(audit))
         floor_times.append(wall(floor))
+        library_times.append(wall(libraries))
     audit_median, floor_median = statistics.median(audit_times), statistics.median(floor_times)
+    library_median = statistics.median(library_times)
     ratio = audit_median / floor_median
     stages = [
         json.loads(
@@ -196,6 +200,12 @@ def cold_start(rules_file: Path, runs: int) -> list[Row]:
             yes(ratio <= 1.5),
         ),
         Row("  of which (in-process, median of 3)", parts),
+        Row(
+            "  floor plus typer, platformdirs, Babel and rich (no Kundenkompass code)",
+            f"{library_median * 1000:.0f} ms",
+            f"{floor_median * 1000:.0f} ms floor",
+            f"{library_median / floor_median:.2f}×",
+        ),
     ]
 
 
