@@ -280,7 +280,8 @@ class Engine:
             company=CompanyInfo(
                 name=profile.company.name,
                 sector=profile.company.sector,
-                sector_title=_sector_title(profile.company.sector, self.catalog, self.language),
+                sector_title=profile.company.sector_title
+                or _sector_title(profile.company.sector, self.catalog, self.language),
                 channels=list(profile.company.channels),
                 location=profile.company.location,
             ),
@@ -568,13 +569,18 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 
 def _sector_title(sector: str | None, catalog: Catalog, language: str) -> str | None:
-    """The sector's title from a ruleset of that sector, else its id in words."""
+    """The title of a ruleset of the sector, else the sector itself where it is written as a
+    name ("Tee & Kaffee"), else None: an id such as ``ersatzteile_haushaltsgeraete`` is no
+    name to show an owner, and guessing one from it misspells (``ae`` for ``ä``)."""
     if not sector:
         return None
     for ruleset in catalog.rulesets:
         if ruleset.sector == sector:
             return text_in(ruleset.header.title, language)
-    return sector.replace("_", " ").capitalize()
+    written_as_name = "_" not in sector and (
+        sector != sector.lower() or " " in sector or not sector.isascii()
+    )
+    return sector if written_as_name else None
 
 
 def _applies(measure: Measure, channels: AbstractSet[str]) -> bool:

@@ -106,6 +106,65 @@ def test_audit_options_override_the_profile_and_the_clock_is_never_read(engine, 
     assert dated.follow_up_date == datetime.date(2027, 2, 28)
 
 
+def test_the_sector_is_shown_by_its_name_never_as_a_mangled_id(engine, tmp_path):
+    def audited(company: str) -> AuditResult:
+        return engine.audit(
+            write(tmp_path, f'[company]\nname = "X"\n{company}channels = ["laden"]\n')
+        )
+
+    unnamed = audited('sector = "ersatzteile_haushaltsgeraete"\n')
+    assert unnamed.company.sector_title is None, "an id is no name to show an owner"
+    for render in (
+        render_markdown,
+        lambda r, audience: visible_text(render_html(r, audience=audience)),
+    ):
+        owner, advisor = render(unnamed, audience="owner"), render(unnamed, audience="advisor")
+        assert "Branche" not in owner and "haushaltsgeraete" not in owner.lower()
+        shown = advisor.replace("\\_", "_")  # Markdown escapes the underscore
+        assert "Branche: ersatzteile_haushaltsgeraete" in shown, "the advisor sees the id"
+    assert "Branche: ersatzteile_haushaltsgeraete" in render_report(
+        unnamed, "text", audience="advisor"
+    )
+    assert "Branche" not in render_report(unnamed, "text", audience="owner")
+
+    named = audited(
+        'sector = "ersatzteile_haushaltsgeraete"\nsector_title = "Ersatzteile für Haushaltsgeräte"\n'
+    )
+    assert named.company.sector_title == "Ersatzteile für Haushaltsgeräte"
+    assert (
+        json.loads(named.to_json())["company"]["sector_title"] == "Ersatzteile für Haushaltsgeräte"
+    )
+    for audience in ("owner", "advisor"):
+        assert "Branche: Ersatzteile für Haushaltsgeräte" in render_markdown(
+            named, audience=audience
+        )
+
+    # A sector written as a name (as the questionnaire takes it) is its own name.
+    assert audited('sector = "Tee & Kaffee"\n').company.sector_title == "Tee & Kaffee"
+    assert audited('sector = "Sanitätshaus"\n').company.sector_title == "Sanitätshaus"
+    assert audited('sector = "sanitaetshaus"\n').company.sector_title is None
+
+    # The profile's name for its sector comes before the title of the sector's ruleset.
+    own = audited('sector = "fahrradhandel"\nsector_title = "Fahrräder und E-Bikes"\n')
+    assert own.company.sector_title == "Fahrräder und E-Bikes"
+    assert audited('sector = "fahrradhandel"\n').company.sector_title == "Fahrradhandel"
+
+
+@pytest.mark.parametrize(
+    ("company", "message"),
+    [
+        ("sector_title = 3", "company.sector_title: erwartet: ein Text"),
+        ('sector_title = "  "', "company.sector_title"),
+        ('sector_title = "Tee\\nKaffee"', "company.sector_title"),
+        ('sector_titel = "Tee"', "company.sector_titel: unbekannter Schlüssel"),
+    ],
+)
+def test_a_bad_sector_title_names_the_key(engine, tmp_path, company, message):
+    profile = write(tmp_path, f'[company]\nname = "X"\n{company}\nchannels = ["laden"]\n')
+    with pytest.raises(ProfileError, match=re.escape(message)):
+        engine.audit(profile)
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [

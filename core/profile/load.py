@@ -117,6 +117,8 @@ class Company(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     sector: str | None = None
+    #: The sector's name as reports show it; without it, the title of the sector's ruleset.
+    sector_title: str | None = None
     channels: tuple[Channel, ...]
     location: str | None = None
 
@@ -327,7 +329,9 @@ class _Validator:
                 )
 
     def company(self, table: Mapping[str, Any]) -> Company:
-        self._reject_unknown(table, ("name", "sector", "channels", "location"), "company")
+        self._reject_unknown(
+            table, ("name", "sector", "sector_title", "channels", "location"), "company"
+        )
         if "name" not in table:
             raise self.fail("company.name", "fehlt; erwartet: der Name des Unternehmens")
         name = self._text(table["name"], "company.name", limit=200, line=True, required=True)
@@ -335,6 +339,11 @@ class _Validator:
         sector = table.get("sector")
         if "sector" in table:
             sector = self._text(sector, "company.sector", limit=100, line=True)
+        sector_title = table.get("sector_title")
+        if "sector_title" in table:
+            sector_title = self._text(
+                sector_title, "company.sector_title", limit=100, line=True, required=True
+            )
         location = table.get("location")
         if "location" in table:
             location = self._text(location, "company.location", limit=200, line=True)
@@ -349,7 +358,13 @@ class _Validator:
             raise self.fail(
                 "company.channels", "braucht mindestens einen Kanal: " + ", ".join(CHANNELS)
             )
-        return Company(name=name, sector=sector, channels=channels, location=location)
+        return Company(
+            name=name,
+            sector=sector,
+            sector_title=sector_title,
+            channels=channels,
+            location=location,
+        )
 
     def answers(self, table: Mapping[str, Any]) -> dict[str, Answer]:
         answers: dict[str, Answer] = {}

@@ -147,6 +147,12 @@ class CompanyInput(BaseModel):
         description="Sector, e.g. fahrradhandel",
         json_schema_extra=_text_field(single_line=True),
     )
+    sector_title: str = Field(
+        default=None,  # type: ignore[assignment]
+        max_length=100,
+        description="The sector's name as the report shows it, e.g. Ersatzteile für Haushaltsgeräte",
+        json_schema_extra=_text_field(single_line=True, visible=True),
+    )
     channels: list[Channel] = Field(
         min_length=1, json_schema_extra={"uniqueItems": True}, description="Sales channels"
     )

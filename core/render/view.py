@@ -216,8 +216,12 @@ class ReportView(NamedTuple):
         return self.t("report.what_if_overall", overall=overall)
 
     def sector(self) -> str | None:
+        """The sector's name; without one, the advisor sees its id and the owner nothing
+        (an id is no name to show an owner)."""
         company = self.result.company
-        return company.sector_title or company.sector
+        if company.sector_title:
+            return company.sector_title
+        return company.sector if self.audience == "advisor" else None
 
     def meta(self) -> list[str]:
         """Sector, channels and location, each as ``label: value``."""

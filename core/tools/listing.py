@@ -154,6 +154,10 @@ def facts_markdown(catalog: Catalog) -> str:
         "| --- | --- | --- |",
         "| `name` | text | Name of the company (required) |",
         "| `sector` | text | Sector, e.g. `fahrradhandel`; selects a sector ruleset |",
+        "| `sector_title` | text | The sector's name in reports, e.g. `Ersatzteile für "
+        "Haushaltsgeräte` (optional; default: the title of the sector's ruleset, else `sector` "
+        "where it is written as a name, e.g. `Tee & Kaffee`; an id such as `tee_kaffee` is "
+        "shown to the advisor only) |",
         "| `channels` | list | Any of `laden`, `onlineshop`, `marktplatz` (required) |",
         "| `location` | text | Place (optional) |",
         "",
