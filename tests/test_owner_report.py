@@ -314,6 +314,29 @@ def test_owner_questions_are_a_short_list_per_phase(results):
         assert len(group.questions) + group.more == len(full.questions)
 
 
+@pytest.mark.parametrize("audience", ["owner", "advisor"])
+def test_an_open_checklist_item_is_asked_not_stated(results, audience):
+    """„Wir vermessen unsere Kunden …“ listed bare under "Noch offen" reads as a claim."""
+    result = results["radhaus"]
+    statements = [q.question for q in result.open_questions if q.ref.startswith("answers.")]
+    assert statements, "the example leaves checklist items open"
+    shown = {
+        "markdown": render_markdown(result, audience=audience),
+        "html": visible_text(render_html(result, audience=audience)),
+        "text": render_report(result, "text", audience=audience),
+    }
+    for format, document in shown.items():
+        document = document.replace("\\", "")  # Markdown's escapes
+        asked = [f"„{statement.rstrip('. ')}“ – trifft das zu?" for statement in statements]
+        for statement in statements:
+            for bullet in ("- ", "• ", "<li>"):
+                assert f"{bullet}{statement.rstrip('. ')}" not in document, (format, statement)
+        if audience == "advisor":  # the worksheet lists every open question
+            assert all(question in document for question in asked), format
+        else:
+            assert any(question in document for question in asked), format
+
+
 def test_glossary_explains_terms_the_report_uses(results):
     view = report_view(results["radhaus"])
     terms = dict(view.glossary)

@@ -165,7 +165,7 @@ def _owner(view: ReportView) -> list[str]:
         add(f"### {escape(group.title)}")
         add("")
         for question in group.questions:
-            add(f"- {escape(question.question)}")
+            add(f"- {escape(view.asked(question))}")
         if group.more:
             add(f"- {escape(t('owner.more_questions', count=group.more))}")
         add("")
@@ -249,7 +249,7 @@ def _worksheet(view: ReportView) -> list[str]:
         for question in group.questions:
             measures = question.could_recommend_titles or question.could_recommend
             add(
-                f"- {escape(question.question)} – {escape(t('report.could_recommend'))}: "
+                f"- {escape(view.asked(question))} – {escape(t('report.could_recommend'))}: "
                 + "; ".join(escape(m) for m in measures)
             )
         add("")

@@ -142,7 +142,7 @@ def _owner(view: ReportView, console: Console) -> None:
     for group in view.owner_questions:
         console.print(data_text(group.title, style="bold"))
         for question in group.questions:
-            console.print(_indented(f"• {question.question}", indent=2))
+            console.print(_indented(f"• {view.asked(question)}", indent=2))
         if group.more:
             console.print(_indented(t("owner.more_questions", count=group.more), indent=2))
     console.print()
@@ -193,7 +193,7 @@ def _worksheet(view: ReportView, console: Console) -> None:
                 measures = question.could_recommend_titles or question.could_recommend
                 console.print(
                     _indented(
-                        f"• {question.question} ({question.ref}) – "
+                        f"• {view.asked(question)} ({question.ref}) – "
                         f"{t('report.could_recommend')}: " + "; ".join(measures),
                         indent=2,
                     )

@@ -181,6 +181,14 @@ class ReportView(NamedTuple):
     def answer(self, value: str | None) -> str:
         return self.t(f"answer.{value or 'unbekannt'}")
 
+    def asked(self, question: OpenQuestion) -> str:
+        """An open question as the report asks it. A checklist item is a statement
+        („Wir vermessen unsere Kunden …“); listed bare under "Noch offen" it would read as
+        a claim about the company, so it is quoted and asked."""
+        if question.ref.startswith("answers."):
+            return self.t("report.statement_asked", statement=question.question.rstrip(". "))
+        return question.question
+
     def channels(self) -> str:
         return ", ".join(self.t(f"channel.{c}") for c in self.result.company.channels)
 
