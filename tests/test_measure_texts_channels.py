@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 import pytest
-import tomllib
+from kundenkompass.files.toml_files import tomllib
 
 from .conftest import ROOT
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
-import tomllib
+from kundenkompass.files.toml_files import tomllib
 from kundenkompass.rules.language import Rule, iter_leaves, parse_rules
 
 from .conftest import ROOT

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import tomllib
+from kundenkompass.files.toml_files import tomllib
 
 HERE = Path(__file__).parent
 

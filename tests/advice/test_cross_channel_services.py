@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import tomllib
+from kundenkompass.files.toml_files import tomllib
 
 HERE = Path(__file__).parent
 DENIALS = ("ohne dass Kunden zwischen ihnen wechseln", "noch nicht verknüpft")

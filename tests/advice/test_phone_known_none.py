@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomllib
+from kundenkompass.files.toml_files import tomllib
 
 HERE = Path(__file__).parent
 PROFILES = sorted((HERE / "profiles").glob("*.toml"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import tomllib
+from kundenkompass.files.toml_files import tomllib
 
 HERE = Path(__file__).parent
 
