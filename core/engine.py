@@ -570,17 +570,25 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 def _sector_title(sector: str | None, catalog: Catalog, language: str) -> str | None:
     """The title of a ruleset of the sector, else the sector itself where it is written as a
-    name ("Tee & Kaffee"), else None: an id such as ``ersatzteile_haushaltsgeraete`` is no
-    name to show an owner, and guessing one from it misspells (``ae`` for ``ä``)."""
+    name ("Tee & Kaffee"), else a one-word id as a noun ("juwelier": "Juwelier"), else None.
+
+    No name is guessed where the guess could misspell: from several words
+    (``tee_kaffee``) or from a spelling without umlauts or ß (``sanitaetshaus``).
+    """
     if not sector:
         return None
     for ruleset in catalog.rulesets:
         if ruleset.sector == sector:
             return text_in(ruleset.header.title, language)
-    written_as_name = "_" not in sector and (
-        sector != sector.lower() or " " in sector or not sector.isascii()
-    )
-    return sector if written_as_name else None
+    if "_" not in sector and (sector != sector.lower() or " " in sector or not sector.isascii()):
+        return sector
+    if sector.isascii() and sector.isalpha() and not any(s in sector for s in _RESPELLED):
+        return sector.capitalize()
+    return None
+
+
+#: How an id spells ä, ö, ü and ß: a name guessed from such an id could be misspelt.
+_RESPELLED = ("ae", "oe", "ue", "ss")
 
 
 def _applies(measure: Measure, channels: AbstractSet[str]) -> bool:

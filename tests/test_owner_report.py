@@ -143,6 +143,8 @@ def test_the_sector_is_shown_by_its_name_never_as_a_mangled_id(engine, tmp_path)
     assert audited('sector = "Tee & Kaffee"\n').company.sector_title == "Tee & Kaffee"
     assert audited('sector = "Sanitätshaus"\n').company.sector_title == "Sanitätshaus"
     assert audited('sector = "sanitaetshaus"\n').company.sector_title is None
+    assert audited('sector = "juwelier"\n').company.sector_title == "Juwelier"
+    assert audited('sector = "tee_kaffee"\n').company.sector_title is None
 
     # The profile's name for its sector comes before the title of the sector's ruleset.
     own = audited('sector = "fahrradhandel"\nsector_title = "Fahrräder und E-Bikes"\n')

@@ -156,8 +156,9 @@ def facts_markdown(catalog: Catalog) -> str:
         "| `sector` | text | Sector, e.g. `fahrradhandel`; selects a sector ruleset |",
         "| `sector_title` | text | The sector's name in reports, e.g. `Ersatzteile für "
         "Haushaltsgeräte` (optional; default: the title of the sector's ruleset, else `sector` "
-        "where it is written as a name, e.g. `Tee & Kaffee`; an id such as `tee_kaffee` is "
-        "shown to the advisor only) |",
+        "where it is written as a name, e.g. `Tee & Kaffee`, or a one-word id as a noun, "
+        "`juwelier` as `Juwelier`; an id such as `tee_kaffee` or `sanitaetshaus` is shown to "
+        "the advisor only) |",
         "| `channels` | list | Any of `laden`, `onlineshop`, `marktplatz` (required) |",
         "| `location` | text | Place (optional) |",
         "",
