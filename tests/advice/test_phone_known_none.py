@@ -20,7 +20,7 @@ PROFILES = sorted((HERE / "profiles").glob("*.toml"))
 
 PHONE = re.compile(r"telefon|anruf|anrufen", re.IGNORECASE)
 #: Rules whose reason is the missing phone itself.
-ABOUT_THE_MISSING_PHONE = {"bindung_kein_telefon"}
+ABOUT_THE_MISSING_PHONE = {"bindung_kein_telefon", "bindung_kein_telefon_schnell_schriftlich"}
 
 #: Answers asked of companies with a store only.
 STORE_ONLY = {"feedback_service_verkaufsflaeche"}
@@ -90,13 +90,22 @@ def test_no_reason_presumes_a_phone(engine, variant):
     assert wrong == []
 
 
-def test_the_missing_phone_is_advised(engine):
-    profile = _without_phone(HERE / "profiles" / "zoofachhandel_whatsapp_lieferung.toml", {})
+def _reachability_rules(profile: dict[str, Any], engine: Any) -> set[str]:
     result = engine.audit(profile)
-    reasons = {
+    return {
         firing.rule
         for recommendation in result.recommendations
         if recommendation.measure == "erreichbarkeit_sicherstellen"
         for firing in recommendation.reasons
     }
-    assert "bindung_kein_telefon" in reasons
+
+
+def test_the_missing_phone_is_advised(engine):
+    profile = _without_phone(HERE / "profiles" / "zoofachhandel_whatsapp_lieferung.toml", {})
+    # WhatsApp answered within hours: the phone is advised as an addition.
+    assert _reachability_rules(profile, engine) == {"bindung_kein_telefon_schnell_schriftlich"}
+    # Slow answers, or no messenger or chat: the missing phone is the first thing to fix.
+    slow = {**profile, "facts": {**profile["facts"], "antwortzeit_anfragen_stunden": 48}}
+    assert "bindung_kein_telefon" in _reachability_rules(slow, engine)
+    mail_only = {**profile, "facts": {**profile["facts"], "erreichbarkeit_kanaele": ["email"]}}
+    assert "bindung_kein_telefon" in _reachability_rules(mail_only, engine)
