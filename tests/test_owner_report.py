@@ -153,31 +153,20 @@ def test_the_sector_is_shown_by_its_name_never_as_a_mangled_id(engine, tmp_path)
 
 
 @pytest.mark.parametrize(
-    ("company", "message"),
+    ("lines", "message"),
     [
         ("sector_title = 3", "company.sector_title: erwartet: ein Text"),
         ('sector_title = "  "', "company.sector_title"),
         ('sector_title = "Tee\\nKaffee"', "company.sector_title"),
         ('sector_titel = "Tee"', "company.sector_titel: unbekannter Schlüssel"),
+        ('[audit]\ndate = "16.11.2026"', "audit.date: erwartet: ein Datum wie 2026-11-20"),
+        ("[audit]\ndate = 2026-11-16T10:00:00", "audit.date: erwartet: ein Datum wie 2026-11-20"),
+        ("[audit]\nadvisor = 3", "audit.advisor: erwartet: ein Text"),
+        ('[audit]\ndatum = "2026-11-16"', "audit.datum: unbekannter Schlüssel"),
     ],
 )
-def test_a_bad_sector_title_names_the_key(engine, tmp_path, company, message):
-    profile = write(tmp_path, f'[company]\nname = "X"\n{company}\nchannels = ["laden"]\n')
-    with pytest.raises(ProfileError, match=re.escape(message)):
-        engine.audit(profile)
-
-
-@pytest.mark.parametrize(
-    ("table", "message"),
-    [
-        ('date = "16.11.2026"', "audit.date: erwartet: ein Datum wie 2026-11-20"),
-        ("date = 2026-11-16T10:00:00", "audit.date: erwartet: ein Datum wie 2026-11-20"),
-        ("advisor = 3", "audit.advisor: erwartet: ein Text"),
-        ('datum = "2026-11-16"', "audit.datum: unbekannter Schlüssel"),
-    ],
-)
-def test_bad_audit_table_names_the_key(engine, tmp_path, table, message):
-    profile = write(tmp_path, f'[company]\nname = "X"\nchannels = ["laden"]\n[audit]\n{table}\n')
+def test_bad_company_or_audit_entries_name_the_key(engine, tmp_path, lines, message):
+    profile = write(tmp_path, f'[company]\nname = "X"\nchannels = ["laden"]\n{lines}\n')
     with pytest.raises(ProfileError, match=re.escape(message)):
         engine.audit(profile)
 

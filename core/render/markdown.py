@@ -287,44 +287,46 @@ def _worksheet(view: ReportView) -> list[str]:
 
 def _website(view: ReportView) -> list[str]:
     """„Selbsteinschätzung und Website“, the same for both readers."""
-    if not view.website:
-        return []
-    t = view.t
-    lines = [f"## {escape(t('report.website_check'))}", ""]
-    lines += [escape(t("report.website_hint"), starts_line=True), ""]
-    lines += [
-        f"- {escape(line.label)} – {escape(line.verdict)} ({escape(line.url)})"
-        for line in view.website
-    ]
-    return [*lines, ""]
+    return _listed(
+        view,
+        "report.website_check",
+        "report.website_hint",
+        [
+            f"{escape(line.label)} – {escape(line.verdict)} ({escape(line.url)})"
+            for line in view.website
+        ],
+    )
 
 
 def _ignored(view: ReportView) -> list[str]:
     """„Nicht berücksichtigte Angaben“, the same for both readers."""
-    ignored = view.result.ignored_inputs
-    if not ignored:
-        return []
     t = view.t
-    lines = [f"## {escape(t('report.ignored_inputs'))}", ""]
-    lines += [escape(t("report.ignored_inputs_hint"), starts_line=True), ""]
-    lines += [
-        "- "
-        + escape(
-            t("report.ignored_input", label=item.label, shown=item.shown, because=item.because)
-        )
-        for item in ignored
-    ]
-    return [*lines, ""]
+    return _listed(
+        view,
+        "report.ignored_inputs",
+        "report.ignored_inputs_hint",
+        [
+            escape(
+                t("report.ignored_input", label=item.label, shown=item.shown, because=item.because)
+            )
+            for item in view.result.ignored_inputs
+        ],
+    )
 
 
 def _gaps(view: ReportView) -> list[str]:
     """„Antworten ohne Maßnahme“ (the worksheet): a "nein" the plan does not take up."""
-    if not view.gaps:
+    return _listed(view, "report.gaps", "report.gaps_hint", [escape(gap) for gap in view.gaps])
+
+
+def _listed(view: ReportView, title: str, hint: str, escaped: list[str]) -> list[str]:
+    """A section of a heading, a hint and one bullet per (already escaped) line; nothing
+    without lines."""
+    if not escaped:
         return []
-    t = view.t
-    lines = [f"## {escape(t('report.gaps'))}", ""]
-    lines += [escape(t("report.gaps_hint"), starts_line=True), ""]
-    lines += ["- " + escape(gap) for gap in view.gaps]
+    lines = [f"## {escape(view.t(title))}", ""]
+    lines += [escape(view.t(hint), starts_line=True), ""]
+    lines += [f"- {line}" for line in escaped]
     return [*lines, ""]
 
 

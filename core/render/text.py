@@ -202,27 +202,32 @@ def _worksheet(view: ReportView, console: Console) -> None:
 
 def _ignored(view: ReportView, console: Console) -> None:
     """„Nicht berücksichtigte Angaben“: an answer is never dropped without a word."""
-    ignored = view.result.ignored_inputs
-    if not ignored:
-        return
     t = view.t
-    _heading(console, t("report.ignored_inputs"))
-    console.print(t("report.ignored_inputs_hint"))
-    for item in ignored:
-        line = t("report.ignored_input", label=item.label, shown=item.shown, because=item.because)
-        console.print(_indented(f"• {line}", indent=2))
-    console.print()
+    _listed(
+        view,
+        console,
+        "report.ignored_inputs",
+        "report.ignored_inputs_hint",
+        [
+            t("report.ignored_input", label=item.label, shown=item.shown, because=item.because)
+            for item in view.result.ignored_inputs
+        ],
+    )
 
 
 def _gaps(view: ReportView, console: Console) -> None:
     """„Antworten ohne Maßnahme“: a "nein" the plan does not take up is never silent."""
-    if not view.gaps:
+    _listed(view, console, "report.gaps", "report.gaps_hint", list(view.gaps))
+
+
+def _listed(view: ReportView, console: Console, title: str, hint: str, lines: list[str]) -> None:
+    """A section of a heading, a hint and one bullet per line; nothing without lines."""
+    if not lines:
         return
-    t = view.t
-    _heading(console, t("report.gaps"))
-    console.print(t("report.gaps_hint"))
-    for gap in view.gaps:
-        console.print(_indented(f"• {gap}", indent=2))
+    _heading(console, view.t(title))
+    console.print(view.t(hint))
+    for line in lines:
+        console.print(_indented(f"• {line}", indent=2))
     console.print()
 
 
